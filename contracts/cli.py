@@ -22,7 +22,10 @@ EXIT_VIOLATIONS = 1
 EXIT_USAGE = 2
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("contracts.commands.validate",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "contracts.commands.validate",
+    "contracts.commands.check_spec",
+)
 
 
 class _Parser(argparse.ArgumentParser):

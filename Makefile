@@ -1,0 +1,42 @@
+# The two set-up commands are `make contract` and `make test`: each creates the virtualenv when
+# it is missing, installs the project from pyproject.toml, then runs.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+# Passed through to `ocp-contract run` when set (a live OCP); without them the embedded mock runs.
+OCP_BASE_URL ?=
+export OCP_BASE_URL
+
+.PHONY: contract test lint typecheck check clean help
+
+help:
+	@echo "make contract   run the contract suite (embedded mock; OCP_BASE_URL=... for a live OCP)"
+	@echo "make test       run the project's test suite"
+	@echo "make lint       ruff;  make typecheck   mypy --strict"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed; found " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+contract: $(STAMP)
+	$(BIN)/ocp-contract check-spec
+	$(BIN)/ocp-contract validate tests/data/documented-sample.json
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check contracts tests conftest.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis reports docs-build

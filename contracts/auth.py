@@ -1,0 +1,602 @@
+"""OCP authentication: HTTP Basic and the AK/SK signature, for the test runner and the mock OCP.
+
+Both sides of the wire use this module, so the suite signs and checks requests the same way:
+
+* the client (``requests``) signs with :class:`AkSkAuth` or :func:`basic_auth`;
+* the server (the mock OCP, WSGI) checks with :func:`verify_request` / :func:`verify_wsgi`,
+  which return an :class:`AuthResult` instead of raising;
+* logs and reports go through :func:`redact_headers` and :func:`curl_command`, which never
+  show a password, a secret key or a signature.
+
+The AK/SK string to sign (OCP docs 4.0.3 on) is seven fields joined with ``"\\n"``, with no
+trailing newline::
+
+    GET                                     method, as sent
+                                            MD5 of the body, 32 upper-case hex; "" when no body
+    application/json                        Content-Type; "" when absent
+    Mon, 15 Apr 2024 09:25:02 GMT           the date: x-ocp-date if present, else Date
+    127.0.0.1:8080                          host:port
+    x-ocp-origin:for-test                   x-ocp-* headers, name:value, sorted; "" when none
+    /api/v2/monitor/top?endTime=2024-04-15T14%3A30%3A55%2B08%3A00&groupBy=app%2Csvr_ip%2Cdevice%2Cmount_point&labels=svr_ip%3A127.0.0.1&maxPoints=360&metrics=host_disk_total&startTime=2024-04-15T14%3A29%3A55%2B08%3A00
+
+With the secret key ``d75332c5eed8d440a84a35ac6248d397`` this exact string gives the documented
+signature ``To11kg1EsB/dPWyDnnpuUzIUoQk=`` (``tests/test_auth.py`` pins it). Decisions where
+the docs are silent, each chosen so both ends agree and kept in one helper:
+
+* **Query**: the query string is decoded (``+`` and ``%XX``, as a servlet container does),
+  then sorted by name (stable, so repeated names keep their order) and each name and value
+  re-encoded with ``urllib.parse.quote(s, safe="")``: RFC 3986 unreserved characters stay,
+  everything else becomes upper-case ``%XX`` of its UTF-8 bytes (space → ``%20``). The vector
+  pins ``:`` ``,`` ``+``; it cannot tell this from ``quote_plus`` (they differ on space only).
+  A blank value is ``name=``; no parameters means no ``?``.
+* **Path**: as on the request line (still percent-encoded), never decoded.
+* **Date**: ``x-ocp-date`` wins over ``Date`` when both are sent (as ``x-ms-date`` does for
+  Azure): proxies may rewrite ``Date``. ``x-ocp-date`` is also an ``x-ocp-*`` line.
+* **Host**: always ``host:port`` with the port made explicit (80 for http, 443 for https), on
+  both ends. :class:`AkSkAuth` sends that exact ``Host`` header, so a server that reads the
+  header verbatim sees what was signed; :func:`verify_request` adds the default port to a
+  port-less ``Host`` before checking.
+* **Headers**: ``x-ocp-*`` names are lower-cased (WSGI loses their case anyway) and values
+  stripped of surrounding whitespace.
+* **Body**: an empty body counts as no body (MD5 line ``""``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import hashlib
+import hmac
+import re
+import shlex
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any, Final
+from urllib.parse import SplitResult, parse_qsl, quote, unquote_plus, urlsplit, urlunsplit
+
+import requests
+from requests.auth import AuthBase, HTTPBasicAuth
+
+from contracts.violations import UsageError
+
+__all__ = [
+    "AKSK_SCHEME",
+    "MAX_CLOCK_SKEW",
+    "AkSkAuth",
+    "AuthFailure",
+    "AuthResult",
+    "BasicAuth",
+    "Credentials",
+    "basic_auth",
+    "canonical_host",
+    "curl_command",
+    "parse_query",
+    "redact_headers",
+    "sign",
+    "string_to_sign",
+    "verify_request",
+    "verify_wsgi",
+]
+
+AKSK_SCHEME: Final = "OCP-ACCESS-KEY-HMACSHA1"
+#: How far the signed date may be from the server's clock, either way (inclusive).
+MAX_CLOCK_SKEW: Final = timedelta(minutes=15)
+MASK: Final = "***"
+
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+Query = Mapping[str, str] | Iterable[tuple[str, str]]
+Clock = Callable[[], datetime]
+
+
+# --------------------------------------------------------------------------- canonical string
+
+
+def string_to_sign(
+    method: str, path: str, query: Query, headers: Mapping[str, str], body: bytes | None, host: str
+) -> str:
+    """The AK/SK canonical string for one request (the exact form is in the module docstring).
+
+    ``query`` holds *decoded* name/value pairs (see :func:`parse_query`); ``headers`` are read
+    case-insensitively for Content-Type, the date and the ``x-ocp-*`` lines; ``host`` is used
+    as given (see :func:`canonical_host`).
+    """
+    lowered = _lower_keys(headers)
+    return "\n".join(
+        [
+            method,
+            _body_md5(body),
+            lowered.get("content-type", "").strip(),
+            _signed_date(lowered),
+            host,
+            _ocp_header_lines(lowered),
+            _path_and_query(path, query),
+        ]
+    )
+
+
+def sign(secret_key: str, to_sign: str) -> str:
+    """``Base64(HMAC-SHA1(secret_key, to_sign))``, both UTF-8 encoded."""
+    digest = hmac.new(secret_key.encode("utf-8"), to_sign.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def parse_query(query_string: str) -> list[tuple[str, str]]:
+    """Decoded ``(name, value)`` pairs of a raw query string, blanks kept, in wire order."""
+    return parse_qsl(query_string, keep_blank_values=True)
+
+
+def canonical_host(host: str, scheme: str = "http") -> str:
+    """``host:port`` with the scheme's default port added when ``host`` has none.
+
+    IPv6 literals keep their brackets (``[::1]:8080``). Both ends call this, so
+    ``127.0.0.1`` and ``127.0.0.1:80`` sign alike over http.
+    """
+    host = host.strip()
+    if _has_port(host):
+        return host
+    port = _DEFAULT_PORTS.get(scheme.lower())
+    if port is None:
+        raise UsageError(f"expected scheme http or https to infer the port of Host {host!r}, got {scheme!r}")
+    return f"{host}:{port}"
+
+
+def _has_port(host: str) -> bool:
+    tail = host.rsplit("]", 1)[-1]  # what follows an IPv6 literal, or the whole host
+    return ":" in tail
+
+
+def _lower_keys(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
+
+
+def _body_md5(body: bytes | None) -> str:
+    return hashlib.md5(body, usedforsecurity=False).hexdigest().upper() if body else ""
+
+
+def _signed_date(lowered: Mapping[str, str]) -> str:
+    """The date the signature covers: ``x-ocp-date`` when sent, else ``Date``; ``""`` if neither."""
+    return lowered.get("x-ocp-date", lowered.get("date", "")).strip()
+
+
+def _ocp_header_lines(lowered: Mapping[str, str]) -> str:
+    ocp = sorted((name, value.strip()) for name, value in lowered.items() if name.startswith("x-ocp-"))
+    return "\n".join(f"{name}:{value}" for name, value in ocp)
+
+
+def _path_and_query(path: str, query: Query) -> str:
+    pairs = list(query.items()) if isinstance(query, Mapping) else list(query)
+    if not pairs:
+        return path
+    ordered = sorted(pairs, key=lambda pair: pair[0])
+    return path + "?" + "&".join(f"{_encode(name)}={_encode(value)}" for name, value in ordered)
+
+
+def _encode(text: str) -> str:
+    return quote(text, safe="")
+
+
+# --------------------------------------------------------------------------- client side
+
+
+class BasicAuth(HTTPBasicAuth):
+    """``requests``' HTTP Basic auth whose repr names the user but never the password."""
+
+    def __repr__(self) -> str:
+        return f"BasicAuth(username={self.username!r}, password={MASK})"
+
+
+def basic_auth(username: str, password: str) -> BasicAuth:
+    """HTTP Basic credentials for ``requests`` (every OCP version accepts them)."""
+    return BasicAuth(username, password)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AkSkAuth(AuthBase):
+    """Signs a ``requests.PreparedRequest`` with OCP's AK/SK scheme, at the last moment.
+
+    On each call it sets ``Date`` (RFC 1123, GMT, from ``clock``) unless ``Date`` or
+    ``x-ocp-date`` is already there, turns a ``str`` or streamed body into the UTF-8 bytes that
+    will be sent (so the MD5 covers them), sets ``Host`` to the explicit ``host:port`` it
+    signs, and adds ``Authorization: OCP-ACCESS-KEY-HMACSHA1 {AK}:{signature}``.
+
+    A signature covers one request: a redirect to another path or a retry after 15 minutes
+    needs a new one (``requests`` re-sends the old header on same-host redirects).
+    """
+
+    def __init__(self, access_key: str, secret_key: str, *, clock: Clock = _utc_now) -> None:
+        if not access_key or ":" in access_key or any(ch.isspace() for ch in access_key):
+            raise UsageError(f"expected an access key id without ':' or spaces, got {access_key!r}")
+        if not secret_key:
+            raise UsageError("expected a non-empty secret key, got an empty one")
+        self.access_key = access_key
+        self._secret_key = secret_key
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"AkSkAuth(access_key={self.access_key!r}, secret_key={MASK})"
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        body = _body_bytes(r)
+        if body is not None:
+            r.body = body
+            r.headers.pop("Transfer-Encoding", None)
+            r.prepare_content_length(body)
+        parts = urlsplit(r.url or "")
+        if "Date" not in r.headers and "x-ocp-date" not in r.headers:
+            r.headers["Date"] = _http_date(self._clock())
+        r.headers["Host"] = canonical_host(r.headers.get("Host") or _netloc_host(parts), parts.scheme)
+        to_sign = string_to_sign(
+            r.method or "GET", parts.path or "/", parse_query(parts.query), r.headers, body, r.headers["Host"]
+        )
+        r.headers["Authorization"] = f"{AKSK_SCHEME} {self.access_key}:{sign(self._secret_key, to_sign)}"
+        return r
+
+
+def _body_bytes(r: requests.PreparedRequest) -> bytes | None:
+    """The exact bytes ``r`` will send, reading a file or generator body once."""
+    body: Any = r.body
+    if body is None or isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if hasattr(body, "read"):
+        return _as_bytes(body.read())
+    if isinstance(body, Iterable):
+        return b"".join(_as_bytes(chunk) for chunk in body)
+    raise UsageError(f"expected a bytes, str, file or iterable body to sign, got {type(body).__name__}")
+
+
+def _as_bytes(chunk: bytes | str) -> bytes:
+    return chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+
+
+def _netloc_host(parts: SplitResult) -> str:
+    """The host (and port, when the URL has one) without user info, IPv6 kept in brackets."""
+    hostname = parts.hostname or ""
+    host = f"[{hostname}]" if ":" in hostname else hostname
+    return f"{host}:{parts.port}" if parts.port is not None else host
+
+
+def _http_date(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise UsageError(f"expected the clock to return a timezone-aware datetime, got naive {moment}")
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+# --------------------------------------------------------------------------- server side
+
+
+class AuthFailure(enum.Enum):
+    """Why a request was not authenticated; the value is a stable id tooling may match on."""
+
+    NO_CREDENTIALS = "auth.no-credentials"
+    MALFORMED_HEADER = "auth.malformed-header"
+    UNKNOWN_PRINCIPAL = "auth.unknown-principal"
+    WRONG_PASSWORD = "auth.wrong-password"
+    WRONG_SIGNATURE = "auth.wrong-signature"
+    DATE_MISSING = "auth.date-missing"
+    DATE_UNPARSABLE = "auth.date-unparsable"
+    DATE_SKEW = "auth.date-skew"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthResult:
+    """The outcome of checking one request: ``ok``, or the ``failure`` and a ``message``.
+
+    ``message`` names the user or access key id at most, never a password, secret key or
+    signature. ``string_to_sign`` is the server's canonical string for AK/SK requests (no
+    secret in it), so a client can diff it against its own.
+    """
+
+    ok: bool
+    scheme: str = ""
+    principal: str = ""
+    failure: AuthFailure | None = None
+    message: str = ""
+    string_to_sign: str = ""
+
+    @classmethod
+    def reject(cls, failure: AuthFailure, message: str, **fields: str) -> AuthResult:
+        return cls(ok=False, failure=failure, message=message, **fields)
+
+
+class Credentials(Mapping[str, str]):
+    """Read-only map of user → password and access key id → secret key; repr shows names only."""
+
+    __slots__ = ("_secrets",)
+
+    def __init__(self, secrets: Mapping[str, str] | None = None, /, **more: str) -> None:
+        self._secrets = {**(secrets or {}), **more}
+
+    def __getitem__(self, name: str) -> str:
+        return self._secrets[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._secrets)
+
+    def __len__(self) -> int:
+        return len(self._secrets)
+
+    def __repr__(self) -> str:
+        return f"Credentials(names={sorted(self._secrets)!r})"
+
+
+def verify_request(
+    method: str,
+    path: str,
+    query_string: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    *,
+    credentials: Mapping[str, str],
+    now: datetime,
+    scheme: str = "http",
+) -> AuthResult:
+    """Check a request's Basic or AK/SK ``Authorization`` against ``credentials`` at ``now``.
+
+    ``path`` is the path as on the request line (percent-encoded), ``query_string`` the raw
+    query without ``?``, ``scheme`` the one the client used (for a port-less ``Host``).
+    Secrets are compared with :func:`hmac.compare_digest`.
+    """
+    if now.tzinfo is None:
+        raise UsageError(f"expected a timezone-aware 'now', got naive {now}")
+    lowered = _lower_keys(headers)
+    auth_scheme, _, token = lowered.get("authorization", "").strip().partition(" ")
+    if not auth_scheme:
+        return AuthResult.reject(AuthFailure.NO_CREDENTIALS, "no Authorization header: send Basic or AK/SK")
+    if auth_scheme.lower() == "basic":
+        return _verify_basic(token.strip(), credentials)
+    if auth_scheme.upper() == AKSK_SCHEME:
+        request = _SignedRequest(method, path, query_string, lowered, body, scheme)
+        return _verify_aksk(token.strip(), request, credentials, now)
+    return AuthResult.reject(
+        AuthFailure.MALFORMED_HEADER,
+        f"unsupported Authorization scheme {auth_scheme!r}: use Basic or {AKSK_SCHEME}",
+    )
+
+
+def verify_wsgi(
+    environ: Mapping[str, Any], body: bytes | None, *, credentials: Mapping[str, str], now: datetime
+) -> AuthResult:
+    """:func:`verify_request` for a WSGI ``environ`` (``body`` already read by the app).
+
+    The signed path comes from ``REQUEST_URI`` / ``RAW_URI`` when the server provides them
+    (werkzeug and gunicorn do), else from ``SCRIPT_NAME + PATH_INFO`` re-quoted.
+    """
+    raw = str(environ.get("REQUEST_URI") or environ.get("RAW_URI") or "")
+    wsgi_path = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+    path = urlsplit(raw).path if raw else _requote(wsgi_path)
+    return verify_request(
+        str(environ.get("REQUEST_METHOD", "GET")),
+        path or "/",
+        str(environ.get("QUERY_STRING", "")),
+        _environ_headers(environ),
+        body,
+        credentials=credentials,
+        now=now,
+        scheme=str(environ.get("wsgi.url_scheme", "http")),
+    )
+
+
+def _requote(wsgi_path: str) -> str:
+    """PEP 3333 paths are bytes decoded as latin-1; quote them back like ``requests`` does."""
+    return quote(wsgi_path.encode("latin-1"), safe="/!$&'()*+,;=:@~")
+
+
+def _environ_headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    headers = {
+        key[5:].replace("_", "-").lower(): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = str(environ["CONTENT_TYPE"])
+    return headers
+
+
+def _verify_basic(token: str, credentials: Mapping[str, str]) -> AuthResult:
+    malformed = AuthFailure.MALFORMED_HEADER
+    try:
+        username, sep, password = base64.b64decode(token, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return AuthResult.reject(malformed, "Basic credentials are not base64 of UTF-8 text")
+    if not sep:
+        return AuthResult.reject(malformed, "Basic credentials lack the ':' between user and password")
+    known = credentials.get(username)
+    # Compare even for an unknown user, so the time taken does not tell which users exist.
+    matches = hmac.compare_digest(password.encode("utf-8"), (known or "").encode("utf-8"))
+    if known is None:
+        return AuthResult.reject(AuthFailure.UNKNOWN_PRINCIPAL, f"unknown user {username!r}", scheme="Basic")
+    if not matches:
+        return AuthResult.reject(
+            AuthFailure.WRONG_PASSWORD, f"wrong password for user {username!r}", scheme="Basic"
+        )
+    return AuthResult(ok=True, scheme="Basic", principal=username)
+
+
+@dataclass(frozen=True, slots=True)
+class _SignedRequest:
+    """The parts of a request that the AK/SK signature covers, headers lower-cased."""
+
+    method: str
+    path: str
+    query_string: str
+    headers: Mapping[str, str]
+    body: bytes | None
+    scheme: str
+
+    def to_sign(self) -> str:
+        host = canonical_host(self.headers.get("host", ""), self.scheme)
+        query = parse_query(self.query_string)
+        return string_to_sign(self.method, self.path, query, self.headers, self.body, host)
+
+
+def _verify_aksk(
+    token: str, request: _SignedRequest, credentials: Mapping[str, str], now: datetime
+) -> AuthResult:
+    access_key, sep, signature = token.partition(":")
+    if not (access_key and sep and signature):
+        expected = f"expected '{AKSK_SCHEME} <access key id>:<signature>'"
+        return AuthResult.reject(AuthFailure.MALFORMED_HEADER, expected, scheme=AKSK_SCHEME)
+    fields = {"scheme": AKSK_SCHEME, "principal": access_key}
+    secret_key = credentials.get(access_key)
+    if secret_key is None:
+        return AuthResult.reject(
+            AuthFailure.UNKNOWN_PRINCIPAL, f"unknown access key {access_key!r}", **fields
+        )
+    date_problem = _date_problem(_signed_date(request.headers), now)
+    if date_problem is not None:
+        failure, message = date_problem
+        return AuthResult.reject(failure, message, **fields)
+    to_sign = request.to_sign()
+    if not hmac.compare_digest(signature.encode("utf-8"), sign(secret_key, to_sign).encode("utf-8")):
+        message = (
+            f"signature does not match for access key {access_key!r}: diff your string to sign with ours"
+        )
+        return AuthResult.reject(AuthFailure.WRONG_SIGNATURE, message, string_to_sign=to_sign, **fields)
+    return AuthResult(ok=True, scheme=AKSK_SCHEME, principal=access_key, string_to_sign=to_sign)
+
+
+def _date_problem(signed_date: str, now: datetime) -> tuple[AuthFailure, str] | None:
+    """Why the signed date is unacceptable at ``now``, or ``None`` when it is fresh enough."""
+    if not signed_date:
+        return AuthFailure.DATE_MISSING, "AK/SK requests need a Date or x-ocp-date header (RFC 1123, GMT)"
+    try:
+        signed_at = parsedate_to_datetime(signed_date)
+    except (TypeError, ValueError):
+        example = "Mon, 15 Apr 2024 09:25:02 GMT"
+        return AuthFailure.DATE_UNPARSABLE, f"expected an RFC 1123 date like {example!r}, got {signed_date!r}"
+    if signed_at.tzinfo is None:
+        signed_at = signed_at.replace(tzinfo=UTC)
+    skew = abs(now - signed_at)
+    if skew > MAX_CLOCK_SKEW:
+        return AuthFailure.DATE_SKEW, (
+            f"date {signed_date!r} is {int(skew.total_seconds())} s from server time {_http_date(now)!r}; "
+            f"at most {int(MAX_CLOCK_SKEW.total_seconds())} s allowed"
+        )
+    return None
+
+
+# --------------------------------------------------------------------------- secret hygiene
+
+
+#: A header or query name is secret when one of its ``-``/``_``-separated words is one of these.
+# fmt: off
+_SECRET_NAME_PARTS: Final = frozenset({
+    "auth", "token", "secret", "password", "passwd", "pwd", "key", "apikey",
+    "session", "cookie", "credential", "credentials", "signature", "sig",
+})
+# fmt: on
+_AUTHORIZATION_HEADERS: Final = frozenset({"authorization", "proxy-authorization"})
+
+
+def _is_secret_name(name: str) -> bool:
+    """``X-Auth-Token``, ``X-Api-Key``, ``Cookie``, ``Set-Cookie``… (split on ``-`` and ``_``)."""
+    return any(part in _SECRET_NAME_PARTS for part in re.split(r"[-_]", name.lower()))
+
+
+def _mask_authorization(value: str) -> str:
+    """Keep the scheme (and an AK/SK access key id); mask everything else."""
+    auth_scheme, sep, token = value.strip().partition(" ")
+    if not sep:
+        return MASK
+    if auth_scheme.upper() == AKSK_SCHEME and ":" in token:
+        return f"{auth_scheme} {token.strip().partition(':')[0]}:{MASK}"
+    return f"{auth_scheme} {MASK}"
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``headers`` safe to log: credentials, cookies and token-like headers masked.
+
+    ``Authorization: Basic ***``, ``Authorization: OCP-ACCESS-KEY-HMACSHA1 AK:***``; names are
+    matched case-insensitively and kept as given.
+    """
+    redacted: dict[str, str] = {}
+    for name, value in headers.items():
+        if name.lower() in _AUTHORIZATION_HEADERS:
+            redacted[name] = _mask_authorization(value)
+        elif _is_secret_name(name):
+            redacted[name] = MASK
+        else:
+            redacted[name] = value
+    return redacted
+
+
+def _redact_url(url: str) -> str:
+    """``url`` with a password in the user info and secret-looking query values masked."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username}:{MASK}@{netloc.rpartition('@')[2]}"
+    query = "&".join(_redact_query_item(item) for item in parts.query.split("&")) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _redact_query_item(item: str) -> str:
+    name, sep, _ = item.partition("=")
+    return f"{name}={MASK}" if sep and _is_secret_name(unquote_plus(name)) else item
+
+
+_CURL_SKIPPED_HEADERS: Final = frozenset({"content-length"})
+
+
+def curl_command(method: str, url: str, headers: Mapping[str, str], body: bytes | str | None) -> str:
+    """A shell-quoted ``curl`` that reproduces a request, with every credential redacted.
+
+    Comment lines above the command say how to supply the credentials again: Basic via
+    ``-u "$OCP_USERNAME:$OCP_PASSWORD"`` in place of the masked header, AK/SK by re-signing
+    (the signature covers the date and expires). ``Content-Length`` is left to curl.
+    """
+    redacted = redact_headers(headers)
+    args = ["curl", "-X", shlex.quote(method), shlex.quote(_redact_url(url))]
+    for name, value in redacted.items():
+        if name.lower() not in _CURL_SKIPPED_HEADERS:
+            args += ["-H", shlex.quote(f"{name}: {value}")]
+    notes = list(_credential_notes(redacted))
+    if body:
+        data, note = _curl_data(body)
+        args += ["--data-binary", data]
+        notes += [note] if note else []
+    return "\n".join([*notes, " \\\n  ".join(_pair_options(args))])
+
+
+def _pair_options(args: list[str]) -> list[str]:
+    """``curl -X POST 'url'`` on the first line, then one ``-H`` / ``--data-binary`` per line."""
+    lines, rest = [" ".join(args[:4])], args[4:]
+    lines += [f"{option} {value}" for option, value in zip(rest[::2], rest[1::2], strict=True)]
+    return lines
+
+
+def _credential_notes(redacted: Mapping[str, str]) -> Iterator[str]:
+    for name, value in redacted.items():
+        if name.lower() != "authorization":
+            continue
+        if value.lower().startswith("basic "):
+            yield (
+                f"# {name} redacted: replace the -H '{name}: Basic {MASK}' line with "
+                '-u "$OCP_USERNAME:$OCP_PASSWORD"'
+            )
+        elif value.upper().startswith(AKSK_SCHEME):
+            yield (
+                f"# {name} redacted: re-sign with your secret key; the {AKSK_SCHEME} signature covers "
+                "the date, which must be within 15 minutes of the server's clock"
+            )
+        else:
+            yield f"# {name} redacted: supply your own credentials"
+
+
+def _curl_data(body: bytes | str) -> tuple[str, str]:
+    """The quoted ``--data-binary`` argument and a note when the body is not printable text."""
+    if isinstance(body, str):
+        return shlex.quote(body), ""
+    try:
+        return shlex.quote(body.decode("utf-8")), ""
+    except UnicodeDecodeError:
+        return "@body.bin", f"# body: {len(body)} bytes of binary data, not shown; save them as body.bin"

@@ -1,0 +1,117 @@
+"""Schema rule: a response body against the spec's schema for its operation and HTTP status.
+
+The schemas come from ``spec/openapi.yaml`` through :mod:`contracts.spec`; nothing here knows a
+field of the contract. jsonschema-rs reports *what* failed; this module turns each error into a
+:class:`Violation` with a stable rule id (``schema.<keyword>``), a JSON pointer, expected and
+actual values and the spec location.
+
+Undocumented properties are found by the strict validator (``unevaluatedProperties: false``):
+they are ``schema.undocumented-property`` warnings, errors with ``strict``. A conforming body
+costs one validation; only a body the strict validator rejects is validated a second time,
+leniently, to tell contract errors from undocumented properties.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from contracts import _pointer
+from contracts.spec import Operation, Spec, spec_location
+from contracts.violations import Severity, Violation, describe
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def _rule_id(kind_name: str) -> str:
+    """``AdditionalProperties`` → ``schema.additional-properties``; the keyword, kebab-cased."""
+    return "schema." + _CAMEL.sub("-", kind_name).lower()
+
+
+def _expected(kind_name: str, details: dict[str, Any]) -> str:
+    match kind_name:
+        case "Type":
+            types = details.get("types") or [details.get("expected", "")]
+            return " or ".join(str(t) for t in types)
+        case "Enum":
+            return "one of " + ", ".join(str(o) for o in details.get("options", []))
+        case "Required":
+            return "present"
+        case "Format":
+            return f"format {details.get('format', '')}"
+        case "Minimum" | "Maximum" | "ExclusiveMinimum" | "ExclusiveMaximum":
+            return f"{kind_name.lower()} {details.get('limit', '')}"
+        case "MinLength" | "MinItems" | "MaxLength" | "MaxItems":
+            return f"{kind_name[:3].lower()} {kind_name[3:].lower()} {details.get('limit', '')}"
+        case "Pattern":
+            return f"matches {details.get('pattern', '')}"
+        case "AnyOf" | "OneOfNotValid":
+            return "one of the documented shapes"
+    return kind_name
+
+
+def _from_error(error: Any) -> Violation:
+    kind_name = type(error.kind).__name__
+    details = error.kind.as_dict()
+    tokens = list(error.instance_path)
+    actual = describe(error.instance)
+    if kind_name == "Required":
+        tokens.append(details.get("property", ""))
+        actual = "absent"
+    return Violation(
+        rule=_rule_id(kind_name),
+        pointer=_pointer.from_path(tokens),
+        message=error.message,
+        expected=_expected(kind_name, details),
+        actual=actual,
+        spec=spec_location(list(error.schema_path)),
+    )
+
+
+def _undocumented(errors: list[Any], severity: Severity) -> Iterator[Violation]:
+    """``unevaluatedProperties`` failures, also inside ``anyOf`` alternatives, one per property."""
+    stack = list(errors)
+    while stack:
+        error = stack.pop()
+        kind_name = type(error.kind).__name__
+        if kind_name in ("AnyOf", "OneOfNotValid"):
+            for branch in error.kind.context:
+                stack.extend(branch)
+        elif kind_name == "UnevaluatedProperties":
+            for name in error.kind.as_dict().get("unexpected", []):
+                yield Violation(
+                    rule="schema.undocumented-property",
+                    pointer=_pointer.from_path([*error.instance_path, name]),
+                    message=f"property {name!r} is not in the contract",
+                    expected="only documented properties",
+                    actual=f"{name!r}",
+                    severity=severity,
+                    spec=spec_location(list(error.schema_path)),
+                    hint="an OCP version may add fields; the contract lists the documented ones",
+                )
+
+
+def check_schema(
+    body: Any, spec: Spec, operation: Operation, http_status: int, *, strict: bool = False
+) -> Iterator[Violation]:
+    """Validate ``body`` against the schema the spec documents for ``operation`` at ``http_status``."""
+    if not operation.documents(http_status):
+        yield Violation(
+            rule="schema.undocumented-status",
+            pointer="",
+            message=f"HTTP {http_status} is not documented for {operation.operation_id}",
+            expected="one of " + ", ".join(operation.documented_statuses),
+            actual=str(http_status),
+            spec=f"#/paths/{_pointer.escape_token(operation.path)}/{operation.method.lower()}/responses",
+        )
+        return
+    schema_name = operation.schema_name_for(http_status)
+    if schema_name is None:
+        return
+    strict_errors = list(spec.validator(schema_name, strict=True).iter_errors(body))
+    if not strict_errors:
+        return
+    for error in spec.validator(schema_name, strict=False).iter_errors(body):
+        yield _from_error(error)
+    yield from _undocumented(strict_errors, Severity.ERROR if strict else Severity.WARNING)

@@ -1,0 +1,198 @@
+"""Load ``spec/openapi.yaml`` once and hand out what the checks need from it.
+
+The spec is the single source of the schemas: this module turns the OpenAPI document into
+standalone JSON Schema (Draft 2020-12) documents — ``components/schemas`` moved under ``$defs``
+with their ``$ref``\\ s rewritten — and compiles them with jsonschema-rs, the fastest well-kept
+validator for Python. Two validators exist per schema:
+
+* **lenient**, the spec as written (undocumented properties allowed, as OCP may add fields);
+* **strict**, the same with ``unevaluatedProperties: false`` added to every object schema that
+  lists ``properties`` and does not already say what extra properties may be. Its extra
+  failures are exactly the undocumented properties.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import yaml
+
+from contracts.violations import SpecError
+
+#: Where the contract lives in a checkout; ``OCP_CONTRACT_SPEC`` overrides it.
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
+
+#: Short operation names of the command line, mapped to the spec's operationIds.
+OPERATIONS: dict[str, str] = {
+    "upgrade": "upgradeObproxies",
+    "task": "getTaskInstance",
+    "tasks": "listTaskInstances",
+}
+
+_COMPONENT_PREFIX = "#/components/schemas/"
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the spec: where it lives and which schema each documented status has."""
+
+    operation_id: str
+    method: str
+    path: str
+    #: status key as the spec writes it ("200", "4XX", "default") → component schema name.
+    response_schemas: dict[str, str | None]
+
+    @property
+    def documented_statuses(self) -> list[str]:
+        return sorted(self.response_schemas)
+
+    def schema_name_for(self, status: int) -> str | None:
+        """The component schema for an HTTP status: exact, then ``4XX``-style, then ``default``."""
+        for key in (str(status), f"{status // 100}XX", "default"):
+            if key in self.response_schemas:
+                return self.response_schemas[key]
+        return None
+
+    def documents(self, status: int) -> bool:
+        keys = (str(status), f"{status // 100}XX", "default")
+        return any(key in self.response_schemas for key in keys)
+
+
+@dataclass
+class Spec:
+    """The loaded contract. Build it with :func:`load_spec`; it is cached per path."""
+
+    path: Path
+    document: dict[str, Any]
+    operations: dict[str, Operation]
+    _validators: dict[tuple[str, bool], Any] = field(default_factory=dict, repr=False)
+
+    def operation(self, name: str) -> Operation:
+        """An operation by short name (``upgrade``) or operationId (``upgradeObproxies``)."""
+        operation_id = OPERATIONS.get(name, name)
+        try:
+            return self.operations[operation_id]
+        except KeyError:
+            known = ", ".join(sorted(OPERATIONS))
+            raise SpecError(f"unknown operation {name!r}; expected one of {known}") from None
+
+    def validator(self, schema_name: str, *, strict: bool) -> Any:
+        """A compiled jsonschema-rs validator for a component schema (cached)."""
+        key = (schema_name, strict)
+        if key not in self._validators:
+            self._validators[key] = jsonschema_rs.Draft202012Validator(
+                standalone_schema(self.document, schema_name, strict=strict),
+                validate_formats=True,
+            )
+        return self._validators[key]
+
+
+def _walk_dicts(node: Any) -> Iterator[dict[str, Any]]:
+    """Every dict inside ``node``, iteratively (the spec is small, but no recursion anyway)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _forbid_undocumented(schemas: dict[str, Any]) -> None:
+    for node in _walk_dicts(schemas):
+        if isinstance(node.get("properties"), dict) and "additionalProperties" not in node:
+            node.setdefault("unevaluatedProperties", False)
+
+
+def standalone_schema(document: dict[str, Any], schema_name: str, *, strict: bool) -> dict[str, Any]:
+    """A Draft 2020-12 schema for ``components/schemas/<schema_name>``, refs rewritten to ``$defs``."""
+    schemas = copy.deepcopy(document.get("components", {}).get("schemas", {}))
+    if schema_name not in schemas:
+        raise SpecError(f"spec has no components/schemas/{schema_name}")
+    for node in _walk_dicts(schemas):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_COMPONENT_PREFIX):
+            node["$ref"] = "#/$defs/" + ref[len(_COMPONENT_PREFIX) :]
+    if strict:
+        _forbid_undocumented(schemas)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": f"#/$defs/{schema_name}",
+        "$defs": schemas,
+    }
+
+
+def _resolve(document: dict[str, Any], node: Any) -> Any:
+    """Follow a local ``$ref`` (responses and examples are referenced from components)."""
+    seen = 0
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and seen < 32:
+        target: Any = document
+        for token in node["$ref"].lstrip("#/").split("/"):
+            target = target[token]
+        node, seen = target, seen + 1
+    return node
+
+
+def _schema_name(document: dict[str, Any], response: Any) -> str | None:
+    content = _resolve(document, response).get("content", {})
+    schema = content.get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref", "")
+    return ref[len(_COMPONENT_PREFIX) :] if ref.startswith(_COMPONENT_PREFIX) else None
+
+
+def _operations(document: dict[str, Any]) -> dict[str, Operation]:
+    operations: dict[str, Operation] = {}
+    for path, item in document.get("paths", {}).items():
+        for method in _HTTP_METHODS:
+            spec_op = item.get(method)
+            if not spec_op:
+                continue
+            responses = spec_op.get("responses", {})
+            operations[spec_op["operationId"]] = Operation(
+                operation_id=spec_op["operationId"],
+                method=method.upper(),
+                path=path,
+                response_schemas={str(k): _schema_name(document, v) for k, v in responses.items()},
+            )
+    return operations
+
+
+def spec_path() -> Path:
+    return Path(os.environ.get("OCP_CONTRACT_SPEC", DEFAULT_SPEC_PATH))
+
+
+@functools.lru_cache(maxsize=4)
+def load_spec(path: Path | None = None) -> Spec:
+    """Load and index the contract (cached): raises :class:`SpecError` when it is unusable."""
+    path = path or spec_path()
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise SpecError(f"cannot read the contract at {path}: {error}") from None
+    if not isinstance(document, dict) or "paths" not in document:
+        raise SpecError(f"{path} is not an OpenAPI document (no 'paths')")
+    try:
+        operations = _operations(document)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise SpecError(f"{path}: an operation lacks {error}") from None
+    missing = sorted(set(OPERATIONS.values()) - set(operations))
+    if missing:
+        raise SpecError(f"{path} lacks the operations {', '.join(missing)}")
+    return Spec(path=path, document=document, operations=operations)
+
+
+def spec_location(schema_path: list[str | int]) -> str:
+    """Map a validator schema path (``$defs/X/properties/y``) back to the spec (``#/components/schemas/X/...``)."""
+    tokens = [str(t) for t in schema_path]
+    if len(tokens) >= 2 and tokens[0] == "$defs":
+        tokens = ["components", "schemas", *tokens[1:]]
+    return "#/" + "/".join(tokens)
