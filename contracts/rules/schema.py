@@ -47,13 +47,26 @@ def _expected(kind_name: str, details: dict[str, Any]) -> str:
         case "Pattern":
             return f"matches {details.get('pattern', '')}"
         case "AnyOf" | "OneOfNotValid":
-            return "one of the documented shapes"
+            return str(details.get("alternatives", "one of the documented shapes"))
     return kind_name
+
+
+def _alternatives(error: Any) -> str:
+    """``anyOf`` failures name the shapes the alternatives wanted, e.g. ``integer or string``."""
+    root = list(error.instance_path)
+    wanted: list[str] = []
+    for branch in error.kind.context:
+        for sub in branch:
+            if type(sub.kind).__name__ == "Type" and list(sub.instance_path) == root:
+                wanted.append(_expected("Type", sub.kind.as_dict()))
+    return " or ".join(dict.fromkeys(wanted)) or "one of the documented shapes"
 
 
 def _from_error(error: Any) -> Violation:
     kind_name = type(error.kind).__name__
     details = error.kind.as_dict()
+    if kind_name in ("AnyOf", "OneOfNotValid"):
+        details = {"alternatives": _alternatives(error)}
     tokens = list(error.instance_path)
     actual = describe(error.instance)
     if kind_name == "Required":
@@ -67,6 +80,33 @@ def _from_error(error: Any) -> Violation:
         actual=actual,
         spec=spec_location(list(error.schema_path)),
     )
+
+
+def _branch_errors(error: Any) -> list[Any]:
+    """For ``anyOf``: the errors of the one alternative that fits the value's type, if exactly one does.
+
+    ``context`` (object or string) failing because a list item is not a string is reported at
+    that item, not as "not valid under any of the schemas" at ``/context``.
+    """
+    root = list(error.instance_path)
+    fitting = [
+        branch
+        for branch in error.kind.context
+        if not any(type(e.kind).__name__ == "Type" and list(e.instance_path) == root for e in branch)
+    ]
+    return list(fitting[0]) if len(fitting) == 1 and fitting[0] else [error]
+
+
+def _lenient_errors(errors: Any) -> Iterator[Any]:
+    stack = list(errors)
+    while stack:
+        error = stack.pop()
+        if type(error.kind).__name__ in ("AnyOf", "OneOfNotValid"):
+            specific = _branch_errors(error)
+            if specific != [error]:
+                stack.extend(specific)
+                continue
+        yield error
 
 
 def _undocumented(errors: list[Any], severity: Severity) -> Iterator[Violation]:
@@ -112,6 +152,6 @@ def check_schema(
     strict_errors = list(spec.validator(schema_name, strict=True).iter_errors(body))
     if not strict_errors:
         return
-    for error in spec.validator(schema_name, strict=False).iter_errors(body):
+    for error in _lenient_errors(spec.validator(schema_name, strict=False).iter_errors(body)):
         yield _from_error(error)
     yield from _undocumented(strict_errors, Severity.ERROR if strict else Severity.WARNING)

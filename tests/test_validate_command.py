@@ -1,0 +1,83 @@
+"""``ocp-contract validate``: exit codes, output formats and one-line usage errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contracts.cli import main
+
+SAMPLE = Path(__file__).parent / "data" / "documented-sample.json"
+
+
+def test_documented_sample_conforms(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(SAMPLE)]) == 0
+    assert capsys.readouterr().out.strip().endswith("conforms: 0 error(s), 0 warning(s)")
+
+
+def test_documented_sample_conforms_with_request_agreement() -> None:
+    assert main(["validate", str(SAMPLE), "--request-obproxy-ids", "2"]) == 0
+
+
+def test_reads_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SAMPLE.read_bytes())))
+    assert main(["validate", "-", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report == {"source": "standard input", "conforms": True, "violations": []}
+
+
+def test_text_output_says_what_where_expected_and_actual(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = json.loads(SAMPLE.read_text())
+    body["status"] = 500
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(body))
+    assert main(["validate", str(path), "--http-status", "200"]) == 1
+    out = capsys.readouterr().out
+    assert "error: [envelope.status-mismatch]" in out
+    assert "  at:       /status" in out
+    assert "  expected: 200" in out and "  actual:   500" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        pytest.param(b"", [], "is empty", id="empty-file"),
+        pytest.param(b"{not json", [], "is not valid JSON", id="not-json"),
+        pytest.param(b'{"data": {}}', [], "cannot tell the HTTP status", id="no-status"),
+        pytest.param(b"{}", ["--request-obproxy-ids", "1,x"], "expected comma-separated integers", id="bad-ids"),
+        pytest.param(b"{}", ["--operation", "delete"], "invalid choice", id="bad-operation"),
+    ],
+)
+def test_unusable_input_exits_2_with_one_line(tmp_path: Path, content: bytes, args: list[str], message: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "input.json"
+    path.write_bytes(content)
+    assert _exit_code(["validate", str(path), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def _exit_code(argv: list[str]) -> int:
+    """``main``'s return value, or the code argparse exits with."""
+    try:
+        return main(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "absent.json")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_console_script_runs_as_a_process() -> None:
+    result = subprocess.run([sys.executable, "-m", "contracts.cli", "validate", str(SAMPLE)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
