@@ -84,7 +84,7 @@ __all__ = [
 AKSK_SCHEME: Final = "OCP-ACCESS-KEY-HMACSHA1"
 #: How far the signed date may be from the server's clock, either way (inclusive).
 MAX_CLOCK_SKEW: Final = timedelta(minutes=15)
-MASK: Final = "***"
+_MASK: Final = "***"
 
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
@@ -186,7 +186,7 @@ class BasicAuth(HTTPBasicAuth):
     """``requests``' HTTP Basic auth whose repr names the user but never the password."""
 
     def __repr__(self) -> str:
-        return f"BasicAuth(username={self.username!r}, password={MASK})"
+        return f"BasicAuth(username={self.username!r}, password={_MASK})"
 
 
 def basic_auth(username: str, password: str) -> BasicAuth:
@@ -220,7 +220,7 @@ class AkSkAuth(AuthBase):
         self._clock = clock
 
     def __repr__(self) -> str:
-        return f"AkSkAuth(access_key={self.access_key!r}, secret_key={MASK})"
+        return f"AkSkAuth(access_key={self.access_key!r}, secret_key={_MASK})"
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         body = _body_bytes(r)
@@ -506,10 +506,10 @@ def _mask_authorization(value: str) -> str:
     """Keep the scheme (and an AK/SK access key id); mask everything else."""
     auth_scheme, sep, token = value.strip().partition(" ")
     if not sep:
-        return MASK
+        return _MASK
     if auth_scheme.upper() == AKSK_SCHEME and ":" in token:
-        return f"{auth_scheme} {token.strip().partition(':')[0]}:{MASK}"
-    return f"{auth_scheme} {MASK}"
+        return f"{auth_scheme} {token.strip().partition(':')[0]}:{_MASK}"
+    return f"{auth_scheme} {_MASK}"
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -523,7 +523,7 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
         if name.lower() in _AUTHORIZATION_HEADERS:
             redacted[name] = _mask_authorization(value)
         elif _is_secret_name(name):
-            redacted[name] = MASK
+            redacted[name] = _MASK
         else:
             redacted[name] = value
     return redacted
@@ -534,14 +534,14 @@ def _redact_url(url: str) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc
     if parts.password is not None:
-        netloc = f"{parts.username}:{MASK}@{netloc.rpartition('@')[2]}"
+        netloc = f"{parts.username}:{_MASK}@{netloc.rpartition('@')[2]}"
     query = "&".join(_redact_query_item(item) for item in parts.query.split("&")) if parts.query else ""
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _redact_query_item(item: str) -> str:
     name, sep, _ = item.partition("=")
-    return f"{name}={MASK}" if sep and _is_secret_name(unquote_plus(name)) else item
+    return f"{name}={_MASK}" if sep and _is_secret_name(unquote_plus(name)) else item
 
 
 _CURL_SKIPPED_HEADERS: Final = frozenset({"content-length"})
@@ -580,7 +580,7 @@ def _credential_notes(redacted: Mapping[str, str]) -> Iterator[str]:
             continue
         if value.lower().startswith("basic "):
             yield (
-                f"# {name} redacted: replace the -H '{name}: Basic {MASK}' line with "
+                f"# {name} redacted: replace the -H '{name}: Basic {_MASK}' line with "
                 '-u "$OCP_USERNAME:$OCP_PASSWORD"'
             )
         elif value.upper().startswith(AKSK_SCHEME):
