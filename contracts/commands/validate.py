@@ -9,6 +9,7 @@ from pathlib import Path
 
 from contracts.spec import OPERATIONS
 from contracts.validate import has_errors, load_body, validate_response
+from contracts.versions import ocp_version, profile
 from contracts.violations import UsageError, Violation
 
 NAME = "validate"
@@ -34,6 +35,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="the obproxy ids the request named: the task must target exactly these")
     parser.add_argument("--strict", action="store_true", help="undocumented properties are errors, not warnings")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument("--ocp-version", type=ocp_version, metavar="3.1.1|4.0.0|4.0.3|4.2|latest",
+                        help="check against what this OCP version documents (default: latest)")
 
 
 def _read(name: str) -> bytes:
@@ -61,6 +64,7 @@ def execute(args: argparse.Namespace) -> int:
         http_status=args.http_status,
         request_obproxy_ids=args.request_obproxy_ids,
         strict=args.strict,
+        spec=profile(args.ocp_version).spec() if args.ocp_version else None,
     )
     if args.format == "json":
         report = {"source": source, "conforms": not has_errors(violations),
