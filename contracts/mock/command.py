@@ -1,0 +1,122 @@
+"""``ocp-contract mock``: serve the mock OCP over HTTP on loopback until interrupted.
+
+Prints the base URL, the demo credentials and the inventory at start-up, one line per request
+while serving, and stops cleanly on SIGINT or SIGTERM (exit 0). ``--list-faults`` prints the
+faults, one line each, and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from contracts.mock.app import MockOCP
+from contracts.mock.faults import FAULTS
+from contracts.mock.http import MockServer, serve_until_signal
+from contracts.mock.inventory import default_inventory, load_inventory
+from contracts.mock.settings import MockSettings
+from contracts.violations import UsageError
+
+NAME = "mock"
+HELP = "serve a stateful mock OCP on loopback (Basic and AK/SK auth, task engine, named faults)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one (default 8080)")
+    parser.add_argument(
+        "--inventory",
+        type=Path,
+        metavar="FILE",
+        help="YAML or JSON file with clusters, servers, packages and users (default: built-in)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="switch on a named fault (repeatable); see --list-faults",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed for subtask order and trace ids (default 0)"
+    )
+    parser.add_argument(
+        "--tick",
+        type=float,
+        metavar="SECONDS",
+        help="advance running tasks one step per SECONDS (default: one step per GET of the task)",
+    )
+    parser.add_argument(
+        "--rate-limit", type=int, metavar="N", help="allow N requests per user per --rate-window"
+    )
+    parser.add_argument(
+        "--rate-window",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="rate-limit window in seconds (default 60)",
+    )
+    parser.add_argument(
+        "--max-finished",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="keep at most N finished tasks; older ones are evicted (default 1000)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
+    parser.add_argument("--list-faults", action="store_true", help="list the named faults and exit")
+
+
+def _list_faults() -> int:
+    print(
+        f"{len(FAULTS)} faults (each breaks one clause; the rule or check expected to catch it in brackets):"
+    )
+    for fault in FAULTS.values():
+        print("  " + fault.line())
+    return 0
+
+
+def _mode(tick: float | None) -> str:
+    return "one step per GET of the task" if tick is None else f"one step every {tick:g} s"
+
+
+def _limit(limit: int | None, window: float) -> str:
+    return f"{limit} requests per {window:g} s per user" if limit else "off"
+
+
+def execute(args: argparse.Namespace) -> int:
+    if args.list_faults:
+        return _list_faults()
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"expected --port from 0 to 65535, got {args.port}")
+    inventory = load_inventory(args.inventory) if args.inventory else default_inventory()
+    settings = MockSettings(
+        seed=args.seed,
+        tick=args.tick,
+        faults=tuple(args.fault),
+        rate_limit=args.rate_limit,
+        rate_window=args.rate_window,
+        max_finished=args.max_finished,
+    )
+    mock = MockOCP(inventory, settings=settings)
+    log = None if args.quiet else (lambda line: print(line, flush=True))
+    server = MockServer(mock, host=args.host, port=args.port, log=log)
+    lines = [
+        f"mock OCP listening on {server.url}",
+        f"  base URL for your scripts: {server.url}  (paths start with /api/v2)",
+        "  demo credentials (the mock's own; never use real ones here):",
+        *(f"    {line}" for line in inventory.describe() if line.startswith("user ")),
+        "  inventory:",
+        *(f"    {line}" for line in inventory.describe() if not line.startswith("user ")),
+        f"  finished tasks at start-up: {', '.join(map(str, mock.seeded_task_ids)) or 'none'}",
+        f"  progression: {_mode(args.tick)}; seed {args.seed}",
+        f"  faults: {', '.join(mock.faults.names) or 'none (a faithful OCP)'}",
+        f"  rate limit: {_limit(args.rate_limit, args.rate_window)}",
+        "  stop with Ctrl-C or SIGTERM",
+    ]
+    print("\n".join(lines), flush=True)
+    serve_until_signal(server, out=sys.stdout)
+    return 0

@@ -1,0 +1,520 @@
+"""Named faults: each makes the mock break exactly one clause of the contract.
+
+A fault is data — name, one-line description, the clause it breaks, the rule or check expected to
+catch it, how to provoke it — plus its behaviour: either a *transform* of the outgoing JSON body
+(pure, on the body and a small :class:`Exchange`), or a *quirk* the request handling consults
+(ignore credentials, accept a missing body, …). The test runner switches them on one at a time
+(``--fault NAME``) and asserts that the named rule fires; ``ocp-contract mock --list-faults``
+prints the table.
+
+``caught_by`` says where the expected id comes from: ``validate_response`` (a rule id of
+:mod:`contracts.validate`), ``check_transition`` (two consecutive polls of one task), or ``http``
+(a check on the HTTP exchange itself, which a body validator cannot see).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import enum
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from contracts.violations import UsageError
+
+
+class Quirk(enum.Enum):
+    """Behaviours of the request handling that a fault switches on."""
+
+    IGNORE_CREDENTIALS = "ignore-credentials"
+    ACCEPT_MISSING_BODY = "accept-missing-body"
+    NON_NUMERIC_ID_500 = "non-numeric-id-500"
+    HIDE_CREATED_TASKS = "hide-created-tasks"
+    STALE_READS = "stale-reads"
+    WRONG_TASK = "wrong-task"
+    TEXT_CONTENT_TYPE = "text-content-type"
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """What a body transform may look at besides the body."""
+
+    operation: str | None
+    http_status: int
+    #: GETs of this task so far, this one included (0 for the upgrade answer and lists).
+    poll: int = 0
+
+
+Transform = Callable[[dict[str, Any], Exchange], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One named way to break the contract."""
+
+    name: str
+    description: str
+    clause: str
+    expected: str
+    caught_by: str
+    trigger: str
+    transform: Transform | None = None
+    quirk: Quirk | None = None
+
+    def line(self) -> str:
+        return f"{self.name:<30} {self.description}  [{self.expected}]"
+
+
+# --------------------------------------------------------------------------- body helpers
+
+
+def _task(body: dict[str, Any], ex: Exchange) -> dict[str, Any] | None:
+    """The task in a successful upgrade or task-detail answer."""
+    data = body.get("data")
+    ok = ex.operation in ("upgrade", "task") and ex.http_status == 200
+    return data if ok and isinstance(data, dict) and isinstance(data.get("subtasks"), list) else None
+
+
+def _tasks(body: dict[str, Any], ex: Exchange) -> Iterator[dict[str, Any]]:
+    """Every task in a successful answer: the one of a detail, or each list item."""
+    task = _task(body, ex)
+    if task is not None:
+        yield task
+    data = body.get("data")
+    if ex.operation == "tasks" and ex.http_status == 200 and isinstance(data, dict):
+        yield from (item for item in data.get("contents", []) if isinstance(item, dict))
+
+
+def _start(task: dict[str, Any]) -> dict[str, Any]:
+    return next(sub for sub in task["subtasks"] if not sub["upstreams"])
+
+
+def _finish(task: dict[str, Any]) -> dict[str, Any]:
+    return next(sub for sub in task["subtasks"] if not sub["downstreams"])
+
+
+def _unused_id(task: dict[str, Any]) -> int:
+    return max(int(sub["id"]) for sub in task["subtasks"]) + 1
+
+
+def _on_task(change: Callable[[dict[str, Any]], None]) -> Transform:
+    def transform(body: dict[str, Any], ex: Exchange) -> None:
+        task = _task(body, ex)
+        if task is not None:
+            change(task)
+
+    return transform
+
+
+def _on_success(change: Callable[[dict[str, Any]], None]) -> Transform:
+    def transform(body: dict[str, Any], ex: Exchange) -> None:
+        if ex.http_status == 200:
+            change(body)
+
+    return transform
+
+
+def _on_every(change: Callable[[dict[str, Any]], None]) -> Transform:
+    def transform(body: dict[str, Any], ex: Exchange) -> None:
+        change(body)
+
+    return transform
+
+
+# --------------------------------------------------------------------------- graph faults
+
+
+def _edge_one_end(task: dict[str, Any]) -> None:
+    _start(task)["downstreams"].pop(0)
+
+
+def _dangling_upstream(task: dict[str, Any]) -> None:
+    _finish(task)["upstreams"].append(_unused_id(task))
+
+
+def _dangling_downstream(task: dict[str, Any]) -> None:
+    _start(task)["downstreams"].append(_unused_id(task))
+
+
+def _cycle(task: dict[str, Any]) -> None:
+    finish = _finish(task)
+    tail = next(sub for sub in task["subtasks"] if sub["id"] == finish["upstreams"][0])
+    finish["downstreams"].append(tail["id"])
+    tail["upstreams"].append(finish["id"])
+
+
+def _self_loop(task: dict[str, Any]) -> None:
+    finish = _finish(task)
+    finish["upstreams"].append(finish["id"])
+    finish["downstreams"].append(finish["id"])
+
+
+def _duplicate_id(task: dict[str, Any]) -> None:
+    task["subtasks"].append(copy.deepcopy(_finish(task)))
+
+
+# --------------------------------------------------------------------------- state faults
+
+
+def _failure_as_success(body: dict[str, Any], ex: Exchange) -> None:
+    for task in _tasks(body, ex):
+        if task.get("status") == "FAILED":
+            task["status"] = "SUCCESSFUL"
+
+
+def _runs_before_upstream(body: dict[str, Any], ex: Exchange) -> None:
+    task = _task(body, ex)
+    if task is None or task.get("status") != "RUNNING":
+        return
+    status = {sub["id"]: sub["status"] for sub in task["subtasks"]}
+    for sub in task["subtasks"]:
+        ups = [status.get(u, "PENDING") for u in sub["upstreams"]]
+        if sub["status"] == "PENDING" and ups and "PENDING" not in ups and set(ups) != {"SUCCESSFUL"}:
+            sub.update(status="RUNNING", runTime=1, startTime=body["timestamp"])
+            return
+
+
+def _premature_failure(body: dict[str, Any], ex: Exchange) -> None:
+    task = _task(body, ex)
+    if (
+        task is not None
+        and task.get("status") == "RUNNING"
+        and any(sub["status"] == "FAILED" for sub in task["subtasks"])
+    ):
+        task.update(status="FAILED", finishTime=body["timestamp"])
+
+
+def _wrong_targets(task: dict[str, Any]) -> None:
+    ids = task["context"]["listMap"]["obproxy_server_ids"]
+    ids[:] = [str(int(i) + 1000) for i in ids]
+
+
+# --------------------------------------------------------------------------- transition faults
+
+
+def _subtask_appears(body: dict[str, Any], ex: Exchange) -> None:
+    """An extra, unconnected subtask from the first poll on (finished with the task, else PENDING).
+
+    Unconnected, so no existing edge changes and only the set of subtasks does.
+    """
+    task = _task(body, ex)
+    if task is None or ex.operation != "task" or ex.poll < 1:
+        return
+    extra = {
+        **copy.deepcopy(_finish(task)),
+        "id": _unused_id(task),
+        "name": "Notify upgrade result",
+        "description": "Notify upgrade result",
+        "upstreams": [],
+        "downstreams": [],
+    }
+    if task["status"] != "SUCCESSFUL":
+        extra.update(status="PENDING", runTime=0)
+        for key in ("startTime", "finishTime", "executor"):
+            extra.pop(key, None)
+    task["subtasks"].append(extra)
+
+
+def _task_reopens(body: dict[str, Any], ex: Exchange) -> None:
+    task = _task(body, ex)
+    if task is not None and ex.operation == "task" and ex.poll % 2 == 0 and task["status"] != "RUNNING":
+        task["status"] = "RUNNING"
+        task.pop("finishTime", None)
+
+
+# --------------------------------------------------------------------------- the registry
+
+_V, _T, _H = "validate_response", "check_transition", "http"
+_UPGRADE_200 = "any upgrade answer (200)"
+
+FAULTS: dict[str, Fault] = {
+    f.name: f
+    for f in (
+        # -- the graph
+        Fault(
+            "edge-one-end",
+            "the start node's first downstream edge is recorded on one end only",
+            "every edge appears in both upstreams and downstreams",
+            "dag.asymmetric-edge",
+            _V,
+            _UPGRADE_200,
+            _on_task(_edge_one_end),
+        ),
+        Fault(
+            "dangling-upstream",
+            "the finish node lists an upstream id that is no subtask of the task",
+            "upstreams name subtasks of the same task",
+            "dag.dangling-upstream",
+            _V,
+            _UPGRADE_200,
+            _on_task(_dangling_upstream),
+        ),
+        Fault(
+            "dangling-downstream",
+            "the start node lists a downstream id that is no subtask of the task",
+            "downstreams name subtasks of the same task",
+            "dag.dangling-downstream",
+            _V,
+            _UPGRADE_200,
+            _on_task(_dangling_downstream),
+        ),
+        Fault(
+            "cycle",
+            "an edge from the finish node back to a branch's last step, on both ends",
+            "the subtasks form an acyclic graph",
+            "dag.cycle",
+            _V,
+            _UPGRADE_200,
+            _on_task(_cycle),
+        ),
+        Fault(
+            "self-loop",
+            "the finish node is its own upstream and downstream",
+            "no subtask depends on itself",
+            "dag.self-loop",
+            _V,
+            _UPGRADE_200,
+            _on_task(_self_loop),
+        ),
+        Fault(
+            "duplicate-id",
+            "the finish node is listed twice",
+            "subtask ids are unique within a task",
+            "dag.duplicate-id",
+            _V,
+            _UPGRADE_200,
+            _on_task(_duplicate_id),
+        ),
+        # -- the envelope
+        Fault(
+            "status-mismatch",
+            "a 200 answer says status 201 in its body",
+            "the envelope's status repeats the HTTP status",
+            "envelope.status-mismatch",
+            _V,
+            "any 200 answer",
+            _on_success(lambda body: body.update(status=201)),
+        ),
+        Fault(
+            "successful-false-on-200",
+            "a 200 answer says successful: false",
+            "successful is true exactly for 2xx",
+            "envelope.successful-mismatch",
+            _V,
+            "any 200 answer",
+            _on_success(lambda body: body.update(successful=False)),
+        ),
+        Fault(
+            "trace-id-missing",
+            "answers carry no traceId",
+            "every envelope carries traceId",
+            "schema.required",
+            _V,
+            "any answer",
+            _on_every(lambda body: body.pop("traceId", None)),
+        ),
+        Fault(
+            "timestamp-without-offset",
+            "timestamps lack their UTC offset (2021-09-03T16:31:58.151)",
+            "the timestamp is RFC 3339 with an offset",
+            "envelope.timestamp-offset",
+            _V,
+            "any answer",
+            _on_every(lambda body: body.update(timestamp=str(body["timestamp"])[:-6])),
+        ),
+        Fault(
+            "negative-duration",
+            "answers report duration -1",
+            "duration is milliseconds, never negative",
+            "envelope.duration-negative",
+            _V,
+            "any answer",
+            _on_every(lambda body: body.update(duration=-1)),
+        ),
+        Fault(
+            "data-missing",
+            "200 answers carry no data",
+            "a success carries data",
+            "envelope.data-missing",
+            _V,
+            "any 200 answer",
+            _on_success(lambda body: body.pop("data", None)),
+        ),
+        Fault(
+            "error-missing",
+            "error answers carry no error object",
+            "a failure carries error with a message",
+            "envelope.error-missing",
+            _V,
+            "any 4xx/5xx answer",
+            lambda body, ex: body.pop("error", None) if ex.http_status >= 400 else None,
+        ),
+        Fault(
+            "status-outside-enum",
+            "a task's status is CANCELED, which tasks never have",
+            "task status is RUNNING, FAILED or SUCCESSFUL",
+            "schema.enum",
+            _V,
+            _UPGRADE_200,
+            _on_task(lambda task: task.update(status="CANCELED")),
+        ),
+        # -- the task state
+        Fault(
+            "failure-reported-as-success",
+            "a FAILED task is reported SUCCESSFUL (its failed subtask stays)",
+            "a task is SUCCESSFUL only when every subtask is",
+            "state.task-successful-unfinished-subtask",
+            _V,
+            "GET or list a FAILED task (e.g. the seeded one)",
+            _failure_as_success,
+        ),
+        Fault(
+            "subtask-runs-before-upstream",
+            "a subtask is RUNNING while its upstream is not yet SUCCESSFUL",
+            "a subtask runs only after all its upstreams succeeded",
+            "state.upstream-not-successful",
+            _V,
+            _UPGRADE_200,
+            _runs_before_upstream,
+        ),
+        Fault(
+            "premature-failure",
+            "a task is reported FAILED while another branch still runs",
+            "a task is FAILED only when nothing is running",
+            "state.task-failed-with-running-subtask",
+            _V,
+            "poll a task on a server marked failAt, next to a healthy one",
+            _premature_failure,
+        ),
+        Fault(
+            "wrong-targets",
+            "the task's context lists other servers than the request named",
+            "the task targets exactly the requested servers",
+            "agreement.target-mismatch",
+            _V,
+            _UPGRADE_200,
+            _on_task(_wrong_targets),
+        ),
+        # -- between polls
+        Fault(
+            "stale-read",
+            "every second poll shows the task as it was three steps earlier",
+            "a terminal subtask never changes again",
+            "transition.terminal-subtask-changed",
+            _T,
+            "poll a running task four times or more",
+            quirk=Quirk.STALE_READS,
+        ),
+        Fault(
+            "subtask-appears",
+            "from the first poll on, an extra unconnected subtask is listed",
+            "a task's set of subtasks does not change between polls",
+            "transition.subtasks-changed",
+            _T,
+            "compare the upgrade answer with the first poll",
+            _subtask_appears,
+        ),
+        Fault(
+            "task-reopens",
+            "every second poll of a finished task shows it RUNNING again",
+            "a SUCCESSFUL or FAILED task stays so",
+            "transition.task-left-terminal",
+            _T,
+            "poll a finished task twice",
+            _task_reopens,
+        ),
+        Fault(
+            "wrong-task",
+            "task detail answers with the newest other task instead of the requested one",
+            "GET /tasks/instances/{id} returns task id",
+            "transition.wrong-task",
+            _T,
+            "GET any task",
+            quirk=Quirk.WRONG_TASK,
+        ),
+        # -- the HTTP exchange
+        Fault(
+            "accepts-missing-body",
+            "an upgrade without a body is accepted (200, newest package)",
+            "the body with shortRpmName is required (400)",
+            "http.negative-data-accepted",
+            _H,
+            "POST an upgrade without a body",
+            quirk=Quirk.ACCEPT_MISSING_BODY,
+        ),
+        Fault(
+            "non-numeric-id-500",
+            "a non-numeric path id crashes the server (500)",
+            "a path id that is not a Long is a 400",
+            "http.server-error",
+            _H,
+            "POST …/clusters/abc/obproxies/1/upgrade",
+            quirk=Quirk.NON_NUMERIC_ID_500,
+        ),
+        Fault(
+            "credentials-ignored",
+            "requests without or with wrong credentials are served",
+            "every /api request is authenticated (401)",
+            "http.auth-ignored",
+            _H,
+            "any request without Authorization",
+            quirk=Quirk.IGNORE_CREDENTIALS,
+        ),
+        Fault(
+            "wrong-content-type",
+            "answers are labelled text/plain;charset=UTF-8",
+            "responses are application/json",
+            "envelope.content-type",
+            _H,
+            "any answer",
+            quirk=Quirk.TEXT_CONTENT_TYPE,
+        ),
+        Fault(
+            "created-task-not-found",
+            "tasks created by an upgrade cannot be fetched (404)",
+            "the task an upgrade returns can be fetched by its id",
+            "http.task-not-found-after-create",
+            _H,
+            "GET the task an upgrade returned",
+            quirk=Quirk.HIDE_CREATED_TASKS,
+        ),
+    )
+}
+
+
+def get_faults(names: Iterable[str]) -> tuple[Fault, ...]:
+    """The faults named, in order; an unknown name is a :class:`UsageError` with a suggestion."""
+    found: list[Fault] = []
+    for name in names:
+        if name not in FAULTS:
+            close = difflib.get_close_matches(name, list(FAULTS), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise UsageError(f"unknown fault {name!r}; {hint}see --list-faults for the {len(FAULTS)} faults")
+        if FAULTS[name] not in found:
+            found.append(FAULTS[name])
+    return tuple(found)
+
+
+class FaultSet:
+    """The faults switched on for one mock: quirks to consult, transforms to apply."""
+
+    def __init__(self, faults: Iterable[Fault] = ()) -> None:
+        self.faults = tuple(faults)
+        self._quirks = frozenset(f.quirk for f in self.faults if f.quirk is not None)
+        self._transforms = tuple(f.transform for f in self.faults if f.transform is not None)
+
+    def __bool__(self) -> bool:
+        return bool(self.faults)
+
+    def has(self, quirk: Quirk) -> bool:
+        return quirk in self._quirks
+
+    def apply(self, body: dict[str, Any], exchange: Exchange) -> None:
+        """Run every active transform over ``body`` (in place)."""
+        for transform in self._transforms:
+            transform(body, exchange)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.faults)

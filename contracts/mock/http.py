@@ -1,0 +1,167 @@
+"""The mock over real HTTP on loopback: a threaded werkzeug server, one log line per request.
+
+:class:`MockServer` starts in a background thread (``port=0`` picks a free port; :attr:`url`
+says which) and stops cleanly with :meth:`stop` or as a context manager. :func:`serve_until_signal`
+is what ``ocp-contract mock`` runs: serve until SIGINT or SIGTERM, then shut down and return.
+
+The request log names the client, method, path, status, duration, user and traceId — never a
+header, so no password, secret key or signature can reach it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from types import FrameType, TracebackType
+from typing import IO, Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from contracts.mock.app import TRACE_ID_KEY, USER_KEY, MockOCP
+from contracts.violations import UsageError
+
+LogSink = Callable[[str], None]
+
+
+def check_loopback(host: str) -> str:
+    """``host`` if it is a loopback address (or ``localhost``); the mock never listens elsewhere."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise UsageError(
+            f"expected a loopback address such as 127.0.0.1 for --host, got {host!r}: "
+            "the mock serves demo credentials and must not be reachable from other machines"
+        )
+    return host
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """werkzeug's handler without its own access log (the mock logs through :class:`_AccessLog`)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        if type == "error":
+            super().log(type, message, *args)
+
+
+class _AccessLog:
+    """WSGI middleware writing one line per request after the answer is built."""
+
+    def __init__(self, app: MockOCP, sink: LogSink) -> None:
+        self.app = app
+        self.sink = sink
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        started = time.perf_counter()
+        seen: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            seen["status"] = status.split()[0]
+            return start_response(status, headers, *rest)
+
+        result = self.app(environ, capture)
+        query = environ.get("QUERY_STRING", "")
+        path = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+        millis = (time.perf_counter() - started) * 1000
+        self.sink(
+            f'{environ.get("REMOTE_ADDR", "-")} "{environ.get("REQUEST_METHOD")} {path}" '
+            f"{seen.get('status', '-')} {millis:.1f}ms user={environ.get(USER_KEY, '-')} "
+            f"trace={environ.get(TRACE_ID_KEY) or '-'}"
+        )
+        return result
+
+
+class MockServer:
+    """A :class:`MockOCP` served over HTTP on loopback, in a background thread."""
+
+    def __init__(
+        self,
+        mock: MockOCP | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log: LogSink | None = None,
+    ) -> None:
+        self.mock = mock or MockOCP()
+        app: Any = _AccessLog(self.mock, log) if log is not None else self.mock
+        try:
+            self._server: BaseWSGIServer = make_server(
+                check_loopback(host), port, app, threaded=True, request_handler=_QuietHandler
+            )
+        except OSError as error:
+            raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_port)
+
+    @property
+    def url(self) -> str:
+        address = self._server.server_address[0]
+        text = address.decode() if isinstance(address, bytes) else str(address)
+        host = f"[{text}]" if ":" in text else text
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> MockServer:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="ocp-mock-http",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, finish the loop and close the socket (idempotent)."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def serve(
+    mock: MockOCP | None = None, *, host: str = "127.0.0.1", port: int = 0, log: LogSink | None = None
+) -> MockServer:
+    """A started :class:`MockServer` (use it as a context manager, or call ``stop()``)."""
+    return MockServer(mock, host=host, port=port, log=log).start()
+
+
+def serve_until_signal(server: MockServer, *, out: IO[str] = sys.stdout) -> str:
+    """Serve until SIGINT or SIGTERM arrives, then stop cleanly; returns the signal's name."""
+    received = threading.Event()
+    name = {"value": "SIGINT"}
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        name["value"] = signal.Signals(signum).name
+        received.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.start()
+        while not received.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        server.stop()
+    print(f"received {name['value']}: stopped", file=out, flush=True)
+    return name["value"]
