@@ -25,6 +25,8 @@ EXIT_USAGE = 2
 COMMAND_MODULES: tuple[str, ...] = (
     "contracts.commands.validate",
     "contracts.commands.check_spec",
+    "contracts.commands.compare",
+    "contracts.mock.command",
 )
 
 

@@ -90,14 +90,22 @@ def _synthetic(since: Any) -> Spec:
         "openapi": "3.1.0",
         "info": {"title": "t", "version": "1"},
         "paths": {},
-        "components": {"schemas": {"Task": {
-            "type": "object",
-            "required": ["id", "taskId"],
-            "properties": {
-                "id": {"type": "integer", "description": "The id."},
-                "taskId": {"type": "integer", "x-ocp-since": since, "description": "Added later. More text."},
-            },
-        }}},
+        "components": {
+            "schemas": {
+                "Task": {
+                    "type": "object",
+                    "required": ["id", "taskId"],
+                    "properties": {
+                        "id": {"type": "integer", "description": "The id."},
+                        "taskId": {
+                            "type": "integer",
+                            "x-ocp-since": since,
+                            "description": "Added later. More text.",
+                        },
+                    },
+                }
+            }
+        },
     }
     return Spec(path=Path("synthetic.yaml"), document=document, operations={})
 
