@@ -61,6 +61,9 @@ class Fault:
     trigger: str
     transform: Transform | None = None
     quirk: Quirk | None = None
+    #: Rules that follow necessarily once the broken clause plays out (a node in a cycle cannot run
+    #: after all its upstreams); a runner asserts ``expected`` in found ⊆ {expected} ∪ ``also``.
+    also: tuple[str, ...] = ()
 
     def line(self) -> str:
         return f"{self.name:<30} {self.description}  [{self.expected}]"
@@ -267,6 +270,7 @@ FAULTS: dict[str, Fault] = {
             _V,
             _UPGRADE_200,
             _on_task(_cycle),
+            also=("state.upstream-not-successful",),
         ),
         Fault(
             "self-loop",
@@ -276,6 +280,7 @@ FAULTS: dict[str, Fault] = {
             _V,
             _UPGRADE_200,
             _on_task(_self_loop),
+            also=("state.upstream-not-successful",),
         ),
         Fault(
             "duplicate-id",

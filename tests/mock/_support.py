@@ -1,0 +1,146 @@
+"""Helpers shared by the mock's tests: an API client over the in-process WSGI app, and replies
+that validate themselves against the contract."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.test import Client
+
+from contracts.mock import MockOCP
+from contracts.validate import validate_response
+from contracts.violations import Violation
+
+ADMIN = ("admin", "ocp-demo-admin")
+VIEWER = ("viewer", "ocp-demo-viewer")
+PACKAGE = "obproxy-1.9.1.1-1919579"
+UPGRADE = "/api/v2/obproxy/clusters/{cluster}/obproxies/{ids}/upgrade"
+_UNSET: Any = object()
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@dataclass
+class Reply:
+    """One answer of the mock, with what the validators need to judge it."""
+
+    status: int
+    headers: dict[str, str]
+    raw: bytes
+    operation: str
+    ids: Sequence[int] | None = None
+    body: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        try:
+            self.body = json.loads(self.raw)
+        except ValueError:
+            self.body = None
+
+    @property
+    def data(self) -> Any:
+        return self.body.get("data") if isinstance(self.body, dict) else None
+
+    @property
+    def error(self) -> dict[str, Any]:
+        return dict(self.body["error"])
+
+    def violations(self, *, strict: bool = True) -> list[Violation]:
+        return validate_response(
+            self.body,
+            operation=self.operation,
+            http_status=self.status,
+            request_obproxy_ids=self.ids,
+            headers=self.headers,
+            strict=strict,
+        )
+
+    def rules(self, *, errors_only: bool = True) -> set[str]:
+        return {v.rule for v in self.violations(strict=False) if v.is_error or not errors_only}
+
+    def assert_valid(self) -> None:
+        found = self.violations(strict=True)
+        assert not found, "\n".join(v.render() for v in found)
+
+
+class Api:
+    """The three operations over a WSGI app, Basic ``admin`` credentials unless told otherwise."""
+
+    def __init__(self, app: MockOCP, auth: tuple[str, str] | None = ADMIN) -> None:
+        self.app = app
+        self.client = Client(app)
+        self.auth = auth
+
+    def _headers(self, auth: Any, extra: dict[str, str] | None) -> dict[str, str]:
+        auth = self.auth if auth is _UNSET else auth
+        return {**(basic(*auth) if auth else {}), **(extra or {})}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        auth: Any = _UNSET,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> Reply:
+        all_headers = self._headers(auth, headers)
+        if content_type is not None:
+            all_headers["Content-Type"] = content_type
+        response = self.client.open(path, method=method, data=data, headers=all_headers)
+        return Reply(response.status_code, dict(response.headers), response.get_data(), operation, ids)
+
+    def upgrade(
+        self,
+        cluster: int | str = 1,
+        ids: str = "1",
+        body: Any = _UNSET,
+        *,
+        raw: bytes | None = None,
+        content_type: str | None = "application/json",
+        auth: Any = _UNSET,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        if raw is None and body is not None:
+            raw = json.dumps({"shortRpmName": PACKAGE} if body is _UNSET else body).encode()
+        try:
+            parsed: Sequence[int] | None = [int(i) for i in ids.split(",")]
+        except ValueError:
+            parsed = None
+        return self.request(
+            "POST",
+            UPGRADE.format(cluster=cluster, ids=ids),
+            operation="upgrade",
+            auth=auth,
+            data=raw,
+            content_type=content_type if raw is not None else None,
+            headers=headers,
+            ids=parsed,
+        )
+
+    def task(self, task_id: int | str, *, auth: Any = _UNSET) -> Reply:
+        return self.request("GET", f"/api/v2/tasks/instances/{task_id}", operation="task", auth=auth)
+
+    def tasks(self, query: str = "", *, auth: Any = _UNSET) -> Reply:
+        path = "/api/v2/tasks/instances" + (f"?{query}" if query else "")
+        return self.request("GET", path, operation="tasks", auth=auth)
+
+    def poll_to_end(self, task_id: int, limit: int = 60) -> list[Reply]:
+        """GET the task until it is SUCCESSFUL or FAILED (at most ``limit`` polls)."""
+        replies: list[Reply] = []
+        for _ in range(limit):
+            reply = self.task(task_id)
+            replies.append(reply)
+            if reply.status != 200 or reply.data is None or reply.data.get("status") != "RUNNING":
+                break
+        return replies
