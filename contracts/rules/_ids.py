@@ -60,6 +60,16 @@ def index_by_id(subtasks: list[Located]) -> dict[int, Located]:
     return nodes
 
 
+def id_keys(values: list[Any]) -> list[int | None]:
+    """:func:`id_key` of each value, position for position.
+
+    A list holding one int — most lists of most graphs — is returned as it is (never mutated).
+    """
+    if len(values) == 1 and type(values[0]) is int:
+        return values
+    return [value if type(value) is int else id_key(value) for value in values]
+
+
 def listed_ids(subtask: Mapping[str, Any], field: str) -> Iterator[tuple[int, int]]:
     """``(position, id)`` for each usable id in ``subtask[field]``; nothing if it is not a list."""
     values = subtask.get(field)

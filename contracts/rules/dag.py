@@ -1,0 +1,296 @@
+"""DAG rules: the subtasks of a task form one directed acyclic graph.
+
+OCP records every edge on both ends: ``A.downstreams`` lists ``B`` exactly when
+``B.upstreams`` lists ``A``. Both lists are evidence of an edge, so the rules build the edge
+set from both, report every entry whose partner is missing, and look for cycles over the
+union — a cycle recorded on one end only is still a cycle.
+
+Which subtasks take part: the first subtask carrying each usable id (``_ids.id_key``). Later
+duplicates are reported once by ``dag.duplicate-id`` and otherwise left out; subtasks without
+a usable id and list entries that are not ids are the schema's business. Items of the task
+list carry subtasks without ``upstreams``/``downstreams``: when no subtask has either field,
+there is no graph to check and only ids are.
+
+Rules (pointers relative to the task):
+
+* ``dag.duplicate-id`` — a second subtask with an id already used (at the second ``id``);
+* ``dag.self-loop`` — a subtask lists itself (at that list entry);
+* ``dag.dangling-upstream`` / ``dag.dangling-downstream`` — an entry names no subtask;
+* ``dag.asymmetric-edge`` — an entry whose other end does not list this subtask back;
+* ``dag.cycle`` — a cycle, printed hop by hop from its smallest id (at that subtask);
+* ``dag.start-node`` / ``dag.finish-node`` (warnings) — not exactly one subtask without
+  upstreams / downstreams (at ``/subtasks``).
+
+Everything is iterative and linear in subtasks plus edges (Kahn's algorithm, then a backward
+walk through what it could not order): a chain of a million subtasks needs no recursion.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterator, Mapping
+from itertools import chain
+from typing import Any, NamedTuple, cast
+
+from contracts._pointer import join
+from contracts.rules._ids import format_ids, id_key, id_keys
+from contracts.violations import Severity, Violation
+
+__all__ = ["check_dag"]
+
+_FIELDS = ("upstreams", "downstreams")
+_OTHER_END = {"upstreams": "downstreams", "downstreams": "upstreams"}
+_SINGULAR = {"upstreams": "upstream", "downstreams": "downstream"}
+_END_NODES = (("upstreams", "dag.start-node", "start"), ("downstreams", "dag.finish-node", "finish"))
+_SET_ABOVE = 32  # longer id lists are searched through a set (a finish node's thousands of upstreams)
+_SPEC_GRAPH = "#/components/schemas/TaskInstance/properties/subtasks"
+_SPEC_SUBTASK = "#/components/schemas/SubtaskInstance"
+
+Edge = tuple[int, int]
+IdLists = dict[int, list[int | None]]
+
+
+class _Graph(NamedTuple):
+    """The subtasks that take part, their lists of ids, and what the first pass noticed."""
+
+    subtasks: list[Any]  # the task's ``subtasks`` as sent
+    nodes: dict[int, int]  # subtask id -> index of the first subtask carrying it
+    #: field -> subtask id -> the field's ids, aligned with the JSON list (``None`` where unusable);
+    #: a subtask whose field is not a list has no entry.
+    lists: dict[str, IdLists]
+    duplicates: list[tuple[int, int, int]]  # (id, index of its first subtask, index of a later one)
+    #: field -> subtasks whose list names themselves, an unknown id or something unusable
+    unclean: dict[str, list[int]]
+
+    def subtask(self, key: int) -> Mapping[str, Any]:
+        return cast(Mapping[str, Any], self.subtasks[self.nodes[key]])
+
+
+class _Entry(NamedTuple):
+    """One id in a subtask's list: ``graph.lists[field][key][position] == other``."""
+
+    field: str
+    key: int
+    position: int
+    other: int
+
+
+def check_dag(task: object) -> Iterator[Violation]:
+    """Yield the graph violations of ``task`` (a task object with ``subtasks``)."""
+    subtasks = task.get("subtasks") if isinstance(task, Mapping) else None
+    if not isinstance(subtasks, list):
+        return
+    graph = _graph(subtasks)
+    yield from _duplicate_ids(graph)
+    if not graph.lists["upstreams"] and not graph.lists["downstreams"]:
+        return  # no subtask lists edges (a task-list item): there is no graph to check
+    yield from _references(graph)
+    one_ended = list(_one_ended_entries(graph))
+    for entry in one_ended:
+        yield _asymmetric(graph, entry)
+    yield from _cycles(graph, [(entry.other, entry.key) for entry in one_ended if entry.field == "upstreams"])
+    yield from _end_nodes(graph)
+
+
+def _graph(subtasks: list[Any]) -> _Graph:
+    """One pass over the subtasks: first occurrences by id, later duplicates, id lists."""
+    nodes: dict[int, int] = {}
+    ups: IdLists = {}
+    downs: IdLists = {}
+    duplicates: list[tuple[int, int, int]] = []
+    for index, subtask in enumerate(subtasks):
+        key = id_key(subtask.get("id")) if isinstance(subtask, Mapping) else None
+        if key is None:
+            continue
+        if key in nodes:
+            duplicates.append((key, nodes[key], index))
+            continue
+        nodes[key] = index
+        values = subtask.get("upstreams")
+        if isinstance(values, list):
+            ups[key] = id_keys(values)
+        values = subtask.get("downstreams")
+        if isinstance(values, list):
+            downs[key] = id_keys(values)
+    known = nodes.__contains__
+    unclean = {
+        field: [key for key, ids in table.items() if key in ids or not all(map(known, ids))]
+        for field, table in (("upstreams", ups), ("downstreams", downs))
+    }
+    return _Graph(subtasks, nodes, {"upstreams": ups, "downstreams": downs}, duplicates, unclean)
+
+
+def _duplicate_ids(graph: _Graph) -> Iterator[Violation]:
+    for key, seen, index in graph.duplicates:
+        yield Violation(
+            rule="dag.duplicate-id",
+            pointer=join("subtasks", index, "id"),
+            message=f"subtask id {key} is already used by the subtask at index {seen}",
+            expected="ids unique within the task",
+            actual=f"{key} at indexes {seen} and {index}",
+            spec=_SPEC_GRAPH,
+        )
+
+
+def _references(graph: _Graph) -> Iterator[Violation]:
+    """Entries that name the subtask itself, or no subtask at all."""
+    for field, keys in graph.unclean.items():
+        for key in keys:
+            for position, other in enumerate(graph.lists[field][key]):
+                if other == key:
+                    yield Violation(
+                        rule="dag.self-loop",
+                        pointer=join("subtasks", graph.nodes[key], field, position),
+                        message=f"subtask {key} lists itself among its own {field}",
+                        expected=f"{field} naming other subtasks",
+                        actual=str(other),
+                        spec=_SPEC_GRAPH,
+                    )
+                elif other is not None and other not in graph.nodes:
+                    yield _dangling(graph, field, key, position, other)
+
+
+def _dangling(graph: _Graph, field: str, key: int, position: int, other: int) -> Violation:
+    return Violation(
+        rule=f"dag.dangling-{_SINGULAR[field]}",
+        pointer=join("subtasks", graph.nodes[key], field, position),
+        message=f"subtask {key} lists {other} among its {field}, but no subtask has id {other}",
+        expected="the id of a subtask of this task",
+        actual=str(other),
+        spec=_SPEC_SUBTASK,
+    )
+
+
+def _one_ended_entries(graph: _Graph) -> Iterator[_Entry]:
+    """The entries the other end does not list back.
+
+    An other end whose field is not a list says nothing (the schema reports it); an absent
+    field means no edges, so an entry pointing at it has no partner.
+    """
+    for field, table in graph.lists.items():
+        back = _OTHER_END[field]
+        theirs = graph.lists[back]
+        as_sets: dict[int, set[int | None]] = {}
+        for key, ids in table.items():
+            for position, other in enumerate(ids):
+                if other is None or other == key or other not in graph.nodes:
+                    continue
+                listed: Collection[int | None] | None = theirs.get(other)
+                if listed is None:
+                    if graph.subtask(other).get(back) is None:
+                        yield _Entry(field, key, position, other)
+                    continue
+                if len(listed) > _SET_ABOVE:
+                    listed = as_sets.get(other) or as_sets.setdefault(other, set(listed))
+                if key not in listed:
+                    yield _Entry(field, key, position, other)
+
+
+def _asymmetric(graph: _Graph, entry: _Entry) -> Violation:
+    field, key, position, other = entry
+    back = _OTHER_END[field]
+    return Violation(
+        rule="dag.asymmetric-edge",
+        pointer=join("subtasks", graph.nodes[key], field, position),
+        message=f"subtask {key} lists {other} among its {field}, "
+        f"but subtask {other} does not list {key} among its {back}",
+        expected=f"subtask {other}'s {back} contain {key}",
+        actual=f"{key} missing from subtask {other}'s {back}",
+        spec=_SPEC_GRAPH,
+        hint="every edge is recorded on both ends: in the source's downstreams and the target's upstreams",
+    )
+
+
+def _cycles(graph: _Graph, upstream_only: list[Edge]) -> Iterator[Violation]:
+    successors = _successors(graph, upstream_only)
+    remaining = _unordered(graph, successors)
+    if not remaining:
+        return
+    for cycle in _find_cycles(remaining, successors):
+        path = " -> ".join(str(key) for key in (*cycle, cycle[0]))
+        yield Violation(
+            rule="dag.cycle",
+            pointer=join("subtasks", graph.nodes[cycle[0]]),
+            message=f"the subtasks form a cycle: {path}",
+            expected="an acyclic graph",
+            actual=path,
+            spec=_SPEC_GRAPH,
+        )
+
+
+def _successors(graph: _Graph, upstream_only: list[Edge]) -> dict[int, list[int]]:
+    """The union of both ends' evidence: every downstream entry, plus the edges only upstreams record.
+
+    Clean lists (naming only other known subtasks) are used as they are; the rest are filtered.
+    """
+    downs, nodes = graph.lists["downstreams"], graph.nodes
+    successors = cast(dict[int, list[int]], dict(downs))
+    for key in graph.unclean["downstreams"]:
+        successors[key] = [other for other in downs[key] if other in nodes and other != key]
+    for source, target in upstream_only:
+        successors[source] = [*successors.get(source, ()), target]
+    return successors
+
+
+def _unordered(graph: _Graph, successors: dict[int, list[int]]) -> set[int]:
+    """The subtasks Kahn's algorithm cannot order: those on a cycle and those after one."""
+    indegree = Counter(chain.from_iterable(successors.values()))
+    ready = [key for key in graph.nodes if key not in indegree]
+    while ready:
+        for target in successors.get(ready.pop(), ()):
+            indegree[target] -= 1
+            if not indegree[target]:
+                ready.append(target)
+    return {key for key, degree in indegree.items() if degree > 0}
+
+
+def _find_cycles(remaining: set[int], successors: dict[int, list[int]]) -> Iterator[list[int]]:
+    """Node-disjoint cycles among ``remaining``, each in edge order from its smallest id.
+
+    Every subtask Kahn left has a predecessor it also left, so walking backwards (to the
+    smallest such predecessor, for stable output) must come back to a subtask of the same
+    walk; meeting a subtask of an earlier walk means no new cycle on this one.
+    """
+    predecessors: dict[int, list[int]] = {}
+    for source in remaining:
+        for target in successors.get(source, ()):
+            if target in remaining:
+                predecessors.setdefault(target, []).append(source)
+    walked: set[int] = set()
+    for start in sorted(remaining):
+        walk: dict[int, int] = {}  # subtask -> step of this walk it was reached at
+        key = start
+        while key not in walked:
+            walked.add(key)
+            walk[key] = len(walk)
+            key = min(predecessors[key])
+        if key in walk:
+            forward = list(walk)[walk[key] :][::-1]
+            smallest = forward.index(min(forward))
+            yield forward[smallest:] + forward[:smallest]
+
+
+def _end_nodes(graph: _Graph) -> Iterator[Violation]:
+    if not graph.nodes:
+        return
+    for field, rule, role in _END_NODES:
+        ends = _ends(graph, field)
+        if len(ends) == 1:
+            continue
+        found = f"{len(ends)} ({format_ids(ends)})" if ends else "none"
+        yield Violation(
+            rule=rule,
+            pointer=join("subtasks"),
+            message=f"expected exactly one {role} node (a subtask without {field}), found {found}",
+            expected=f"one subtask without {field}",
+            actual=f"{len(ends)} subtasks without {field}" + (f": {format_ids(ends)}" if ends else ""),
+            severity=Severity.WARNING,
+            spec=_SPEC_GRAPH,
+        )
+
+
+def _ends(graph: _Graph, field: str) -> list[int]:
+    """Subtasks without ``field``: omitted (null), or a list naming no id."""
+    table = graph.lists[field]
+    ends = [key for key, ids in table.items() if not ids or (None in ids and ids.count(None) == len(ids))]
+    return ends + [key for key in graph.nodes.keys() - table.keys() if graph.subtask(key).get(field) is None]
