@@ -26,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "contracts.commands.validate",
     "contracts.commands.check_spec",
     "contracts.commands.compare",
+    "contracts.commands.graph",
+    "contracts.commands.docs",
     "contracts.mock.command",
 )
 

@@ -1,0 +1,8 @@
+"""Pictures and pages made from the contract: the HTML reference and task DAG drawings.
+
+* :func:`contracts.docs.render.render_reference` — the self-contained HTML reference;
+* :func:`contracts.docs.taskgraph.task_graph` → :func:`contracts.docs.layout.layered` →
+  :func:`contracts.docs.svg.render_svg` or :func:`contracts.docs.mermaid.render_mermaid` —
+  a task's subtask graph, coloured by status, with flagged subtasks and edges highlighted
+  (:func:`contracts.docs.flags.flags_for`).
+"""
