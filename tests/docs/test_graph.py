@@ -1,0 +1,147 @@
+"""graph: a saved task drawn as SVG or Mermaid, with the flagged subtasks and edges highlighted."""
+
+from __future__ import annotations
+
+import copy
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contracts.cli import main
+from contracts.docs.flags import flags_for, graph_hint
+from contracts.docs.mermaid import render_mermaid
+from contracts.docs.taskgraph import MISSING, task_graph
+from contracts.spec import load_spec
+from contracts.violations import Violation
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _created() -> dict[str, Any]:
+    value = load_spec().document["components"]["examples"]["UpgradeTaskCreated"]["value"]
+    return copy.deepcopy(value)
+
+
+def _broken() -> dict[str, Any]:
+    """A cycle 5003 ⇄ 5004, a dangling upstream 9999 at 5011, an edge 5012 → 5013 recorded at one end."""
+    body = _created()
+    subtasks = {s["id"]: s for s in body["data"]["subtasks"]}
+    subtasks[5004]["downstreams"] = [5005, 5003]
+    subtasks[5003]["upstreams"] = [5002, 5004]
+    subtasks[5011]["upstreams"] = [5010, 9999]
+    subtasks[5012]["downstreams"] = []
+    return body
+
+
+FLAGGED_NODES = {"5003", "5004", "5011", "5012", "5013", "9999"}
+
+
+def _save(tmp_path: Path, body: Any, name: str = "task.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(body), encoding="utf-8")
+    return str(path)
+
+
+def _flagged(svg: Path) -> tuple[set[str], int]:
+    root = ET.parse(svg).getroot()
+    nodes = {
+        g.get("data-id", "") for g in root.iter(f"{SVG}g") if "flagged" in (g.get("class") or "").split()
+    }
+    edges = sum(1 for p in root.iter(f"{SVG}path") if (p.get("class") or "") == "edge flagged")
+    return nodes, edges
+
+
+def test_svg_of_a_broken_task_highlights_what_validate_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "task.svg"
+    assert main(["graph", _save(tmp_path, _broken()), "--out", str(out)]) == 1
+    nodes, edges = _flagged(out)
+    assert nodes == FLAGGED_NODES
+    assert edges == 4  # both directions of the cycle, the dangling edge, the one-ended edge
+    assert "flagged 6 subtask(s), 4 edge(s)" in capsys.readouterr().err
+
+
+def test_svg_of_a_valid_task_has_nothing_flagged(tmp_path: Path) -> None:
+    out = tmp_path / "task.svg"
+    assert main(["graph", _save(tmp_path, _created()), "--out", str(out)]) == 0
+    root = ET.parse(out).getroot()
+    assert _flagged(out) == (set(), 0)
+    assert len([g for g in root.iter(f"{SVG}g") if "node" in (g.get("class") or "").split()]) == 14
+    legend = {t.text for t in root.iter(f"{SVG}text")}
+    assert {
+        "PENDING",
+        "READY",
+        "RUNNING",
+        "CANCELING",
+        "FAILED",
+        "SUCCESSFUL",
+        "flagged by validate",
+    } <= legend
+
+
+def test_mermaid_marks_flagged_nodes_and_links(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["graph", _save(tmp_path, _broken()), "--format", "mermaid"]) == 1
+    text = capsys.readouterr().out
+    assert text.startswith("flowchart TB\n")
+    assert "    class n5003,n5004,n5011,n5012,n5013,n9999 flagged" in text
+    assert '    n5012 -. "downstreams only" .-> n5013' not in text
+    assert '    n5012 -. "upstreams only" .-> n5013' in text
+    assert "linkStyle " in text
+
+
+def test_mermaid_file_suffix_picks_the_format(tmp_path: Path) -> None:
+    out = tmp_path / "task.mmd"
+    assert main(["graph", _save(tmp_path, _created()), "--out", str(out)]) == 0
+    assert out.read_text().startswith("flowchart TB")
+
+
+def test_a_bare_task_object_is_drawn_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["graph", _save(tmp_path, _broken()["data"]), "--format", "mermaid"]) == 1
+    assert "n9999 flagged" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param({"data": {"id": 1}, "status": 200}, "holds no task", id="no-subtasks"),
+        pytest.param(
+            {"subtasks": [{"id": 1, "status": "PENDING"}]}, "carry no upstreams/downstreams", id="list-item"
+        ),
+    ],
+)
+def test_files_without_a_graph_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: Any, message: str
+) -> None:
+    assert main(["graph", _save(tmp_path, body)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_ids_become_missing_nodes() -> None:
+    graph = task_graph(_broken()["data"])
+    assert graph.nodes[9999].status == MISSING and graph.nodes[9999].missing
+
+
+def test_task_level_findings_stay_beside_the_picture() -> None:
+    task = _created()["data"]
+    findings = [
+        Violation(rule="state.task-status", pointer="/data/status", message="x"),
+        Violation(rule="dag.start-node", pointer="/data/subtasks", message="y"),
+        Violation(rule="dag.duplicate-id", pointer="/data/subtasks/1/id", message="z"),
+    ]
+    flags = flags_for(task, findings)
+    assert [v.rule for v in flags.task] == ["state.task-status", "dag.start-node"]
+    assert flags.nodes == {5001: {"dag.duplicate-id"}}
+    assert "%% error [state.task-status] /data/status: x" in render_mermaid(task_graph(task), flags)
+
+
+def test_validate_hint_appears_only_for_graph_findings() -> None:
+    dag = Violation(rule="dag.cycle", pointer="/data/subtasks/0", message="c")
+    other = Violation(rule="envelope.status", pointer="/status", message="s")
+    assert graph_hint([other], "saved.json") is None
+    assert graph_hint([other, dag], "saved.json") == (
+        "hint: see the flagged subtasks in a picture: ocp-contract graph saved.json --out task.svg"
+    )
