@@ -20,16 +20,19 @@ TASK_START = "2021-09-03T16:31:58.151+08:00"
 
 def make_subtask(
     *,
-    id: int | str = 1,
-    status: str = "PENDING",
-    upstreams: Iterable[int | str] = (),
-    downstreams: Iterable[int | str] = (),
-    operation: str = "EXECUTE",
+    id: object = 1,
+    status: object = "PENDING",
+    upstreams: Iterable[object] = (),
+    downstreams: Iterable[object] = (),
+    operation: object = "EXECUTE",
     name: str | None = None,
     parallel_idx: int = -1,
     **extra: Any,
 ) -> dict[str, Any]:
-    """A subtask object; ``extra`` adds or overrides fields (``startTime=...``)."""
+    """A subtask object; ``extra`` adds or overrides fields (``startTime=...``).
+
+    Values are typed ``object`` on purpose: tests build malformed subtasks with it too.
+    """
     label = name or f"Subtask {id}"
     subtask: dict[str, Any] = {
         "className": "com.alipay.ocp.service.task.business.obproxy.UpgradeObproxyTask",
@@ -53,11 +56,11 @@ def make_subtask(
 
 def make_task(
     *,
-    subtasks: Iterable[dict[str, Any]] = (),
-    status: str = "RUNNING",
-    id: int | str = 33149,
-    operation: str = "EXECUTE",
-    obproxy_ids: Sequence[int | str] = ("2",),
+    subtasks: Iterable[object] = (),
+    status: object = "RUNNING",
+    id: object = 33149,
+    operation: object = "EXECUTE",
+    obproxy_ids: Sequence[object] = ("2",),
     **extra: Any,
 ) -> dict[str, Any]:
     """A task object; ``extra`` adds or overrides fields (``finishTime=...``, ``context=...``)."""
@@ -83,7 +86,7 @@ def make_task(
     return task
 
 
-def make_chain(*, ids: Sequence[int | str], status: str = "PENDING") -> list[dict[str, Any]]:
+def make_chain(*, ids: Sequence[object], status: str = "PENDING") -> list[dict[str, Any]]:
     """Lean subtasks (id, status, edges) linked one after another in the order of ``ids``.
 
     Lean because chains serve the large-graph tests, where a million full subtasks would cost

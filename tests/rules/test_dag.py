@@ -36,48 +36,100 @@ def _pairs(task: object) -> list[tuple[str, str]]:
         pytest.param([(3, [2], []), (1, [], [2]), (2, [1], [3])], [], id="chain-out-of-order"),
         pytest.param([(1, [], [2, 3]), (2, [1], [4]), (3, [1], [4]), (4, [2, 3], [])], [], id="diamond"),
         pytest.param([(1, [], ["2"]), ("2", [1], [])], [], id="numeric-string-ids"),
-        pytest.param([(9007199254740993, [], ["9007199254740994"]),
-                      ("9007199254740994", ["9007199254740993"], [])], [], id="longs-beyond-2^53"),
+        pytest.param(
+            [(9007199254740993, [], ["9007199254740994"]), ("9007199254740994", ["9007199254740993"], [])],
+            [],
+            id="longs-beyond-2^53",
+        ),
         pytest.param([(1, [], [])], [], id="single-subtask"),
         # duplicate ids
-        pytest.param([(1, [], [2]), (2, [1], []), (2, [1], [])], [("dag.duplicate-id", "/subtasks/2/id")],
-                     id="duplicate-id"),
-        pytest.param([(1, [], [2]), (2, [1], []), ("1", [], [2])], [("dag.duplicate-id", "/subtasks/2/id")],
-                     id="duplicate-id-int-and-string"),
+        pytest.param(
+            [(1, [], [2]), (2, [1], []), (2, [1], [])],
+            [("dag.duplicate-id", "/subtasks/2/id")],
+            id="duplicate-id",
+        ),
+        pytest.param(
+            [(1, [], [2]), (2, [1], []), ("1", [], [2])],
+            [("dag.duplicate-id", "/subtasks/2/id")],
+            id="duplicate-id-int-and-string",
+        ),
         # dangling references
-        pytest.param([(1, [], [2]), (2, [1, 7], [])], [("dag.dangling-upstream", "/subtasks/1/upstreams/1")],
-                     id="dangling-upstream"),
-        pytest.param([(1, [], [2, 7]), (2, [1], [])],
-                     [("dag.dangling-downstream", "/subtasks/0/downstreams/1")], id="dangling-downstream"),
+        pytest.param(
+            [(1, [], [2]), (2, [1, 7], [])],
+            [("dag.dangling-upstream", "/subtasks/1/upstreams/1")],
+            id="dangling-upstream",
+        ),
+        pytest.param(
+            [(1, [], [2, 7]), (2, [1], [])],
+            [("dag.dangling-downstream", "/subtasks/0/downstreams/1")],
+            id="dangling-downstream",
+        ),
         # one end of an edge missing
-        pytest.param([(1, [], [2, 3]), (2, [1], [3]), (3, [2], [])],
-                     [("dag.asymmetric-edge", "/subtasks/0/downstreams/1")], id="asymmetric-downstream-only"),
-        pytest.param([(1, [], [2]), (2, [1], [3]), (3, [2, 1], [])],
-                     [("dag.asymmetric-edge", "/subtasks/2/upstreams/1")], id="asymmetric-upstream-only"),
+        pytest.param(
+            [(1, [], [2, 3]), (2, [1], [3]), (3, [2], [])],
+            [("dag.asymmetric-edge", "/subtasks/0/downstreams/1")],
+            id="asymmetric-downstream-only",
+        ),
+        pytest.param(
+            [(1, [], [2]), (2, [1], [3]), (3, [2, 1], [])],
+            [("dag.asymmetric-edge", "/subtasks/2/upstreams/1")],
+            id="asymmetric-upstream-only",
+        ),
         # self-loops
-        pytest.param([(1, [], [2]), (2, [1], [3, 2]), (3, [2], [])],
-                     [("dag.self-loop", "/subtasks/1/downstreams/1")], id="self-loop"),
-        pytest.param([(1, [], [2]), (2, ["2", 1], [])], [("dag.self-loop", "/subtasks/1/upstreams/0")],
-                     id="self-loop-upstream-as-string"),
+        pytest.param(
+            [(1, [], [2]), (2, [1], [3, 2]), (3, [2], [])],
+            [("dag.self-loop", "/subtasks/1/downstreams/1")],
+            id="self-loop",
+        ),
+        pytest.param(
+            [(1, [], [2]), (2, ["2", 1], [])],
+            [("dag.self-loop", "/subtasks/1/upstreams/0")],
+            id="self-loop-upstream-as-string",
+        ),
         # cycles, reported at the smallest id on them
-        pytest.param([(1, [], [2]), (2, [1, 3], [3]), (3, [2], [2, 4]), (4, [3], [])],
-                     [("dag.cycle", "/subtasks/1")], id="cycle-of-two"),
-        pytest.param([(1, [], [5]), (7, [6], [5, 8]), (5, [1, 7], [6]), (6, [5], [7]), (8, [7], [])],
-                     [("dag.cycle", "/subtasks/2")], id="cycle-of-three"),
-        pytest.param([(1, [], [2]), (2, [1, 3], [3]), (3, [2], [4]), (4, [3], [])],
-                     [("dag.asymmetric-edge", "/subtasks/1/upstreams/1"), ("dag.cycle", "/subtasks/1")],
-                     id="cycle-recorded-on-one-end"),
-        pytest.param([(1, [], [2, 4]), (2, [1, 3], [3]), (3, [2], [2]), (4, [1, 5], [5]), (5, [4], [4, 6]),
-                      (6, [5], [])],
-                     [("dag.cycle", "/subtasks/1"), ("dag.cycle", "/subtasks/3")], id="two-disjoint-cycles"),
+        pytest.param(
+            [(1, [], [2]), (2, [1, 3], [3]), (3, [2], [2, 4]), (4, [3], [])],
+            [("dag.cycle", "/subtasks/1")],
+            id="cycle-of-two",
+        ),
+        pytest.param(
+            [(1, [], [5]), (7, [6], [5, 8]), (5, [1, 7], [6]), (6, [5], [7]), (8, [7], [])],
+            [("dag.cycle", "/subtasks/2")],
+            id="cycle-of-three",
+        ),
+        pytest.param(
+            [(1, [], [2]), (2, [1, 3], [3]), (3, [2], [4]), (4, [3], [])],
+            [("dag.asymmetric-edge", "/subtasks/1/upstreams/1"), ("dag.cycle", "/subtasks/1")],
+            id="cycle-recorded-on-one-end",
+        ),
+        pytest.param(
+            [
+                (1, [], [2, 4]),
+                (2, [1, 3], [3]),
+                (3, [2], [2]),
+                (4, [1, 5], [5]),
+                (5, [4], [4, 6]),
+                (6, [5], []),
+            ],
+            [("dag.cycle", "/subtasks/1"), ("dag.cycle", "/subtasks/3")],
+            id="two-disjoint-cycles",
+        ),
         # start and finish nodes (warnings)
-        pytest.param([(1, [2], [2]), (2, [1], [1])],
-                     [("dag.cycle", "/subtasks/0"), ("dag.finish-node", "/subtasks"),
-                      ("dag.start-node", "/subtasks")], id="no-start-no-finish"),
-        pytest.param([(1, [], [3]), (2, [], [3]), (3, [1, 2], [])], [("dag.start-node", "/subtasks")],
-                     id="two-start-nodes"),
-        pytest.param([(1, [], [2, 3]), (2, [1], []), (3, [1], [])], [("dag.finish-node", "/subtasks")],
-                     id="two-finish-nodes"),
+        pytest.param(
+            [(1, [2], [2]), (2, [1], [1])],
+            [("dag.cycle", "/subtasks/0"), ("dag.finish-node", "/subtasks"), ("dag.start-node", "/subtasks")],
+            id="no-start-no-finish",
+        ),
+        pytest.param(
+            [(1, [], [3]), (2, [], [3]), (3, [1, 2], [])],
+            [("dag.start-node", "/subtasks")],
+            id="two-start-nodes",
+        ),
+        pytest.param(
+            [(1, [], [2, 3]), (2, [1], []), (3, [1], [])],
+            [("dag.finish-node", "/subtasks")],
+            id="two-finish-nodes",
+        ),
     ],
 )
 def test_graph_rules(rows: list[Row], expected: list[tuple[str, str]]) -> None:
@@ -85,8 +137,13 @@ def test_graph_rules(rows: list[Row], expected: list[tuple[str, str]]) -> None:
 
 
 def test_cycle_is_printed_hop_by_hop_from_its_smallest_id() -> None:
-    task = _task((34969, [], [34965]), (34964, [34963], [34963, 34970]), (34963, [34965, 34964], [34964]),
-                 (34965, [34969], [34963]), (34970, [34964], []))
+    task = _task(
+        (34969, [], [34965]),
+        (34964, [34963], [34963, 34970]),
+        (34963, [34965, 34964], [34964]),
+        (34965, [34969], [34963]),
+        (34970, [34964], []),
+    )
     [cycle] = [v for v in check_dag(task) if v.rule == "dag.cycle"]
     assert cycle.pointer == "/subtasks/2"
     assert cycle.actual == "34963 -> 34964 -> 34963"
@@ -128,16 +185,32 @@ def test_start_and_finish_rules_are_warnings_the_others_errors() -> None:
         pytest.param([], [], id="task-array"),
         pytest.param({"subtasks": "none"}, [], id="subtasks-string"),
         pytest.param({"subtasks": [1, None, "x", []]}, [], id="subtasks-not-objects"),
-        pytest.param(make_task(subtasks=[make_subtask(id=1, upstreams=[], downstreams=[2]),
-                                         make_subtask(id=2, downstreams=[]) | {"upstreams": "1"}]),
-                     [], id="upstreams-not-array"),
-        pytest.param(make_task(subtasks=[make_subtask(id=None), make_subtask(id=True), make_subtask(id=1.5)]),
-                     [], id="no-usable-id"),
-        pytest.param(make_task(subtasks=[make_subtask(id=1, downstreams=[None, "x", 2.0, {"id": 2}])]),
-                     [], id="unusable-list-entries"),
+        pytest.param(
+            make_task(
+                subtasks=[
+                    make_subtask(id=1, upstreams=[], downstreams=[2]),
+                    make_subtask(id=2, downstreams=[]) | {"upstreams": "1"},
+                ]
+            ),
+            [],
+            id="upstreams-not-array",
+        ),
+        pytest.param(
+            make_task(subtasks=[make_subtask(id=None), make_subtask(id=True), make_subtask(id=1.5)]),
+            [],
+            id="no-usable-id",
+        ),
+        pytest.param(
+            make_task(subtasks=[make_subtask(id=1, downstreams=[None, "x", 2.0, {"id": 2}])]),
+            [],
+            id="unusable-list-entries",
+        ),
         # task-list items carry subtasks without edges: only ids are checked
-        pytest.param({"subtasks": [{"id": 1, "status": "PENDING"}, {"id": 1, "status": "READY"}]},
-                     [("dag.duplicate-id", "/subtasks/1/id")], id="subtasks-without-edges"),
+        pytest.param(
+            {"subtasks": [{"id": 1, "status": "PENDING"}, {"id": 1, "status": "READY"}]},
+            [("dag.duplicate-id", "/subtasks/1/id")],
+            id="subtasks-without-edges",
+        ),
         pytest.param(make_task(subtasks=[]), [], id="no-subtasks"),
     ],
 )
