@@ -40,8 +40,7 @@ def check_agreement(task: object, requested_obproxy_ids: Iterable[object] | None
     yield Violation(
         rule="agreement.target-mismatch",
         pointer=join(*_FIELD),
-        message="the task's OBProxy servers differ from the requested obproxyIds: "
-        + "; ".join(parts),
+        message="the task's OBProxy servers differ from the requested obproxyIds: " + "; ".join(parts),
         expected=format_ids(requested),
         actual=format_ids(listed),
         spec=_SPEC,

@@ -7,9 +7,12 @@ union — a cycle recorded on one end only is still a cycle.
 
 Which subtasks take part: the first subtask carrying each usable id (``_ids.id_key``). Later
 duplicates are reported once by ``dag.duplicate-id`` and otherwise left out; subtasks without
-a usable id and list entries that are not ids are the schema's business. Items of the task
-list carry subtasks without ``upstreams``/``downstreams``: when no subtask has either field,
-there is no graph to check and only ids are.
+a usable id, list entries that are not ids and fields that are not arrays are the schema's
+business (an entry pointing at a subtask whose other-end field is not an array is not called
+asymmetric). Items of the task list carry subtasks without ``upstreams``/``downstreams``: when
+no subtask has either as an array, there is no graph to check and only ids are. A subtask
+whose ``upstreams`` is omitted, empty or names no id counts as having none (likewise for
+``downstreams``).
 
 Rules (pointers relative to the task):
 
@@ -38,7 +41,6 @@ from contracts.violations import Severity, Violation
 
 __all__ = ["check_dag"]
 
-_FIELDS = ("upstreams", "downstreams")
 _OTHER_END = {"upstreams": "downstreams", "downstreams": "upstreams"}
 _SINGULAR = {"upstreams": "upstream", "downstreams": "downstream"}
 _END_NODES = (("upstreams", "dag.start-node", "start"), ("downstreams", "dag.finish-node", "finish"))

@@ -7,16 +7,19 @@ when a subtask failed and nothing is running any more; it stamps ``finishTime`` 
 Rules (pointers relative to the task):
 
 * ``state.upstream-not-successful`` — a READY, RUNNING, CANCELING or SUCCESSFUL subtask has
-  an upstream that is not SUCCESSFUL (at that ``upstreams`` entry);
+  an upstream that is not SUCCESSFUL (at that ``upstreams`` entry). The upstreams are the ones
+  the subtask lists itself; an edge recorded only on the other end is ``dag.asymmetric-edge``'s;
+  upstreams that name no subtask, or whose status is not a known one, are skipped;
 * ``state.task-successful-unfinished-subtask`` — task SUCCESSFUL, a subtask is not (at its
   ``status``);
 * ``state.task-failed-without-failed-subtask`` — task FAILED, no subtask FAILED (``/status``);
 * ``state.task-failed-with-running-subtask`` — task FAILED while a subtask is RUNNING or
   CANCELING (at its ``status``);
-* ``state.finish-before-start`` — ``finishTime`` earlier than ``startTime``, task or subtask;
+* ``state.finish-before-start`` — ``finishTime`` earlier than ``startTime``, task or subtask
+  (at that ``finishTime``);
 * warnings: ``state.running-task-all-terminal`` (task RUNNING although every subtask is
-  FAILED or SUCCESSFUL: the engine has not caught up yet, or never will) and
-  ``state.terminal-task-without-finish-time``.
+  FAILED or SUCCESSFUL: the engine has not caught up yet, or never will; at ``/status``) and
+  ``state.terminal-task-without-finish-time`` (at the task itself, whose member is missing).
 
 Decisions where the documentation is silent:
 
@@ -89,8 +92,9 @@ def _ordering(task: Mapping[str, Any], subtasks: list[Located]) -> Iterator[Viol
     dispatched = list(_dispatched(subtasks))
     statuses = _statuses(subtasks) if dispatched else {}
     for index, subtask, status in dispatched:
+        own = id_key(subtask.get("id"))
         for position, upstream in listed_ids(subtask, "upstreams"):
-            upstream_status = statuses.get(upstream)
+            upstream_status = statuses.get(upstream) if upstream != own else None  # a self-loop is dag's
             if upstream_status in SUBTASK_STATUSES and upstream_status != "SUCCESSFUL":
                 yield Violation(
                     rule="state.upstream-not-successful",
@@ -115,7 +119,7 @@ def _dispatched(subtasks: list[Located]) -> Iterator[tuple[int, Mapping[str, Any
 
 
 def _statuses(subtasks: list[Located]) -> dict[int, str]:
-    """The status of the first subtask carrying each usable id (when it is a string)."""
+    """The first string status seen for each usable id."""
     statuses: dict[int, str] = {}
     for _, subtask in subtasks:
         key, status = id_key(subtask.get("id")), subtask.get("status")

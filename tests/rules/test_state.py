@@ -300,6 +300,9 @@ def test_warnings_and_errors() -> None:
             make_task(subtasks=[make_subtask(id=1, status="READY", upstreams=[7])]), id="unknown-upstream"
         ),
         pytest.param(
+            make_task(subtasks=[make_subtask(id=1, status="READY", upstreams=["1"])]), id="self-loop-is-dags"
+        ),
+        pytest.param(
             make_task(
                 subtasks=[
                     make_subtask(id=1, status="DONE"),
