@@ -151,3 +151,18 @@ def test_screenshots_are_saved(page: Browser, tmp_path: Path) -> None:
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert shot.stat().st_size > 20_000, "a blank page compresses to almost nothing"
         _keep(shot)
+
+
+def test_the_console_check_sees_errors(tmp_path: Path) -> None:
+    """The detector itself: a page with a console error and a missing image is caught."""
+    bad = tmp_path / "bad.html"
+    html = '<!DOCTYPE html><img src="missing.png"><script>console.error("boom")</script>'
+    bad.write_text(html, encoding="utf-8")
+    browser = Browser()
+    try:
+        browser.open(bad.as_uri())
+        problems = browser.problems()
+    finally:
+        browser.close()
+    assert any("boom" in p for p in problems), problems
+    assert any("missing.png" in p or "ERR_FILE_NOT_FOUND" in p for p in problems), problems
