@@ -66,12 +66,13 @@ def check_transition(
     if wrong or not isinstance(before, Mapping):
         return
     old, new = index_by_id(subtask_objects(before)), index_by_id(subtask_objects(after))
-    yield from _task_status(before, after, _subtask_reopened(old, new))
+    yield from _task_status(before, after, old, new)
     if isinstance(before.get("subtasks"), list) and isinstance(after.get("subtasks"), list):
         yield from _membership(old, new)
-    for key in new.keys() & old.keys():
-        yield from _subtask_status(old[key][1], new[key], key)
-        yield from _subtask_edges(old[key][1], new[key], key)
+    for key, located in new.items():
+        if key in old:
+            yield from _subtask_status(old[key][1], located, key)
+            yield from _subtask_edges(old[key][1], located, key)
 
 
 def _get(item: object, field: str) -> object:
@@ -102,11 +103,13 @@ def _subtask_reopened(old: Nodes, new: Nodes) -> bool:
     )
 
 
-def _task_status(before: Mapping[str, Any], after: Mapping[str, Any], reopened: bool) -> Iterator[Violation]:
+def _task_status(
+    before: Mapping[str, Any], after: Mapping[str, Any], old: Nodes, new: Nodes
+) -> Iterator[Violation]:
     was, now = text(before, "status"), text(after, "status")
     if was not in TERMINAL_TASK or now is None or now == was:
         return
-    if reopened or text(after, "operation") in _TASK_REOPENING:
+    if text(after, "operation") in _TASK_REOPENING or _subtask_reopened(old, new):
         return
     yield Violation(
         rule="transition.task-left-terminal",

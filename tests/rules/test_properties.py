@@ -131,7 +131,7 @@ def test_a_task_compared_with_itself_has_no_transition_violation(
 ) -> None:
     task, _ = first
     assert list(check_transition(task, copy.deepcopy(task), requested_task_id=task["id"])) == []
-    other, _ = second  # a different graph under the same task id: only graph changes are reported
+    other, _ = second  # another task under the same id: what changed is reported, never a wrong task
     rules = {v.rule for v in check_transition(task, other)}
     assert rules <= {
         "transition.subtasks-changed",
