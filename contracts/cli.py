@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "contracts.commands.graph",
     "contracts.commands.docs",
     "contracts.mock.command",
+    "contracts.run.command",
 )
 
 

@@ -1,0 +1,121 @@
+"""``ocp-contract run``: the contract suite against the embedded mock OCP or a live one.
+
+Exit 0 the target honours the contract, 1 contract violations, 2 usage, configuration or
+connection error — always with one line on stderr, never a traceback. The options and
+environment variables are a fixed interface (other tooling depends on them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from contracts.run.config import DEFAULT_MAX_EXAMPLES, DEFAULT_REQUEST_TIMEOUT, from_options
+from contracts.run.console import Progress, banner, summary
+from contracts.run.redaction import Redactor
+from contracts.run.reports import write_reports
+from contracts.run.results import Results
+from contracts.run.runner import EXIT_ERROR, run_suite
+from contracts.run.safety import Policy
+
+NAME = "run"
+HELP = (
+    "run the contract suite (schemathesis + the task workflow) against the embedded mock or a live OCP "
+    "(exit 0 honours the contract, 1 violations, 2 usage/configuration/connection error)"
+)
+
+
+def _target_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("target and credentials")
+    group.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="a live OCP (env OCP_BASE_URL); without it the embedded mock runs in-process",
+    )
+    group.add_argument("--username", help="HTTP Basic user (env OCP_USERNAME)")
+    group.add_argument("--password", help="HTTP Basic password (env OCP_PASSWORD; prefer the variable)")
+    group.add_argument("--access-key", help="AK/SK access key id (env OCP_ACCESS_KEY)")
+    group.add_argument("--secret-key", help="AK/SK secret key (env OCP_SECRET_KEY; prefer the variable)")
+    group.add_argument(
+        "--ca-bundle", metavar="PATH", help="PEM file of the CA that signed the OCP's certificate"
+    )
+    group.add_argument(
+        "--insecure", action="store_true", help="do not verify TLS certificates (verification is on)"
+    )
+
+
+def _upgrade_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("real targets (live OCP)")
+    group.add_argument("--cluster-id", type=int, metavar="N", help="a real OBProxy cluster id")
+    group.add_argument("--obproxy-ids", metavar="1,2", help="real OBProxy server ids of that cluster")
+    group.add_argument("--package", metavar="NAME", help="a real installation package (shortRpmName)")
+    group.add_argument(
+        "--allow-upgrade",
+        action="store_true",
+        help="permit requests that can start a real upgrade (of the target above only; "
+        "implied for the embedded mock)",
+    )
+    group.add_argument(
+        "--task-id",
+        type=int,
+        action="append",
+        metavar="N",
+        help="read-only: fetch and check an existing task (repeatable)",
+    )
+
+
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("generation and politeness")
+    group.add_argument(
+        "--max-examples",
+        type=int,
+        metavar="N",
+        help=f"cases per operation and phase (default {DEFAULT_MAX_EXAMPLES})",
+    )
+    group.add_argument(
+        "--seed", type=int, metavar="N", help="reproduce a run (printed at the end of every run)"
+    )
+    group.add_argument("--workers", type=int, metavar="N", help="parallel workers (default 1)")
+    group.add_argument("--rate-limit", metavar="10/s", help="at most N requests per s, m or h")
+    group.add_argument(
+        "--request-timeout",
+        type=float,
+        metavar="S",
+        help=f"per-request timeout in seconds (default {DEFAULT_REQUEST_TIMEOUT:g})",
+    )
+    group.add_argument("--max-time", type=float, metavar="S", help="stop sending after this many seconds")
+    group.add_argument("--strict", action="store_true", help="undocumented properties fail instead of warn")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    _target_options(parser)
+    _upgrade_options(parser)
+    _run_options(parser)
+    group = parser.add_argument_group("reports")
+    group.add_argument("--junit-xml", metavar="PATH", help="JUnit XML: one test case per operation and check")
+    group.add_argument(
+        "--report-dir",
+        metavar="DIR",
+        help="write report.md, junit.xml and exchanges.har (credentials masked) here",
+    )
+
+
+def _label(base_url: str | None) -> str:
+    return base_url if base_url is not None else "embedded mock OCP (in-process)"
+
+
+def execute(args: argparse.Namespace) -> int:
+    config = from_options(vars(args), os.environ)
+    scrub = Redactor(config.secrets, username=config.username)
+    results = Results()
+    progress = Progress(results, sys.stdout, scrub)
+    progress.say(banner(config, _label(config.base_url), Policy.for_run(config).mode.value, scrub))
+    result = run_suite(config, results=results, listener=progress)
+    for path in write_reports(result):
+        progress.say(f"  wrote {path}")
+    for line in summary(result):
+        progress.say(line)
+    if result.exit_code == EXIT_ERROR and result.problem:
+        print(scrub(f"ocp-contract run: {result.problem}"), file=sys.stderr)
+    return result.exit_code

@@ -1,0 +1,290 @@
+"""What one contract run is asked to do: :class:`RunConfig`, built from options and the environment.
+
+Every check of the user's input happens here, once, and fails with a one-line
+:class:`~contracts.violations.UsageError` saying what was expected and what was given — the
+command maps it to exit 2. Options win over environment variables (``OCP_BASE_URL``,
+``OCP_USERNAME``/``OCP_PASSWORD``, ``OCP_ACCESS_KEY``/``OCP_SECRET_KEY``); secrets never appear
+in ``repr`` or in an error message.
+
+Fields that the command line does not expose (``phases``, ``mock_faults``, ``poll_interval``) let
+the tests and the pytest entry point run a narrower suite with the same code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from contracts.violations import UsageError
+
+#: The phases of a run, in the order they run. ``workflow`` is the project's own stateful step
+#: (rejection probes, read-only task checks, one followed upgrade); the others are schemathesis'.
+ALL_PHASES: tuple[str, ...] = ("workflow", "examples", "coverage", "fuzzing", "stateful")
+ENGINE_PHASES: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
+
+DEFAULT_MAX_EXAMPLES = 25
+DEFAULT_REQUEST_TIMEOUT = 10.0
+#: How long the workflow follows a real upgrade when ``--max-time`` is not given (seconds).
+DEFAULT_LIVE_FOLLOW_TIME = 1800.0
+
+_RATE = re.compile(r"^\s*(?P<count>[0-9]+)\s*/\s*(?P<unit>[smh])\s*$")
+_PERIODS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+_ENV_NAMES = {
+    "base_url": "OCP_BASE_URL",
+    "username": "OCP_USERNAME",
+    "password": "OCP_PASSWORD",
+    "access_key": "OCP_ACCESS_KEY",
+    "secret_key": "OCP_SECRET_KEY",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most ``count`` requests per ``period`` seconds (``10/s``, ``100/m``, ``3000/h``)."""
+
+    count: int
+    period: float
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two requests at the limit."""
+        return self.period / self.count
+
+    def __str__(self) -> str:
+        unit = {1.0: "s", 60.0: "m", 3600.0: "h"}.get(self.period, f"{self.period:g}s")
+        return f"{self.count}/{unit}"
+
+
+@dataclass(frozen=True, slots=True)
+class UpgradeTarget:
+    """The real OBProxy servers and package a live run may upgrade (``--cluster-id`` & co.)."""
+
+    cluster_id: int
+    obproxy_ids: tuple[int, ...]
+    package: str
+
+    def __str__(self) -> str:
+        ids = ",".join(map(str, self.obproxy_ids))
+        return f"cluster {self.cluster_id}, servers {ids}, package {self.package}"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One run's settings; build it with :func:`from_options` (it validates) or directly in tests."""
+
+    base_url: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    access_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
+    target: UpgradeTarget | None = None
+    allow_upgrade: bool = False
+    task_ids: tuple[int, ...] = ()
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    seed: int | None = None
+    workers: int = 1
+    rate_limit: RateLimit | None = None
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    max_time: float | None = None
+    strict: bool = False
+    ca_bundle: Path | None = None
+    insecure: bool = False
+    junit_xml: Path | None = None
+    report_dir: Path | None = None
+    # -- not on the command line
+    phases: tuple[str, ...] = ALL_PHASES
+    mock_faults: tuple[str, ...] = ()
+    poll_interval: float | None = None
+
+    @property
+    def is_live(self) -> bool:
+        """A live OCP (``--base-url``) rather than the embedded mock."""
+        return self.base_url is not None
+
+    @property
+    def upgrades_allowed(self) -> bool:
+        """Whether requests that can start an upgrade may leave (implied for the embedded mock)."""
+        return self.allow_upgrade or not self.is_live
+
+    @property
+    def auth_scheme(self) -> str | None:
+        """``"aksk"``, ``"basic"`` or ``None`` (the embedded mock then uses its demo user)."""
+        if self.access_key is not None:
+            return "aksk"
+        if self.username is not None:
+            return "basic"
+        return None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret the run holds, for the last scrub of anything written or printed."""
+        return tuple(s for s in (self.password, self.secret_key) if s)
+
+    @property
+    def tls_verify(self) -> bool | str:
+        """``requests``' ``verify``: a CA bundle path, ``False`` with ``--insecure``, else ``True``."""
+        if self.ca_bundle is not None:
+            return str(self.ca_bundle)
+        return not self.insecure
+
+    def with_phases(self, *phases: str) -> RunConfig:
+        """The same run limited to ``phases`` (tests choose the phases a fault shows up in)."""
+        unknown = sorted(set(phases) - set(ALL_PHASES))
+        if unknown:
+            raise UsageError(f"unknown phase {unknown[0]!r}; expected one of {', '.join(ALL_PHASES)}")
+        return replace(self, phases=tuple(p for p in ALL_PHASES if p in phases))
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+def parse_rate_limit(text: str) -> RateLimit:
+    """``10/s`` → ``RateLimit(10, 1.0)``; anything else is a one-line :class:`UsageError`."""
+    match = _RATE.match(text)
+    if match is None or int(match["count"]) < 1:
+        raise UsageError(f"--rate-limit: expected N/s, N/m or N/h with N >= 1 (e.g. 10/s), got {text!r}")
+    return RateLimit(int(match["count"]), _PERIODS[match["unit"]])
+
+
+def parse_id_list(text: str, *, option: str = "--obproxy-ids") -> tuple[int, ...]:
+    """``1,2`` → ``(1, 2)``: positive integers, comma-separated, each once."""
+    items = [item.strip() for item in text.split(",")]
+    if not items or any(not item.isascii() or not item.isdigit() or int(item) < 1 for item in items):
+        raise UsageError(f"{option}: expected comma-separated positive integers such as 1,2, got {text!r}")
+    ids = tuple(int(item) for item in items)
+    if len(set(ids)) != len(ids):
+        raise UsageError(f"{option}: expected each id once, got {text!r}")
+    return ids
+
+
+def _given(value: Any, default: Any) -> Any:
+    """``value`` unless it was not given (``None``); ``0`` stays ``0`` so validation can refuse it."""
+    return default if value is None else value
+
+
+def _check_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--base-url: expected http(s)://host[:port][/prefix], got {url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(
+            "--base-url: put credentials in OCP_USERNAME/OCP_PASSWORD or OCP_ACCESS_KEY/"
+            "OCP_SECRET_KEY, not in the URL"
+        )
+    if parts.query or parts.fragment:
+        raise UsageError(f"--base-url: expected no query or fragment, got {url!r}")
+    return url.rstrip("/")
+
+
+def _pair(first: str | None, second: str | None, names: str) -> None:
+    if (first is None) != (second is None):
+        raise UsageError(f"{names}: expected both or neither, got only one")
+
+
+def _positive(value: float | None, option: str) -> None:
+    if value is not None and value <= 0:
+        raise UsageError(f"{option}: expected a number > 0, got {value:g}")
+
+
+def _target(cluster_id: int | None, obproxy_ids: str | None, package: str | None) -> UpgradeTarget | None:
+    given = [v is not None for v in (cluster_id, obproxy_ids, package)]
+    if not any(given):
+        return None
+    if not all(given):
+        raise UsageError("--cluster-id, --obproxy-ids and --package name one upgrade target: give all three")
+    assert cluster_id is not None and obproxy_ids is not None and package is not None
+    if cluster_id < 1:
+        raise UsageError(f"--cluster-id: expected a positive integer, got {cluster_id}")
+    if not package.strip():
+        raise UsageError(
+            "--package: expected an installation package name such as obproxy-ce-4.2.3.0-20231227111200"
+        )
+    return UpgradeTarget(cluster_id, parse_id_list(obproxy_ids), package.strip())
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_credentials(config: RunConfig) -> None:
+    _pair(config.username, config.password, "--username/--password (OCP_USERNAME/OCP_PASSWORD)")
+    _pair(config.access_key, config.secret_key, "--access-key/--secret-key (OCP_ACCESS_KEY/OCP_SECRET_KEY)")
+    if config.username is not None and config.access_key is not None:
+        raise UsageError(
+            "credentials: expected Basic (username/password) or AK/SK (access/secret key), got both"
+        )
+    if config.is_live and config.auth_scheme is None:
+        raise UsageError(
+            "a live OCP needs credentials: set OCP_USERNAME/OCP_PASSWORD or "
+            "OCP_ACCESS_KEY/OCP_SECRET_KEY (or --username/--password, --access-key/--secret-key)"
+        )
+
+
+def _check_tls(config: RunConfig) -> None:
+    if config.ca_bundle is not None and config.insecure:
+        raise UsageError("--ca-bundle and --insecure contradict each other: give one")
+    if config.ca_bundle is not None and not config.ca_bundle.is_file():
+        raise UsageError(f"--ca-bundle: expected a readable PEM file, got {str(config.ca_bundle)!r}")
+
+
+def _check_numbers(config: RunConfig) -> None:
+    if config.max_examples < 1:
+        raise UsageError(f"--max-examples: expected an integer >= 1, got {config.max_examples}")
+    if not 1 <= config.workers <= 64:
+        raise UsageError(f"--workers: expected an integer from 1 to 64, got {config.workers}")
+    _positive(config.request_timeout, "--request-timeout")
+    _positive(config.max_time, "--max-time")
+    if any(task_id < 1 for task_id in config.task_ids):
+        raise UsageError(f"--task-id: expected positive integers, got {min(config.task_ids)}")
+    if config.seed is not None and config.seed < 0:
+        raise UsageError(f"--seed: expected an integer >= 0, got {config.seed}")
+
+
+def validate(config: RunConfig) -> RunConfig:
+    """``config`` unchanged if it is usable; else a one-line :class:`UsageError`."""
+    _check_credentials(config)
+    _check_tls(config)
+    _check_numbers(config)
+    if config.is_live and config.allow_upgrade and config.target is None:
+        raise UsageError(
+            "--allow-upgrade on a live OCP needs the real target: --cluster-id, --obproxy-ids and --package"
+        )
+    return config
+
+
+def from_options(options: Mapping[str, Any], env: Mapping[str, str]) -> RunConfig:
+    """A validated :class:`RunConfig` from parsed options (argparse names) and the environment."""
+
+    def pick(name: str) -> Any:
+        value = options.get(name)
+        if value is None and name in _ENV_NAMES:
+            value = env.get(_ENV_NAMES[name]) or None
+        return value
+
+    base_url = pick("base_url")
+    rate = options.get("rate_limit")
+    config = RunConfig(
+        base_url=None if base_url is None else _check_base_url(str(base_url)),
+        username=pick("username"),
+        password=pick("password"),
+        access_key=pick("access_key"),
+        secret_key=pick("secret_key"),
+        target=_target(options.get("cluster_id"), options.get("obproxy_ids"), options.get("package")),
+        allow_upgrade=bool(options.get("allow_upgrade")),
+        task_ids=tuple(options.get("task_id") or ()),
+        max_examples=_given(options.get("max_examples"), DEFAULT_MAX_EXAMPLES),
+        seed=options.get("seed"),
+        workers=_given(options.get("workers"), 1),
+        rate_limit=None if rate is None else parse_rate_limit(str(rate)),
+        request_timeout=_given(options.get("request_timeout"), DEFAULT_REQUEST_TIMEOUT),
+        max_time=options.get("max_time"),
+        strict=bool(options.get("strict")),
+        ca_bundle=None if options.get("ca_bundle") is None else Path(options["ca_bundle"]),
+        insecure=bool(options.get("insecure")),
+        junit_xml=None if options.get("junit_xml") is None else Path(options["junit_xml"]),
+        report_dir=None if options.get("report_dir") is None else Path(options["report_dir"]),
+    )
+    return validate(config)

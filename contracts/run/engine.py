@@ -1,0 +1,62 @@
+"""Driving schemathesis' engine: load the spec with the run's configuration, bind the project's
+checks to it, iterate the events into :class:`~contracts.run.results.Results`.
+
+The engine is stopped at once when the gate's credential watch trips (our own credentials were
+refused): one 401 is enough to know, and a thousand more would only be noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events, from_schema
+
+from contracts.run import checks as _checks  # registers the project's checks with schemathesis
+from contracts.run.collect import Collector
+from contracts.run.config import RunConfig
+from contracts.run.gate import Gate
+from contracts.run.hooks import install_filter
+from contracts.run.plan import engine_config
+from contracts.run.results import Results
+from contracts.run.target import Identity, Target
+from contracts.spec import load_spec
+
+EventSink = Callable[[events.EngineEvent], None]
+
+
+def load_schema(config: RunConfig, target: Target, *, seed: int, max_time: float | None) -> Any:
+    """The spec as a schemathesis schema, configured for this run (see :mod:`contracts.run.plan`)."""
+    table = engine_config(config, base_url=target.base_url, seed=seed, max_time=max_time)
+    return schemathesis.openapi.from_path(load_spec().path, config=SchemathesisConfig.from_dict(table))
+
+
+def run_engine(
+    config: RunConfig,
+    target: Target,
+    identity: Identity,
+    gate: Gate,
+    results: Results,
+    *,
+    seed: int,
+    on_event: EventSink | None = None,
+) -> str | None:
+    """Run the engine phases of ``config``; returns schemathesis' stop reason."""
+    schema = load_schema(config, target, seed=seed, max_time=gate.politeness.deadline.remaining())
+    schema.auth.set_from_requests(identity.auth)
+    if gate.guard.policy.is_guarding:
+        install_filter(schema, gate.guard, target.base_url)
+    state = _checks.SuiteState(strict=config.strict, known=identity.known)
+    collector = Collector(results, lambda case: state.operations.get(case.operation.label))
+    with _checks.bound(schema, state):
+        stream = from_schema(schema).execute()
+        for event in stream:
+            collector.handle(event)
+            if on_event is not None:
+                on_event(event)
+            if gate.watch.message is not None:
+                stream.stop()
+    results.warnings.update(state.warnings)
+    return collector.stop_reason

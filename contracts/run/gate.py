@@ -1,0 +1,200 @@
+"""The last point before a request leaves: one wrapper around ``requests.Session.send``.
+
+While a run is active (:func:`installed`), every request sent through ``requests`` — by any
+session, schemathesis' own included — passes :meth:`Gate.send`, which in this order:
+
+1. stops everything once our own credentials were refused (:class:`CredentialsRejected`);
+2. asks the :class:`~contracts.run.safety.SafetyGuard` (a blocked request raises
+   :class:`~contracts.run.safety.UpgradeBlocked` and never leaves);
+3. waits for its rate-limit slot and caps the timeout (:mod:`contracts.run.politeness`);
+4. sends, and on 429 waits as OCP asks (``RateLimit-Reset``/``Retry-After``) and resends;
+5. records the exchange (headers already redacted) for the HAR file;
+6. trips the credential watch on a 401 to a request that carried our valid credentials.
+
+Wrapping ``Session.send`` rather than mounting an adapter reaches sessions the run does not create
+itself (schemathesis builds fresh ones for auth probes), and it composes with ``responses``, which
+patches the adapter below it — the embedded mock and the recording tests rely on that.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from contracts.auth import redact_headers
+from contracts.run.politeness import MAX_429_RETRIES, Politeness
+from contracts.run.rejection import Credentials, WireRequest, credentials_of
+from contracts.run.safety import SafetyGuard
+
+#: Response bodies kept per exchange for the HAR file (bytes).
+MAX_RECORDED_BODY = 64 * 1024
+
+
+class CredentialsRejected(Exception):
+    """OCP answered 401 to a request carrying the run's own credentials: the run stops at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request as sent (credentials masked) and what came back, for the recorded exchanges."""
+
+    started: float
+    elapsed: float
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes | None
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: bytes = b""
+    note: str = ""
+
+
+class ExchangeLog:
+    """Every exchange of the run, in the order they ended (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._items: list[Exchange] = []
+        self._lock = threading.Lock()
+
+    def add(self, exchange: Exchange) -> None:
+        with self._lock:
+            self._items.append(exchange)
+
+    @property
+    def items(self) -> tuple[Exchange, ...]:
+        with self._lock:
+            return tuple(self._items)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+class CredentialWatch:
+    """Remembers the first 401 caused by our own credentials; later sends are refused."""
+
+    def __init__(self, guard: SafetyGuard) -> None:
+        self._guard = guard
+        self.message: str | None = None
+
+    def check(self, request: WireRequest, response: requests.Response) -> None:
+        if response.status_code != 401 or self.message is not None:
+            return
+        if credentials_of(request, self._guard.policy.known) is Credentials.OURS:
+            self.message = (
+                f"the OCP refused our credentials (401) for {request.method} {request.url.split('?')[0]}: "
+                "check OCP_USERNAME/OCP_PASSWORD or OCP_ACCESS_KEY/OCP_SECRET_KEY and the user's roles"
+            )
+
+    def raise_if_tripped(self) -> None:
+        if self.message is not None:
+            raise CredentialsRejected(self.message)
+
+
+SendFunction = Callable[..., requests.Response]
+
+
+class Gate:
+    """Safety, politeness, recording and the credential watch, applied to each request."""
+
+    def __init__(self, *, guard: SafetyGuard, politeness: Politeness, log: ExchangeLog | None = None) -> None:
+        self.guard = guard
+        self.politeness = politeness
+        self.log = log if log is not None else ExchangeLog()
+        self.watch = CredentialWatch(guard)
+
+    def send(self, request: requests.PreparedRequest, send: SendFunction, **kwargs: Any) -> requests.Response:
+        """Send ``request`` with ``send`` (the original ``Session.send`` bound to its session)."""
+        self.watch.raise_if_tripped()
+        wire = WireRequest.from_prepared(request)
+        self.guard.check(wire, where="transport")
+        response = self._send_politely(request, send, kwargs)
+        self.watch.check(wire, response)
+        return response
+
+    def _send_politely(
+        self, request: requests.PreparedRequest, send: SendFunction, kwargs: dict[str, Any]
+    ) -> requests.Response:
+        for attempt in range(MAX_429_RETRIES + 1):
+            self.politeness.before_send()
+            kwargs["timeout"] = self.politeness.timeout(kwargs.get("timeout"))
+            response = self._send_recorded(request, send, kwargs)
+            if response.status_code != 429 or attempt == MAX_429_RETRIES:
+                return response
+            if not self.politeness.back_off(response.headers):
+                return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_recorded(
+        self, request: requests.PreparedRequest, send: SendFunction, kwargs: dict[str, Any]
+    ) -> requests.Response:
+        started, clock = time.time(), time.perf_counter()
+        try:
+            response = send(request, **kwargs)
+        except requests.RequestException as error:
+            self.log.add(_exchange(request, started, time.perf_counter() - clock, note=type(error).__name__))
+            raise
+        self.log.add(_exchange(request, started, time.perf_counter() - clock, response=response))
+        return response
+
+
+def _exchange(
+    request: requests.PreparedRequest,
+    started: float,
+    elapsed: float,
+    *,
+    response: requests.Response | None = None,
+    note: str = "",
+) -> Exchange:
+    body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
+    return Exchange(
+        started=started,
+        elapsed=elapsed,
+        method=request.method or "GET",
+        url=request.url or "",
+        request_headers=redact_headers(dict(request.headers)),
+        request_body=body if isinstance(body, bytes) else None,
+        status=None if response is None else response.status_code,
+        response_headers={} if response is None else redact_headers(dict(response.headers)),
+        response_body=b"" if response is None else response.content[:MAX_RECORDED_BODY],
+        note=note,
+    )
+
+
+_ACTIVE: list[Gate] = []
+_INSTALL_LOCK = threading.Lock()
+
+
+@contextmanager
+def installed(gate: Gate) -> Iterator[Gate]:
+    """Route every ``requests`` send in this process through ``gate`` until the block ends."""
+    with _INSTALL_LOCK:
+        if _ACTIVE:
+            raise RuntimeError("a contract run is already active in this process; runs do not nest")
+        original = requests.Session.send
+
+        def send(
+            session: requests.Session, request: requests.PreparedRequest, **kwargs: Any
+        ) -> requests.Response:
+            return gate.send(request, lambda r, **kw: original(session, r, **kw), **kwargs)
+
+        requests.Session.send = send  # type: ignore[method-assign,assignment]
+        _ACTIVE.append(gate)
+    try:
+        yield gate
+    finally:
+        with _INSTALL_LOCK:
+            requests.Session.send = original  # type: ignore[method-assign]
+            _ACTIVE.clear()
+
+
+def active_gate() -> Gate | None:
+    """The gate of the run in progress, if any (the ``before_call`` hook consults its guard)."""
+    return _ACTIVE[0] if _ACTIVE else None

@@ -1,0 +1,148 @@
+"""One exchange in, violations out — the single implementation behind the schemathesis checks
+(:mod:`contracts.run.checks`), the workflow (:mod:`contracts.run.workflow`) and pytest.
+
+An :class:`Observed` exchange is the request as sent and the answer as received. Three judges
+look at it, one per check of the reports:
+
+* :func:`contract` — :func:`contracts.validate.validate_response` on the body: envelope, schema,
+  DAG, state and request agreement (``envelope.*``, ``schema.*``, ``dag.*``, ``state.*``,
+  ``agreement.*``). A request with a method the operation does not declare (schemathesis'
+  coverage phase sends them) is held to the envelope only: its 405 is not a documented status.
+* :func:`http` — :mod:`contracts.run.http_rules` (``http.*``).
+* :func:`transitions` — the task's previous snapshot against this one (``transition.*``) and a
+  404 on a task an upgrade just returned (``http.task-not-found-after-create``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from contracts.rules.envelope import check_content_type, check_envelope
+from contracts.run.history import TaskHistory, task_id_of
+from contracts.run.http_rules import rejection_ignored, server_error, task_not_found_after_create
+from contracts.run.rejection import WireRequest, assess, credentials_of, path_segments, upgrade_path_ids
+from contracts.spec import load_spec
+from contracts.validate import validate_response
+from contracts.violations import Violation, describe, sort_violations
+
+#: The schemathesis check names, which are also the check names of the reports.
+CONTRACT, HTTP, TRANSITIONS = "ocp_contract", "ocp_http", "ocp_transitions"
+CHECK_NAMES: tuple[str, ...] = (CONTRACT, HTTP, TRANSITIONS)
+
+_NOT_JSON = object()
+#: Operations whose answers carry a task that can be followed.
+_TASK_OPERATIONS = ("upgrade", "task")
+
+
+def applies(check: str, operation: str) -> bool:
+    """Whether ``check`` says anything about ``operation`` (transitions need a single task)."""
+    return check != TRANSITIONS or operation in _TASK_OPERATIONS
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """One exchange: the operation (short name), the request as sent, the answer as received."""
+
+    operation: str
+    request: WireRequest
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+    def body(self) -> Any:
+        """The parsed body, or :data:`_NOT_JSON`."""
+        try:
+            return orjson.loads(self.content)
+        except orjson.JSONDecodeError:
+            return _NOT_JSON
+
+    @property
+    def declared_method(self) -> bool:
+        return self.request.method == load_spec().operation(self.operation).method
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def _not_json(observed: Observed) -> Violation:
+    return Violation(
+        rule="envelope.not-json",
+        pointer="",
+        message="the response body is not JSON",
+        expected="an OCP envelope as JSON",
+        actual=describe(observed.content[:80].decode("utf-8", "replace"))
+        if observed.content
+        else "an empty body",
+    )
+
+
+def requested_obproxy_ids(request: WireRequest) -> list[int] | None:
+    """The ``obproxyIds`` an upgrade request named, when they are plain integers."""
+    ids = upgrade_path_ids(request.url)
+    items = [] if ids is None else ids["obproxyIds"].split(",")
+    if not items or not all(item.isascii() and item.isdigit() for item in items):
+        return None
+    return [int(item) for item in items]
+
+
+def contract(observed: Observed, *, strict: bool) -> list[Violation]:
+    """Everything :func:`validate_response` finds in the body (errors and warnings)."""
+    if observed.request.method == "HEAD":
+        return []
+    body = observed.body()
+    if body is _NOT_JSON:
+        return [_not_json(observed)]
+    if not observed.declared_method:
+        return sort_violations(
+            [*check_envelope(body, observed.status), *check_content_type(_content_type(observed))]
+        )
+    ids = requested_obproxy_ids(observed.request) if observed.operation == "upgrade" else None
+    return validate_response(
+        body,
+        operation=observed.operation,
+        http_status=observed.status,
+        request_obproxy_ids=ids,
+        strict=strict,
+        headers=observed.headers,
+    )
+
+
+def _content_type(observed: Observed) -> str | None:
+    return next((v for k, v in observed.headers.items() if k.lower() == "content-type"), None)
+
+
+def http(observed: Observed, *, known: Mapping[str, str] | None) -> list[Violation]:
+    """``http.server-error``, ``http.auth-ignored`` and ``http.negative-data-accepted``."""
+    assessment = assess(observed.request, credentials_of(observed.request, known))
+    return [*server_error(observed.status), *rejection_ignored(assessment, observed.status)]
+
+
+def _requested_task(request: WireRequest) -> int | None:
+    segments = path_segments(request.url)
+    return task_id_of(segments[-1]) if segments else None
+
+
+def transitions(observed: Observed, history: TaskHistory) -> list[Violation]:
+    """Compare a task snapshot with the previous one this thread saw; note tasks upgrades create."""
+    if not observed.declared_method or not applies(TRANSITIONS, observed.operation):
+        return []
+    requested = _requested_task(observed.request) if observed.operation == "task" else None
+    if requested is not None and history.was_created(requested):
+        found = list(task_not_found_after_create(requested, observed.status))
+        if found:
+            return found
+    body = observed.body()
+    task = body.get("data") if isinstance(body, dict) and observed.is_success else None
+    task_id = (
+        requested if requested is not None else task_id_of(task.get("id") if isinstance(task, dict) else None)
+    )
+    if not isinstance(task, dict) or task_id is None:
+        return []
+    if observed.operation == "upgrade":
+        history.created(task_id)
+    return history.observe(task_id, task, requested=requested)

@@ -1,0 +1,109 @@
+"""The schemathesis side of a run, as plain data: :func:`engine_config` builds the configuration
+(the same tables ``schemathesis.toml`` holds) from a :class:`~contracts.run.config.RunConfig`.
+
+Checks, tuned to what OCP really answers:
+
+* on: the project's ``ocp_contract``, ``ocp_http`` and ``ocp_transitions``;
+  ``positive_data_acceptance`` accepting 2xx, 400 (OCP's Java-side validation refuses strings
+  the schema allows, such as ``"\\x1c"``, which ``String.trim()`` blanks), 401, 403, 404 (unknown
+  cluster, server or package), 409 (a server already being changed), 429 and 5xx (5xx is
+  ``http.server-error``'s to report); ``response_headers_conformance`` (the ``RateLimit-*``
+  headers); ``ignored_auth``; ``ensure_resource_availability``; ``unsupported_method``.
+* off, because a project rule says the same with OCP's knowledge: ``not_a_server_error``
+  (``http.server-error``), ``status_code_conformance`` (``schema.undocumented-status``),
+  ``content_type_conformance`` (``envelope.content-type``), ``response_schema_conformance``
+  (``schema.*``), ``negative_data_rejection`` (``http.negative-data-accepted``: OCP coerces a
+  numeric ``shortRpmName`` to text and converts hex ids, so "schema-invalid" is not "refused").
+* the coverage phase sends undeclared GET, POST, PUT, DELETE and PATCH, never HEAD, OPTIONS,
+  TRACE or QUERY: Spring answers HEAD and OPTIONS itself and Tomcat refuses TRACE with an HTML
+  page, so none of those says anything about OCP.
+
+Generation: no example database (local and CI runs then draw the same cases from the same seed),
+no shrinking (a live OCP is not hammered to minimise a failure; every failure carries a curl).
+
+On a live OCP the upgrade's examples phase and positive fuzzing are off — their requests could
+start an upgrade — and the stateful phase is off (its chains start with an upgrade); the
+workflow follows at most the one upgrade ``--allow-upgrade`` names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.run.config import ENGINE_PHASES, RunConfig
+
+_POSITIVE_STATUSES = ["2xx", "400", "401", "403", "404", "409", "429", "5xx"]
+_UNEXPECTED_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
+_OFF = {"enabled": False}
+_ON = {"enabled": True}
+
+
+def checks_config() -> dict[str, Any]:
+    """The checks table: the project's checks and the built-ins that add something, tuned."""
+    return {
+        "ocp_contract": _ON,
+        "ocp_http": _ON,
+        "ocp_transitions": _ON,
+        "positive_data_acceptance": {"enabled": True, "expected-statuses": _POSITIVE_STATUSES},
+        "response_headers_conformance": _ON,
+        "ignored_auth": _ON,
+        "ensure_resource_availability": _ON,
+        "unsupported_method": _ON,
+        "not_a_server_error": _OFF,
+        "status_code_conformance": _OFF,
+        "content_type_conformance": _OFF,
+        "response_schema_conformance": _OFF,
+        "negative_data_rejection": _OFF,
+        "use_after_free": _OFF,
+        "object_level_authorization": _OFF,
+        "missing_required_header": _OFF,
+        "allow_header_conformance": _OFF,
+    }
+
+
+def _phases(config: RunConfig) -> dict[str, Any]:
+    phases: dict[str, Any] = {name: {"enabled": name in config.phases} for name in ENGINE_PHASES}
+    phases["coverage"]["unexpected-methods"] = _UNEXPECTED_METHODS
+    if config.is_live:
+        phases["stateful"] = _OFF
+    return phases
+
+
+def _live_upgrade_overrides() -> list[dict[str, Any]]:
+    """On a live OCP, the upgrade never gets example or positive fuzzing cases."""
+    return [
+        {
+            "include-operation-id": "upgradeObproxies",
+            "phases": {
+                "examples": _OFF,
+                "fuzzing": {"generation": {"mode": "negative"}},
+            },
+        }
+    ]
+
+
+def engine_config(config: RunConfig, *, base_url: str, seed: int, max_time: float | None) -> dict[str, Any]:
+    """The schemathesis configuration of one run (validated by ``SchemathesisConfig.from_dict``)."""
+    table: dict[str, Any] = {
+        "seed": seed,
+        "base-url": base_url,
+        "workers": config.workers,
+        "request-timeout": config.request_timeout,
+        "tls-verify": config.tls_verify,
+        "continue-on-failure": True,
+        "suppress-health-check": ["filter_too_much", "too_slow"],
+        "generation": {
+            "max-examples": config.max_examples,
+            "database": "none",
+            "no-shrink": True,
+            "deterministic": False,
+        },
+        "checks": checks_config(),
+        "phases": _phases(config),
+        "output": {"sanitization": {"enabled": True}},
+    }
+    if max_time is not None:
+        table["max-time"] = max(1, int(max_time))
+    if config.is_live:
+        table["operations"] = _live_upgrade_overrides()
+    return table

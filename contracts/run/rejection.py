@@ -1,0 +1,377 @@
+"""Which requests a correct OCP must reject before it acts, and why — one answer for two users.
+
+The safety guard (:mod:`contracts.run.safety`) lets such a request reach a live OCP in safe
+mode; the ``ocp_http`` check (:mod:`contracts.run.http_rules`) fails a server that answers one of
+them with 2xx. Both ask :func:`assess` about the request exactly as it goes on the wire.
+
+"Certain to be rejected" is read the way OCP's Spring MVC and Jackson stack reads a request,
+and where the two could disagree the answer is *not certain* — the guard then blocks:
+
+* **Credentials** (401, checked first): no ``Authorization`` header, or one that does not verify
+  against the run's own credentials — unless a ``Cookie`` is sent (a session could authenticate).
+* **Method** (405): anything but ``POST`` on the upgrade route (``X-HTTP-Method-Override`` and
+  friends count as the method they name).
+* **Path ids** (400): an id Spring cannot convert to a Long. Spring is lenient — it removes all
+  whitespace, takes ``+``/``-``, hexadecimal (``0x1F``, ``#1F``) and any Unicode decimal digits —
+  so only text that fails every one of these, or a value beyond int64, counts. ``0`` and negative
+  ids convert fine and are *not* certain rejections; nor is an empty list item (``1,,2``).
+* **Body** (400/415, upgrade only): a Content-Type without ``json`` (415); no body, or only
+  whitespace; JSON Jackson cannot read (it reads the first value and ignores what follows, so
+  ``{…} trailing`` is readable); ``null``; not an object (an array counts as an object when one
+  of its items would do, as ``UNWRAP_SINGLE_VALUE_ARRAYS`` allows); no ``shortRpmName``
+  (matched ignoring case, ``_`` and ``-``); a ``shortRpmName`` that is null, an object, or blank
+  by *both* Java definitions (``String.trim()`` and ``Character.isWhitespace``). Numbers and
+  booleans are coerced to text by Jackson, so they are *not* rejections.
+
+Caveat kept in the README: OCP 3.1.1 and 4.0.0 document no body for the upgrade; such a server
+may ignore a malformed body and act. The body reasons hold for OCP 4.0.3 and later.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import requests
+
+from contracts.auth import verify_request
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_OVERRIDE_HEADERS = ("x-http-method-override", "x-http-method", "x-method-override")
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+#: Blank for ``String.trim()`` (chars <= U+0020) *and* for ``Character.isWhitespace``.
+_JAVA_BLANK = frozenset(" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f")
+_JSON_SPACE = " \t\r\n\ufeff"
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+class Rejection(enum.Enum):
+    """Why a correct OCP must refuse a request, and the status it answers with."""
+
+    NO_CREDENTIALS = ("no credentials", 401)
+    WRONG_CREDENTIALS = ("credentials that are not the run's own", 401)
+    UNSUPPORTED_METHOD = ("a method the route does not serve", 405)
+    MALFORMED_ID = ("a path id that is not a Long", 400)
+    UNSUPPORTED_MEDIA_TYPE = ("a Content-Type that is not JSON", 415)
+    MISSING_BODY = ("no body", 400)
+    UNREADABLE_BODY = ("a body that is not JSON", 400)
+    NOT_AN_OBJECT = ("a body that is not a JSON object", 400)
+    MISSING_PACKAGE = ("a body without shortRpmName", 400)
+    BLANK_PACKAGE = ("a blank, null or non-text shortRpmName", 400)
+
+    @property
+    def description(self) -> str:
+        return str(self.value[0])
+
+    @property
+    def status(self) -> int:
+        return int(self.value[1])
+
+    @property
+    def is_auth(self) -> bool:
+        return self in (Rejection.NO_CREDENTIALS, Rejection.WRONG_CREDENTIALS)
+
+
+class Kind(enum.Enum):
+    """What a request could do to the OCP it reaches."""
+
+    READ_ONLY = "read-only"
+    REJECTED = "certain to be rejected"
+    UPGRADE = "could start an upgrade"
+    WRITE = "not read-only"
+
+
+class Credentials(enum.Enum):
+    """Whose credentials a request carries."""
+
+    OURS = "the run's own credentials"
+    ABSENT = "no credentials"
+    OTHER = "credentials that are not the run's own"
+    UNKNOWN = "credentials that cannot be told apart (a cookie, or no known credentials)"
+
+
+@dataclass(frozen=True, slots=True)
+class WireRequest:
+    """A request as it goes on the wire: method, URL, headers (lower-cased names), body bytes."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes | None
+
+    @classmethod
+    def from_prepared(cls, prepared: requests.PreparedRequest) -> WireRequest:
+        body: Any = prepared.body
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif body is not None and not isinstance(body, bytes):
+            body = None  # a stream: never sent by this suite; treated as "no certainty" below
+        headers = {name.lower(): str(value) for name, value in prepared.headers.items()}
+        return cls((prepared.method or "GET").upper(), prepared.url or "", headers, body)
+
+    @property
+    def effective_method(self) -> str:
+        """The method the server acts on, honouring method-override headers."""
+        for name in _OVERRIDE_HEADERS:
+            value = self.headers.get(name, "").strip().upper()
+            if value:
+                return value
+        return self.method.upper()
+
+
+@dataclass(frozen=True, slots=True)
+class UpgradeCall:
+    """The parts of an upgrade request that name what it would upgrade, as sent (decoded)."""
+
+    cluster_id: str
+    obproxy_ids: str
+    packages: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What a request could do: its :class:`Kind`, the rejection when certain, the upgrade it names."""
+
+    kind: Kind
+    rejection: Rejection | None = None
+    upgrade: UpgradeCall | None = None
+
+    @property
+    def detail(self) -> str:
+        if self.rejection is not None:
+            return f"{self.kind.value}: {self.rejection.description} ({self.rejection.status})"
+        return self.kind.value
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+def credentials_of(
+    request: WireRequest, known: Mapping[str, str] | None, *, now: datetime | None = None
+) -> Credentials:
+    """Whose credentials ``request`` carries, checked with :func:`contracts.auth.verify_request`."""
+    if "cookie" in request.headers:
+        return Credentials.UNKNOWN
+    authorization = request.headers.get("authorization", "").strip()
+    if not authorization:
+        return Credentials.ABSENT
+    if not known:
+        return Credentials.UNKNOWN
+    parts = urlsplit(request.url)
+    result = verify_request(
+        request.method,
+        parts.path or "/",
+        parts.query,
+        request.headers,
+        request.body or None,
+        credentials=known,
+        now=now or datetime.now(UTC),
+        scheme=parts.scheme or "http",
+    )
+    return Credentials.OURS if result.ok else Credentials.OTHER
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def path_segments(url: str) -> list[str]:
+    """Decoded path segments as Spring routes them: ``;params`` removed, dot segments resolved."""
+    raw = urlsplit(url).path
+    segments = [unquote(segment.split(";", 1)[0]) for segment in raw.split("/")]
+    resolved: list[str] = []
+    for segment in segments:
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        resolved.append(segment)
+    return resolved
+
+
+def _match(segments: list[str], template: tuple[str, ...]) -> dict[str, str] | None:
+    """Match the tail of ``segments`` against ``template`` (``{name}`` captures, literals ignore case)."""
+    if len(segments) < len(template):
+        return None
+    captured: dict[str, str] = {}
+    for segment, expected in zip(segments[-len(template) :], template, strict=True):
+        if expected.startswith("{"):
+            captured[expected.strip("{}")] = segment
+        elif segment.lower() != expected:
+            return None
+    return captured
+
+
+_UPGRADE_ROUTE = ("obproxy", "clusters", "{id}", "obproxies", "{obproxyIds}", "upgrade")
+_TASK_ROUTE = ("tasks", "instances", "{taskInstanceId}")
+
+
+def upgrade_path_ids(url: str) -> dict[str, str] | None:
+    """``{"id": ..., "obproxyIds": ...}`` when ``url`` is the upgrade route, else ``None``."""
+    return _match(path_segments(url), _UPGRADE_ROUTE)
+
+
+def _mentions_upgrade(url: str) -> bool:
+    """Whether a path could reach an upgrade route under some other spelling (it says "upgrade")."""
+    return "upgrade" in unquote(unquote(urlsplit(url).path)).lower()
+
+
+# --------------------------------------------------------------------------- Long conversion
+
+
+class _Long(enum.Enum):
+    OK = "ok"
+    EMPTY = "empty"
+    MALFORMED = "malformed"
+
+
+def spring_long(text: str) -> _Long:
+    """How Spring's ``NumberUtils.parseNumber`` (whitespace removed, hex allowed) takes ``text``."""
+    compact = unicodedata.normalize("NFKC", "".join(ch for ch in text if not ch.isspace()))
+    if not compact:
+        return _Long.EMPTY
+    sign, digits = (compact[0], compact[1:]) if compact[0] in "+-" else ("", compact)
+    base = 10
+    if digits[:2].lower() == "0x" or digits[:1] == "#":
+        base, digits = 16, digits[2:] if digits[:1] == "0" else digits[1:]
+        if not _HEX.fullmatch(digits.lower()):
+            return _Long.MALFORMED
+    elif not digits or "_" in digits or not digits.isdecimal():
+        return _Long.MALFORMED
+    value = int(sign + digits, base)
+    return _Long.OK if _LONG_MIN <= value <= _LONG_MAX else _Long.MALFORMED
+
+
+def _ids_rejection(path_ids: Mapping[str, str]) -> Rejection | None:
+    for name, text in path_ids.items():
+        items = text.split(",") if name == "obproxyIds" else [text]
+        if any(spring_long(item) is _Long.MALFORMED for item in items):
+            return Rejection.MALFORMED_ID
+    return None
+
+
+# --------------------------------------------------------------------------- the body
+
+
+class _Object(list[tuple[str, Any]]):
+    """A JSON object as its (name, value) pairs, so duplicate names are all seen."""
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_Object)
+_UNREADABLE = object()
+_UNCERTAIN = object()
+
+
+def _leading_json(body: bytes) -> Any:
+    """The first JSON value of ``body`` as Jackson reads it, :data:`_UNREADABLE` or :data:`_UNCERTAIN`."""
+    try:
+        text = body.decode(json.detect_encoding(body), errors="replace").lstrip(_JSON_SPACE)
+        return _DECODER.raw_decode(text)[0]
+    except ValueError:
+        return _UNREADABLE
+    except RecursionError:
+        return _UNCERTAIN
+
+
+def _usable(value: Any) -> bool:
+    """Whether Jackson could turn ``value`` into a non-blank ``String``."""
+    if isinstance(value, _Object) or value is None:
+        return False
+    if isinstance(value, str):
+        return any(ch not in _JAVA_BLANK for ch in value)
+    if isinstance(value, list):
+        return any(_usable(item) for item in value if not isinstance(item, list))
+    return True  # numbers and booleans are coerced to their text
+
+
+def _package_key(name: str) -> bool:
+    return name.casefold().replace("_", "").replace("-", "") == "shortrpmname"
+
+
+def _object_rejection(pairs: _Object) -> Rejection | None:
+    values = [value for name, value in pairs if _package_key(name)]
+    if not values:
+        return Rejection.MISSING_PACKAGE
+    return None if any(_usable(value) for value in values) else Rejection.BLANK_PACKAGE
+
+
+def _document_rejection(document: Any) -> Rejection | None:
+    if document is _UNCERTAIN:
+        return None
+    if document is _UNREADABLE:
+        return Rejection.UNREADABLE_BODY
+    if document is None:
+        return Rejection.MISSING_BODY
+    if isinstance(document, _Object):
+        return _object_rejection(document)
+    if isinstance(document, list) and any(
+        isinstance(item, _Object) and _object_rejection(item) is None for item in document
+    ):
+        return None
+    return Rejection.NOT_AN_OBJECT
+
+
+def body_rejection(headers: Mapping[str, str], body: bytes | None) -> Rejection | None:
+    """Why an upgrade body is certainly refused (``headers`` lower-cased), or ``None``."""
+    media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media and "json" not in media:
+        return Rejection.UNSUPPORTED_MEDIA_TYPE
+    if body is None or not body.strip(_JSON_SPACE.encode("utf-8")):
+        return Rejection.MISSING_BODY
+    return _document_rejection(_leading_json(body))
+
+
+def packages_named(body: bytes | None) -> tuple[str, ...]:
+    """Every ``shortRpmName`` text a body carries (for matching the permitted upgrade target)."""
+    document = _leading_json(body) if body else None
+    if not isinstance(document, _Object):
+        return ()
+    return tuple(str(value) for name, value in document if _package_key(name))
+
+
+# --------------------------------------------------------------------------- assessment
+
+
+def _auth_rejection(credentials: Credentials) -> Rejection | None:
+    if credentials is Credentials.ABSENT:
+        return Rejection.NO_CREDENTIALS
+    if credentials is Credentials.OTHER:
+        return Rejection.WRONG_CREDENTIALS
+    return None
+
+
+def _upgrade_assessment(
+    request: WireRequest, path_ids: dict[str, str], credentials: Credentials
+) -> Assessment:
+    call = UpgradeCall(path_ids["id"], path_ids["obproxyIds"], packages_named(request.body))
+    if request.effective_method != "POST":
+        return Assessment(Kind.REJECTED, Rejection.UNSUPPORTED_METHOD, call)
+    rejection = (
+        _auth_rejection(credentials)
+        or _ids_rejection(path_ids)
+        or body_rejection(request.headers, request.body)
+    )
+    return Assessment(Kind.UPGRADE if rejection is None else Kind.REJECTED, rejection, call)
+
+
+def assess(request: WireRequest, credentials: Credentials) -> Assessment:
+    """What ``request`` could do to an OCP, given whose ``credentials`` it carries."""
+    path_ids = upgrade_path_ids(request.url)
+    if path_ids is not None:
+        return _upgrade_assessment(request, path_ids, credentials)
+    task_ids = _match(path_segments(request.url), _TASK_ROUTE)
+    rejection = _auth_rejection(credentials) or (None if task_ids is None else _ids_rejection(task_ids))
+    method = request.effective_method
+    if method in READ_ONLY_METHODS:
+        return Assessment(Kind.READ_ONLY if rejection is None else Kind.REJECTED, rejection)
+    if rejection is not None:
+        return Assessment(Kind.REJECTED, rejection)
+    return Assessment(Kind.UPGRADE if _mentions_upgrade(request.url) else Kind.WRITE)

@@ -1,0 +1,129 @@
+"""JUnit XML: one test case per operation and check, for CI dashboards.
+
+A failed test case names the rules broken in its ``message`` and ``type``; its text gives, per
+distinct finding, each violation (rule, JSON pointer, expected, actual, spec) and a curl that
+reproduces the request with credentials masked. Requests the safety guard kept back are one
+*skipped* test case per operation; errors of the run (an unreachable target, refused
+credentials) are one test case with an ``<error>``.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import xml.etree.ElementTree as ET
+from collections import Counter
+from datetime import UTC, datetime
+
+from contracts.run.redaction import Redactor
+from contracts.run.rejection import path_segments, upgrade_path_ids
+from contracts.run.results import Cell, Finding
+from contracts.run.runner import RunResult
+from contracts.run.safety import BlockedRequest
+
+_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+SUITE = "ocp-contract"
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot hold shown as ``\\xNN``."""
+    return _XML_INVALID.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def operation_for(url: str) -> str:
+    """The short operation name a request URL belongs to (``upgrade``, ``task``, ``tasks``)."""
+    if upgrade_path_ids(url) is not None:
+        return "upgrade"
+    segments = path_segments(url)
+    return "tasks" if segments[-1:] == ["instances"] else "task"
+
+
+def finding_text(finding: Finding) -> str:
+    """A finding as plain text: where it came from, each violation, and the reproduction."""
+    lines = [f"[{finding.phase}] {finding.title}"]
+    lines += [violation.render() for violation in finding.violations]
+    if finding.curl:
+        lines += ["reproduce:", finding.curl]
+    return "\n".join(lines)
+
+
+def _failure(case: ET.Element, cell: Cell, scrub: Redactor) -> None:
+    rules = Counter(rule for finding in cell.findings for rule in finding.rules)
+    names = ", ".join(rule for rule, _ in rules.most_common())
+    failure = ET.SubElement(
+        case,
+        "failure",
+        message=xml_safe(scrub(f"{names}: {cell.failed} of {cell.total} exchanges failed")),
+        type=names.split(", ")[0],
+    )
+    failure.text = xml_safe(scrub("\n\n".join(finding_text(f) for f in cell.findings)))
+
+
+def _cell_case(suite: ET.Element, operation: str, check: str, cell: Cell, scrub: Redactor) -> None:
+    case = ET.SubElement(
+        suite, "testcase", classname=f"{SUITE}.{operation}", name=check, time=f"{cell.elapsed:.3f}"
+    )
+    if cell.failed:
+        _failure(case, cell, scrub)
+
+
+def _blocked_cases(suite: ET.Element, blocked: tuple[BlockedRequest, ...], scrub: Redactor) -> int:
+    by_operation: dict[str, list[BlockedRequest]] = {}
+    for request in blocked:
+        by_operation.setdefault(operation_for(request.url), []).append(request)
+    for operation, requests in sorted(by_operation.items()):
+        case = ET.SubElement(
+            suite, "testcase", classname=f"{SUITE}.{operation}", name="safety-guard", time="0"
+        )
+        skipped = ET.SubElement(
+            case,
+            "skipped",
+            message=f"{len(requests)} requests kept back by the safety guard "
+            "(not sent: they could start an upgrade)",
+        )
+        skipped.text = xml_safe(scrub("\n".join(sorted({r.line() for r in requests}))))
+    return len(by_operation)
+
+
+def _error_case(suite: ET.Element, result: RunResult, scrub: Redactor) -> int:
+    problem = result.problem
+    if problem is None:
+        return 0
+    case = ET.SubElement(
+        suite, "testcase", classname=f"{SUITE}.run", name="run", time=f"{result.elapsed:.3f}"
+    )
+    error = ET.SubElement(case, "error", message=xml_safe(scrub(problem)), type="run-error")
+    error.text = xml_safe(
+        scrub("\n".join([*result.results.errors, *result.results.network_errors]) or problem)
+    )
+    return 1
+
+
+def render(result: RunResult, scrub: Redactor) -> bytes:
+    """The JUnit XML document of a run."""
+    root = ET.Element("testsuites", name=SUITE)
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name=f"{SUITE} run",
+        timestamp=datetime.now(UTC).isoformat(),
+        hostname=socket.gethostname(),
+        time=f"{result.elapsed:.3f}",
+    )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("target", result.target), ("mode", result.mode), ("seed", str(result.seed))):
+        ET.SubElement(properties, "property", name=name, value=xml_safe(scrub(value)))
+    for (operation, check), cell in sorted(result.results.cells.items()):
+        _cell_case(suite, operation, check, cell, scrub)
+    skipped = _blocked_cases(suite, result.blocked, scrub)
+    errors = _error_case(suite, result, scrub)
+    failures = sum(1 for cell in result.results.cells.values() if cell.failed)
+    tests = len(result.results.cells) + skipped + errors
+    for element in (root, suite):
+        element.set("tests", str(tests))
+        element.set("failures", str(failures))
+        element.set("errors", str(errors))
+        element.set("skipped", str(skipped))
+    ET.indent(root)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document

@@ -1,0 +1,100 @@
+"""The human report (``report.md``): verdict, what ran, the grid of checks, every finding with its
+reproduction, what the safety guard kept back, and warnings."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from contracts.run.redaction import Redactor
+from contracts.run.report_junit import finding_text, operation_for
+from contracts.run.runner import RunResult
+
+_VERDICT = {0: "the target honours the contract", 1: "contract violations", 2: "the run could not complete"}
+
+
+def _header(result: RunResult) -> list[str]:
+    config = result.config
+    return [
+        "# OCP contract run",
+        "",
+        f"**Verdict: {_VERDICT[result.exit_code]}** (exit {result.exit_code})",
+        "",
+        f"- target: {result.target}",
+        f"- safety: {result.mode}",
+        f"- seed: {result.seed} (rerun with `--seed {result.seed}`)",
+        f"- phases: {', '.join(config.phases)}; max examples {config.max_examples}; workers {config.workers}",
+        f"- {result.results.total_cases} cases in {result.elapsed:.1f} s "
+        f"({result.cases_per_second:.0f} cases/s)",
+        *([f"- problem: {result.problem}"] if result.problem else []),
+        *(f"- note: {note}" for note in result.results.notes),
+        "",
+    ]
+
+
+def _grid(result: RunResult) -> list[str]:
+    lines = [
+        "## Checks by operation",
+        "",
+        "| operation | check | passed | failed | rules |",
+        "|---|---|---:|---:|---|",
+    ]
+    for (operation, check), cell in sorted(result.results.cells.items()):
+        rules = ", ".join(sorted({r for f in cell.findings for r in f.rules}))
+        lines.append(f"| {operation} | {check} | {cell.passed} | {cell.failed} | {rules} |")
+    return [*lines, ""]
+
+
+def _findings(result: RunResult) -> list[str]:
+    findings = result.results.findings
+    if not findings:
+        return []
+    lines = ["## Findings", ""]
+    for finding in findings:
+        lines += [
+            f"### {finding.operation} · {finding.check} · {', '.join(finding.rules)}",
+            "",
+            "```text",
+            finding_text(finding),
+            "```",
+            "",
+        ]
+    return lines
+
+
+def _blocked(result: RunResult) -> list[str]:
+    if not result.blocked:
+        return []
+    counts = Counter((operation_for(b.url), b.reason, b.where) for b in result.blocked)
+    lines = [
+        "## Kept back by the safety guard (not sent, counted as skipped)",
+        "",
+        "| operation | why | where | requests |",
+        "|---|---|---|---:|",
+    ]
+    lines += [f"| {op} | {why} | {where} | {n} |" for (op, why, where), n in sorted(counts.items())]
+    return [*lines, ""]
+
+
+def _warnings(result: RunResult) -> list[str]:
+    if not result.results.warnings:
+        return []
+    lines = [
+        "## Warnings (not failures; errors with `--strict`)",
+        "",
+        "| operation | rule | times |",
+        "|---|---|---:|",
+    ]
+    lines += [f"| {op} | {rule} | {n} |" for (op, rule), n in sorted(result.results.warnings.items())]
+    return [*lines, ""]
+
+
+def _errors(result: RunResult) -> list[str]:
+    errors = [*result.results.network_errors, *result.results.errors]
+    return ["## Errors", "", *(f"- {e}" for e in errors), ""] if errors else []
+
+
+def render(result: RunResult, scrub: Redactor) -> bytes:
+    """The Markdown report of a run."""
+    sections = [_header, _grid, _findings, _blocked, _warnings, _errors]
+    text = "\n".join(line for section in sections for line in section(result))
+    return scrub(text).encode("utf-8")

@@ -1,0 +1,160 @@
+"""One contract run, end to end — the single implementation behind ``ocp-contract run`` and
+``pytest tests/contract``.
+
+Data flow: :class:`~contracts.run.config.RunConfig` → open the target and install the gate →
+preflight (one read-only request) → the workflow → schemathesis' phases → :class:`RunResult`
+(results, requests kept back, recorded exchanges). Reports are written by the caller from the
+result (:mod:`contracts.run.reports`).
+
+Exit codes (:attr:`RunResult.exit_code`): 0 the target honours the contract; 1 violations;
+2 the run could not be trusted — refused credentials, an unreachable host, a TLS failure, a
+timeout, or an error of the run itself.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from schemathesis.engine import events
+
+from contracts.run.config import DEFAULT_LIVE_FOLLOW_TIME, ENGINE_PHASES, RunConfig
+from contracts.run.engine import run_engine
+from contracts.run.errors import RunAborted
+from contracts.run.gate import CredentialsRejected, Exchange, Gate, installed
+from contracts.run.politeness import Deadline, Politeness
+from contracts.run.results import Results
+from contracts.run.safety import BlockedRequest, Policy, SafetyGuard
+from contracts.run.target import Identity, Target, identity_for, opened, preflight, session_for
+from contracts.run.workflow import Plan, Workflow, probes
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+#: Live polls are spaced this far apart unless the config says otherwise (seconds).
+LIVE_POLL_INTERVAL = 3.0
+
+
+class Listener(Protocol):
+    """Told about the run's progress (the console prints it; pytest does not listen)."""
+
+    def phase_started(self, phase: str) -> None: ...
+
+    def phase_finished(self, phase: str, *, skipped: bool = False) -> None: ...
+
+    def on_event(self, event: events.EngineEvent) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a report needs about a finished run."""
+
+    config: RunConfig
+    target: str
+    mode: str
+    seed: int
+    results: Results
+    blocked: tuple[BlockedRequest, ...]
+    exchanges: tuple[Exchange, ...]
+    elapsed: float
+    stop_reason: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.results.aborted or self.results.network_errors or self.results.errors:
+            return EXIT_ERROR
+        return EXIT_VIOLATIONS if self.results.failure_count else EXIT_OK
+
+    @property
+    def cases_per_second(self) -> float:
+        return self.results.total_cases / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def problem(self) -> str | None:
+        """The one line that explains an exit 2, or ``None``."""
+        results = self.results
+        if results.aborted:
+            return results.aborted
+        if results.network_errors:
+            return f"{self.target}: {results.network_errors[0]}"
+        if results.errors:
+            more = f" (+{len(results.errors) - 1} more in the report)" if len(results.errors) > 1 else ""
+            return f"the run hit an error: {results.errors[0]}{more}"
+        return None
+
+
+def _workflow_plan(config: RunConfig, target: Target) -> Plan:
+    if config.is_live:
+        upgrades = (config.target,) if config.allow_upgrade and config.target is not None else ()
+        interval = LIVE_POLL_INTERVAL if config.poll_interval is None else config.poll_interval
+        return Plan(probes(config.target), config.task_ids, upgrades, interval, 100_000)
+    embedded = target.upgrade_targets()
+    interval = 0.0 if config.poll_interval is None else config.poll_interval
+    return Plan(probes(embedded[0] if embedded else None), config.task_ids, embedded, interval, 200)
+
+
+def _run_phases(
+    config: RunConfig, target: Target, gate: Gate, results: Results, seed: int, listener: Listener | None
+) -> str | None:
+    identity: Identity = identity_for(config, target)
+    session = session_for(target, identity)
+    note = preflight(session, target, timeout=config.request_timeout)
+    if note:
+        results.notes.append(note)
+    if "workflow" in config.phases:
+        if listener is not None:
+            listener.phase_started("workflow")
+        follow = Deadline(_follow_budget(config, gate.politeness.deadline))
+        Workflow(
+            session, target.base_url, results, strict=config.strict, known=identity.known, deadline=follow
+        ).run(_workflow_plan(config, target))
+        if listener is not None:
+            listener.phase_finished("workflow")
+    if any(phase in config.phases for phase in ENGINE_PHASES) and not gate.politeness.deadline.expired:
+        on_event = None if listener is None else listener.on_event
+        return run_engine(config, target, identity, gate, results, seed=seed, on_event=on_event)
+    return None
+
+
+def _follow_budget(config: RunConfig, deadline: Deadline) -> float | None:
+    remaining = deadline.remaining()
+    if remaining is not None:
+        return remaining
+    return DEFAULT_LIVE_FOLLOW_TIME if config.is_live else None
+
+
+def run_suite(
+    config: RunConfig, *, results: Results | None = None, listener: Listener | None = None
+) -> RunResult:
+    """Run the contract suite described by ``config`` and return what it found.
+
+    ``results`` may be passed in so a ``listener`` can read the counts while the run goes on.
+    """
+    seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
+    deadline = Deadline(config.max_time)
+    policy = Policy.for_run(config)
+    gate = Gate(
+        guard=SafetyGuard(policy),
+        politeness=Politeness(rate=config.rate_limit, timeout=config.request_timeout, deadline=deadline),
+    )
+    results = results if results is not None else Results()
+    started = time.perf_counter()
+    stop_reason = None
+    with opened(config) as target, installed(gate):
+        try:
+            stop_reason = _run_phases(config, target, gate, results, seed, listener)
+        except (RunAborted, CredentialsRejected) as error:
+            results.aborted = str(error)
+        if gate.watch.message is not None:
+            results.aborted = gate.watch.message
+    return RunResult(
+        config=config,
+        target=target.label,
+        mode=policy.mode.value,
+        seed=seed,
+        results=results,
+        blocked=gate.guard.blocked,
+        exchanges=gate.log.items,
+        elapsed=time.perf_counter() - started,
+        stop_reason=stop_reason,
+    )

@@ -1,0 +1,154 @@
+"""The live-target guard: no request that could start an upgrade leaves without permission.
+
+The decision is :meth:`Policy.decide` over the request *as it goes on the wire*
+(:class:`~contracts.run.rejection.WireRequest`), made at three points:
+
+1. **Transport** (:mod:`contracts.run.gate`): ``requests.Session.send`` is wrapped for the whole
+   run, so every request of every session — schemathesis' phases, its probes and auth checks,
+   the workflow, redirects — passes :meth:`SafetyGuard.check` just before it leaves. This is the
+   enforcement point; the other two only keep blocked requests from being generated.
+2. **before_call** (:mod:`contracts.run.hooks`): the same decision on the prepared case, for any
+   transport that does not go through ``requests``.
+3. **The plan** (:mod:`contracts.run.plan`, ``filter_case``): in safe mode the upgrade's example
+   and positive cases are not generated at all, so they are reported as skipped, not as errors.
+
+Modes: the embedded mock lets everything through; **safe** (a live OCP without
+``--allow-upgrade``) lets through read-only requests and requests a correct OCP must reject
+before acting; **permit target** (``--allow-upgrade``) additionally lets through upgrades of
+exactly the named cluster, servers and package — never of ids a generator made up.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from contracts.auth import Credentials as KnownCredentials
+from contracts.run.config import RunConfig, UpgradeTarget
+from contracts.run.rejection import Assessment, Kind, WireRequest, assess, credentials_of
+
+
+class Mode(enum.Enum):
+    """How much the guard lets through."""
+
+    EMBEDDED = "embedded mock: every request may leave"
+    SAFE = "safe mode: read-only requests and requests OCP must reject"
+    PERMIT_TARGET = "--allow-upgrade: also upgrades of the named target"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The guard's answer for one request."""
+
+    allowed: bool
+    assessment: Assessment
+
+    @property
+    def reason(self) -> str:
+        return self.assessment.detail
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedRequest:
+    """A request the guard kept from leaving; ``url`` carries no credentials."""
+
+    method: str
+    url: str
+    reason: str
+    where: str
+
+    def line(self) -> str:
+        return f"{self.method} {self.url} — {self.reason} [{self.where}]"
+
+
+class UpgradeBlocked(Exception):
+    """Raised instead of sending a request that could start an upgrade; the request never left."""
+
+    def __init__(self, blocked: BlockedRequest) -> None:
+        super().__init__(f"not sent (safe mode): {blocked.line()}")
+        self.blocked = blocked
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What may leave: the :class:`Mode`, the permitted target and the run's own credentials."""
+
+    mode: Mode
+    target: UpgradeTarget | None = None
+    known: Mapping[str, str] | None = None
+
+    @classmethod
+    def for_run(cls, config: RunConfig) -> Policy:
+        if not config.is_live:
+            return cls(Mode.EMBEDDED)
+        mode = Mode.PERMIT_TARGET if config.allow_upgrade else Mode.SAFE
+        return cls(mode, config.target if config.allow_upgrade else None, known_credentials(config))
+
+    @property
+    def is_guarding(self) -> bool:
+        """Whether anything is ever blocked (not for the embedded mock)."""
+        return self.mode is not Mode.EMBEDDED
+
+    def decide(self, request: WireRequest) -> Verdict:
+        """The verdict for a request, judging its credentials against the run's own."""
+        return self.verdict_for(assess(request, credentials_of(request, self.known)))
+
+    def verdict_for(self, assessment: Assessment) -> Verdict:
+        """The verdict for an already assessed request."""
+        if not self.is_guarding or assessment.kind in (Kind.READ_ONLY, Kind.REJECTED):
+            return Verdict(True, assessment)
+        return Verdict(self._is_permitted_upgrade(assessment), assessment)
+
+    def _is_permitted_upgrade(self, assessment: Assessment) -> bool:
+        call, target = assessment.upgrade, self.target
+        if self.mode is not Mode.PERMIT_TARGET or call is None or target is None:
+            return False
+        return (
+            call.cluster_id == str(target.cluster_id)
+            and sorted(call.obproxy_ids.split(",")) == sorted(str(i) for i in target.obproxy_ids)
+            and bool(call.packages)
+            and all(package == target.package for package in call.packages)
+        )
+
+
+def known_credentials(config: RunConfig) -> KnownCredentials | None:
+    """The run's own credentials as the verifier wants them (user → password, AK → SK)."""
+    if config.username is not None and config.password is not None:
+        return KnownCredentials({config.username: config.password})
+    if config.access_key is not None and config.secret_key is not None:
+        return KnownCredentials({config.access_key: config.secret_key})
+    return None
+
+
+class SafetyGuard:
+    """Applies a :class:`Policy` and remembers every request it kept back (thread-safe)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._blocked: list[BlockedRequest] = []
+        self._lock = threading.Lock()
+
+    def check(self, request: WireRequest, *, where: str) -> Verdict:
+        """The verdict for ``request``; a blocked one is recorded and raises :class:`UpgradeBlocked`."""
+        verdict = self.policy.decide(request)
+        if not verdict.allowed:
+            raise UpgradeBlocked(self.record(request, verdict.reason, where=where))
+        return verdict
+
+    def record(self, request: WireRequest, reason: str, *, where: str) -> BlockedRequest:
+        """Remember a request that did not leave (``where``: transport, before_call or plan)."""
+        blocked = BlockedRequest(request.method, _without_query(request.url), reason, where)
+        with self._lock:
+            self._blocked.append(blocked)
+        return blocked
+
+    @property
+    def blocked(self) -> tuple[BlockedRequest, ...]:
+        with self._lock:
+            return tuple(self._blocked)
+
+
+def _without_query(url: str) -> str:
+    return url.split("?", 1)[0]

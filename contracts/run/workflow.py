@@ -1,0 +1,287 @@
+"""The project's own stateful step: deterministic requests whose outcome the contract fixes.
+
+Three parts, in this order, all through the gate (so the safety guard and politeness apply):
+
+1. **Rejection probes** — requests a correct OCP must refuse before acting: no credentials, the
+   credentials of a user that does not exist (never a real user's wrong password, which could
+   lock the account), no body, a blank ``shortRpmName``, a non-numeric cluster id, a non-JSON
+   Content-Type, a non-numeric task id. Safe mode sends them all.
+2. **Read-only task checks** — the first page of the task list, then every ``--task-id`` and the
+   listed tasks, each fetched more than once: a running ``--task-id`` is followed to its end.
+3. **One followed upgrade per target** (only when upgrades are allowed: the embedded mock, or
+   ``--allow-upgrade`` with its named target) — ``POST …/upgrade``, then ``GET`` the task until it
+   is SUCCESSFUL or FAILED (bounded by ``--max-time``), then twice more: a finished task stays so.
+
+Every answer is judged by :mod:`contracts.run.judge` — the same code as the schemathesis checks —
+each snapshot by ``validate_response`` and each pair of snapshots by ``check_transition``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.auth import AuthBase
+
+from contracts.auth import basic_auth, curl_command
+from contracts.run import judge
+from contracts.run.config import UpgradeTarget
+from contracts.run.history import TaskHistory, task_id_of
+from contracts.run.politeness import Deadline, DeadlineReached
+from contracts.run.rejection import WireRequest
+from contracts.run.results import Finding, Results
+from contracts.run.safety import UpgradeBlocked
+from contracts.violations import Violation
+
+_UPGRADE = "/api/v2/obproxy/clusters/{cluster}/obproxies/{ids}/upgrade"
+_TASK = "/api/v2/tasks/instances/{task}"
+_TASKS = "/api/v2/tasks/instances"
+#: A user no OCP has: the wrong-credentials probe never counts against a real account.
+PROBE_USER = "ocp-contract-no-such-user"
+_PROBE_PACKAGE = "ocp-contract-probe-no-such-package"
+#: Listed tasks fetched in detail by the read-only checks.
+LISTED_TASKS = 3
+#: Polls after a task finished, to see that it stays finished.
+CONFIRMATIONS = 2
+
+
+class _NoAuth(AuthBase):
+    """Sends no ``Authorization`` at all (a request's auth overrides the session's)."""
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers.pop("Authorization", None)
+        return r
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request a correct OCP must refuse."""
+
+    title: str
+    operation: str
+    method: str
+    path: str
+    body: bytes | None = None
+    content_type: str | None = "application/json"
+    auth: AuthBase | None = None
+
+
+def probes(target: UpgradeTarget | None) -> tuple[Probe, ...]:
+    """The rejection probes; upgrade probes name ``target``'s ids (or 1) but can never act."""
+    cluster = target.cluster_id if target else 1
+    ids = ",".join(map(str, target.obproxy_ids)) if target else "1"
+    upgrade = _UPGRADE.format(cluster=cluster, ids=ids)
+    bogus = basic_auth(PROBE_USER, "not-a-password")
+    return (
+        Probe("task list without credentials", "tasks", "GET", _TASKS, auth=_NoAuth()),
+        Probe("task list with an unknown user", "tasks", "GET", _TASKS, auth=bogus),
+        Probe(
+            "upgrade without credentials", "upgrade", "POST", upgrade, b'{"shortRpmName": ""}', auth=_NoAuth()
+        ),
+        Probe("upgrade without a body", "upgrade", "POST", upgrade, b""),
+        Probe("upgrade with a blank shortRpmName", "upgrade", "POST", upgrade, b'{"shortRpmName": "  "}'),
+        Probe(
+            "upgrade of cluster id 'abc'",
+            "upgrade",
+            "POST",
+            _UPGRADE.format(cluster="abc", ids=ids),
+            b'{"shortRpmName": "%s"}' % _PROBE_PACKAGE.encode(),
+        ),
+        Probe(
+            "upgrade with a text/plain body",
+            "upgrade",
+            "POST",
+            upgrade,
+            b"shortRpmName=" + _PROBE_PACKAGE.encode(),
+            content_type="text/plain",
+        ),
+        Probe("task 'abc'", "task", "GET", _TASK.format(task="abc")),
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the workflow does in one run."""
+
+    probes: tuple[Probe, ...]
+    task_ids: tuple[int, ...]
+    upgrades: tuple[UpgradeTarget, ...]
+    poll_interval: float
+    max_polls: int
+
+
+class Workflow:
+    """Runs a :class:`Plan` against one base URL with one session, recording into :class:`Results`."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        base_url: str,
+        results: Results,
+        *,
+        strict: bool,
+        known: Any,
+        deadline: Deadline,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.results = results
+        self.strict = strict
+        self.known = known
+        self.deadline = deadline
+        self.history = TaskHistory()
+        self._sleep = sleep
+
+    # ------------------------------------------------------------------ the plan
+
+    def run(self, plan: Plan) -> None:
+        """Probes, read-only checks, then the upgrades; stops quietly at the deadline."""
+        try:
+            for probe in plan.probes:
+                self._send(
+                    probe.operation,
+                    probe.method,
+                    probe.path,
+                    body=probe.body,
+                    content_type=probe.content_type,
+                    auth=probe.auth,
+                    title=probe.title,
+                )
+            self._read_only(plan)
+            for target in plan.upgrades:
+                self._upgrade(target, plan)
+        except DeadlineReached:
+            self.results.notes.append("workflow stopped at --max-time")
+
+    def _read_only(self, plan: Plan) -> None:
+        listed = self._send("tasks", "GET", _TASKS + "?page=1&size=10", title="task list, first page")
+        for task_id in dict.fromkeys([*plan.task_ids, *_listed_ids(listed)[:LISTED_TASKS]]):
+            follow = task_id in plan.task_ids
+            self._follow(task_id, plan, title=f"task {task_id}", until_done=follow)
+
+    def _upgrade(self, target: UpgradeTarget, plan: Plan) -> None:
+        ids = ",".join(map(str, target.obproxy_ids))
+        body = b'{"shortRpmName": "%s"}' % target.package.encode("utf-8")
+        response = self._send(
+            "upgrade",
+            "POST",
+            _UPGRADE.format(cluster=target.cluster_id, ids=ids),
+            body=body,
+            title=f"upgrade of {target}",
+        )
+        task_id = _task_id(response) if response is not None and response.status_code == 200 else None
+        if task_id is not None:
+            self._follow(task_id, plan, title=f"task {task_id} of the upgrade", until_done=True)
+
+    def _follow(self, task_id: int, plan: Plan, *, title: str, until_done: bool) -> None:
+        """GET the task until it is finished (or once), then :data:`CONFIRMATIONS` more times."""
+        trail_done, confirmations = False, 0
+        for poll in range(plan.max_polls):
+            response = self._send(
+                "task", "GET", _TASK.format(task=task_id), title=f"{title}, poll {poll + 1}"
+            )
+            if response is None or response.status_code != 200:
+                return
+            trail_done = trail_done or _is_finished(response) or not until_done
+            if trail_done:
+                confirmations += 1
+                if confirmations > CONFIRMATIONS:
+                    return
+            elif plan.poll_interval:
+                self._sleep(plan.poll_interval)
+
+    # ------------------------------------------------------------------ one exchange
+
+    def _send(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        title: str,
+        body: bytes | None = None,
+        content_type: str | None = "application/json",
+        auth: AuthBase | None = None,
+    ) -> requests.Response | None:
+        if self.deadline.expired:
+            raise DeadlineReached("--max-time is over")
+        headers = {"Content-Type": content_type} if body is not None and content_type else {}
+        started = time.perf_counter()
+        try:
+            response = self.session.request(
+                method, self.base_url + path, data=body, headers=headers, auth=auth
+            )
+        except UpgradeBlocked:
+            return None  # the guard recorded it; it is reported as kept back, not as a result
+        self.results.count_case("workflow")
+        self._judge(operation, response, title, time.perf_counter() - started)
+        return response
+
+    def _judge(self, operation: str, response: requests.Response, title: str, elapsed: float) -> None:
+        observed = judge.Observed(
+            operation,
+            WireRequest.from_prepared(response.request),
+            response.status_code,
+            dict(response.headers),
+            response.content,
+        )
+        verdicts = {
+            judge.CONTRACT: judge.contract(observed, strict=self.strict),
+            judge.HTTP: judge.http(observed, known=self.known),
+            judge.TRANSITIONS: judge.transitions(observed, self.history),
+        }
+        curl = _curl(response.request)
+        for check, found in verdicts.items():
+            if not judge.applies(check, operation):
+                continue
+            self._record(operation, check, title, found, curl, elapsed)
+
+    def _record(
+        self, operation: str, check: str, title: str, found: list[Violation], curl: str, elapsed: float
+    ) -> None:
+        errors = tuple(v for v in found if v.is_error)
+        self.results.warnings.update((operation, v.rule) for v in found if not v.is_error)
+        if errors:
+            self.results.failed(Finding(operation, check, "workflow", title, errors, curl), elapsed=elapsed)
+        else:
+            self.results.passed(operation, check, elapsed=elapsed)
+
+
+def _curl(request: requests.PreparedRequest) -> str:
+    body = request.body if isinstance(request.body, bytes | str) else None
+    return curl_command(request.method or "GET", request.url or "", dict(request.headers), body)
+
+
+def _json(response: requests.Response | None) -> Any:
+    if response is None:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _task_id(response: requests.Response) -> int | None:
+    body = _json(response)
+    data = body.get("data") if isinstance(body, dict) else None
+    return task_id_of(data.get("id")) if isinstance(data, dict) else None
+
+
+def _listed_ids(response: requests.Response | None) -> list[int]:
+    body = _json(response)
+    data = body.get("data") if isinstance(body, dict) else None
+    contents = data.get("contents") if isinstance(data, dict) else None
+    items: Iterator[Any] = iter(contents) if isinstance(contents, list) else iter(())
+    return [
+        i for i in (task_id_of(item.get("id")) for item in items if isinstance(item, dict)) if i is not None
+    ]
+
+
+def _is_finished(response: requests.Response) -> bool:
+    body = _json(response)
+    data = body.get("data") if isinstance(body, dict) else None
+    return isinstance(data, dict) and data.get("status") in ("SUCCESSFUL", "FAILED")
