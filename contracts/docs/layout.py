@@ -4,15 +4,19 @@
    deepest of its predecessors, so every edge of a DAG points downwards. Nodes on a cycle
    (a broken task) are placed by forcing the first unplaced node, in hint order; the edges
    into it become *back edges*, drawn on the side.
-2. **Order within layers** — start from the caller's hint (parallel branch, series, id),
+2. **Long edges** — an edge spanning several layers gets an invisible waypoint in each layer
+   it crosses, so it is routed around the boxes instead of through them.
+3. **Order within layers** — start from the caller's hint (parallel branch, series, id),
    then three barycenter sweeps (down, up, down) reduce crossings.
-3. **Coordinates** — layers centred on the widest one.
+4. **Coordinates** — layers centred on the widest one.
 
-Iterative throughout and linear in nodes plus edges per step, apart from sorting each layer.
+Iterative throughout and linear in nodes plus edges (plus waypoints) per step, apart from
+sorting each layer.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +47,8 @@ class Layout:
     height: float
     back_edges: frozenset[tuple[Key, Key]]
     geometry: Geometry
+    #: Top-left corners of the waypoints a long edge passes, from source to target.
+    bends: dict[tuple[Key, Key], list[tuple[float, float]]]
 
     def layer_of(self) -> dict[Key, int]:
         return {key: depth for depth, layer in enumerate(self.layers) for key in layer}
@@ -131,14 +137,44 @@ def layered(keys: Sequence[Key], edges: Sequence[tuple[Key, Key]], *,
         if (source, target) not in back:
             up[target].append(source)
             down[source].append(target)
+    chains = _waypoints(layers, depth_of, rank, up, down, min(ordered, default=0))
     count = len(layers)
     _sweep(layers, up, rank, range(1, count))
     _sweep(layers, down, rank, range(count - 2, -1, -1))
     _sweep(layers, up, rank, range(1, count))
-    return _place(layers, back, geometry)
+    return _place(layers, back, geometry, chains, set(ordered))
 
 
-def _place(layers: list[list[Key]], back: frozenset[tuple[Key, Key]], g: Geometry) -> Layout:
+Chains = dict[tuple[Key, Key], list[Key]]
+
+
+def _waypoints(layers: list[list[Key]], depth_of: dict[Key, int], rank: dict[Key, int],
+               up: dict[Key, list[Key]], down: dict[Key, list[Key]], lowest: Key) -> Chains:
+    """Replace each edge longer than one layer by a chain through new waypoint keys (below ``lowest``)."""
+    chains: Chains = {}
+    next_key = lowest - 1
+    for source in list(down):
+        for target in list(down[source]):
+            if depth_of[target] - depth_of[source] <= 1:
+                continue
+            chain = []
+            for depth in range(depth_of[source] + 1, depth_of[target]):
+                chain.append(next_key)
+                depth_of[next_key], rank[next_key] = depth, rank[source]
+                layers[depth].append(next_key)
+                next_key -= 1
+            path = [source, *chain, target]
+            down[source].remove(target)
+            up[target].remove(source)
+            for above, below in itertools.pairwise(path):
+                down.setdefault(above, []).append(below)
+                up.setdefault(below, []).append(above)
+            chains[source, target] = chain
+    return chains
+
+
+def _place(layers: list[list[Key]], back: frozenset[tuple[Key, Key]], g: Geometry,
+           chains: Chains, real: set[Key]) -> Layout:
     widest = max((len(layer) for layer in layers), default=0)
     column = g.node_width + g.column_gap
     side = 72.0 if back else 0.0
@@ -149,4 +185,6 @@ def _place(layers: list[list[Key]], back: frozenset[tuple[Key, Key]], g: Geometr
             positions[key] = (left + index * column, g.margin + depth * (g.node_height + g.layer_gap))
     width = 2 * g.margin + max(widest * column - g.column_gap, 0) + side
     height = 2 * g.margin + max(len(layers) * (g.node_height + g.layer_gap) - g.layer_gap, 0)
-    return Layout(positions, layers, width, height, back, g)
+    bends = {edge: [positions[key] for key in chain] for edge, chain in chains.items()}
+    shown = [[key for key in layer if key in real] for layer in layers]
+    return Layout({k: v for k, v in positions.items() if k in real}, shown, width, height, back, g, bends)

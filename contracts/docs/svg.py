@@ -92,10 +92,20 @@ def _edge_path(edge: Edge, layout: Layout) -> str:
         x2, y2 = tx + g.node_width, ty + g.node_height / 2
         bulge = max(x1, x2) + 60
         return f"M{x1:.1f},{y1:.1f} C{bulge:.1f},{y1:.1f} {bulge:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
-    x1, y1 = sx + g.node_width / 2, sy + g.node_height
-    x2, y2 = tx + g.node_width / 2, ty
-    bend = (y2 - y1) / 2
-    return f"M{x1:.1f},{y1:.1f} C{x1:.1f},{y1 + bend:.1f} {x2:.1f},{y2 - bend:.1f} {x2:.1f},{y2:.1f}"
+    # down through the waypoints of a long edge: a curve between layers, straight past each waypoint
+    points = [(sx + g.node_width / 2, sy + g.node_height)]
+    for wx, wy in layout.bends.get((edge.source, edge.target), []):
+        points += [(wx + g.node_width / 2, wy), (wx + g.node_width / 2, wy + g.node_height)]
+    points.append((tx + g.node_width / 2, ty))
+    path = [f"M{points[0][0]:.1f},{points[0][1]:.1f}"]
+    for index in range(1, len(points)):
+        (x1, y1), (x2, y2) = points[index - 1], points[index]
+        if index % 2 == 0:
+            path.append(f"L{x2:.1f},{y2:.1f}")
+        else:
+            bend = (y2 - y1) / 2
+            path.append(f"C{x1:.1f},{y1 + bend:.1f} {x2:.1f},{y2 - bend:.1f} {x2:.1f},{y2:.1f}")
+    return " ".join(path)
 
 
 def _edge(edge: Edge, layout: Layout, flags: Flags) -> DrawnEdge:

@@ -55,3 +55,15 @@ def test_a_long_chain_is_laid_out_quickly_without_recursion() -> None:
 def test_empty_graph() -> None:
     layout = layered([], [])
     assert layout.layers == [] and layout.positions == {}
+
+
+def test_a_long_edge_passes_waypoints_beside_the_boxes() -> None:
+    # branch 10..14 is longer than branch 20..21: the edge 21 -> 99 spans three layers
+    edges = [(1, 10), (1, 20), (10, 11), (11, 12), (12, 13), (13, 14), (14, 99), (20, 21), (21, 99)]
+    layout = layered([1, 10, 11, 12, 13, 14, 20, 21, 99], edges, hint=lambda key: (key // 10 % 10, key))
+    bends = layout.bends[21, 99]
+    assert len(bends) == 3
+    boxes = {layout.positions[key] for key in (12, 13, 14)}
+    assert not boxes & set(bends), "a waypoint never sits on a box"
+    assert sorted(layout.positions) == [1, 10, 11, 12, 13, 14, 20, 21, 99], "waypoints are not nodes"
+    assert all(len(layer) == 1 for layer in layout.layers[3:6])
