@@ -18,6 +18,7 @@ from contracts.run.reports import write_reports
 from contracts.run.results import Results
 from contracts.run.runner import EXIT_ERROR, run_suite
 from contracts.run.safety import Policy
+from contracts.shapes.exchanges import record_exchanges
 
 NAME = "run"
 HELP = (
@@ -99,6 +100,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="write report.md, junit.xml and exchanges.har (credentials masked) here",
     )
+    group.add_argument(
+        "--save-shape", metavar="FILE", help="record what the target sent, for 'ocp-contract compare'"
+    )
 
 
 def _label(base_url: str | None) -> str:
@@ -114,6 +118,9 @@ def execute(args: argparse.Namespace) -> int:
     result = run_suite(config, results=results, listener=progress)
     for path in write_reports(result):
         progress.say(f"  wrote {path}")
+    if args.save_shape:
+        record_exchanges(result.exchanges, meta={"target": result.target}).save(args.save_shape)
+        progress.say(f"  wrote {args.save_shape}")
     for line in summary(result):
         progress.say(line)
     if result.exit_code == EXIT_ERROR and result.problem:
