@@ -10,11 +10,12 @@ STAMP  := $(VENV)/.installed-stamp
 OCP_BASE_URL ?=
 export OCP_BASE_URL
 
-.PHONY: contract test lint typecheck check clean help
+.PHONY: contract test docs lint typecheck check clean help
 
 help:
 	@echo "make contract   run the contract suite (embedded mock; OCP_BASE_URL=... for a live OCP)"
 	@echo "make test       run the project's test suite"
+	@echo "make docs       render the API reference to docs-build/index.html"
 	@echo "make lint       ruff;  make typecheck   mypy --strict"
 
 $(STAMP): pyproject.toml
@@ -29,6 +30,9 @@ contract: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+docs: $(STAMP)
+	$(BIN)/ocp-contract docs --out docs-build
 
 lint: $(STAMP)
 	$(BIN)/ruff check contracts tests conftest.py

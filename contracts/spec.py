@@ -191,7 +191,7 @@ def load_spec(path: Path | None = None) -> Spec:
 
 
 def spec_location(schema_path: list[str | int]) -> str:
-    """Map a validator schema path (``$defs/X/properties/y``) back to the spec (``#/components/schemas/X/...``)."""
+    """Map a validator schema path (``$defs/X/...``) back to the spec (``#/components/schemas/X/...``)."""
     tokens = [str(t) for t in schema_path]
     if len(tokens) >= 2 and tokens[0] == "$defs":
         tokens = ["components", "schemas", *tokens[1:]]

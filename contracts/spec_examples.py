@@ -47,4 +47,6 @@ def response_examples(spec: Spec) -> Iterator[SpecExample]:
                 if "example" in media:
                     yield SpecExample(method_item["operationId"], int(status), "example", media["example"])
                 for name, example in media.get("examples", {}).items():
-                    yield SpecExample(method_item["operationId"], int(status), name, _deref(spec, example)["value"])
+                    yield SpecExample(
+                        method_item["operationId"], int(status), name, _deref(spec, example)["value"]
+                    )

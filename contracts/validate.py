@@ -58,7 +58,9 @@ def _semantic(body: Any, operation: str, request_obproxy_ids: Sequence[int] | No
     if operation in TASK_OPERATIONS and isinstance(data, Mapping):
         for violation in _task_rules(data, request_obproxy_ids):
             yield violation.under("/data")
-    elif operation in PAGE_OPERATIONS and isinstance(data, Mapping) and isinstance(data.get("contents"), list):
+    elif (
+        operation in PAGE_OPERATIONS and isinstance(data, Mapping) and isinstance(data.get("contents"), list)
+    ):
         for index, task in enumerate(data["contents"]):
             for violation in check_state(task):
                 yield violation.under(f"/data/contents/{index}")

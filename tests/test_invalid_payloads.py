@@ -62,9 +62,16 @@ def test_validate_command_reports_the_case(case: Path, capsys: pytest.CaptureFix
 def test_every_rule_of_the_validators_has_a_case() -> None:
     covered = {v["rule"] for case in CASES for v in _expectation(case)["violations"]}
     required = {
-        "envelope.status-mismatch", "envelope.successful-mismatch", "envelope.data-missing",
-        "envelope.error-missing", "envelope.timestamp-offset", "envelope.duration-negative",
-        "schema.required", "schema.enum", "schema.type", "schema.undocumented-property",
+        "envelope.status-mismatch",
+        "envelope.successful-mismatch",
+        "envelope.data-missing",
+        "envelope.error-missing",
+        "envelope.timestamp-offset",
+        "envelope.duration-negative",
+        "schema.required",
+        "schema.enum",
+        "schema.type",
+        "schema.undocumented-property",
         "schema.undocumented-status",
     }
     assert required <= covered

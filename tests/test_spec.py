@@ -24,14 +24,16 @@ def test_spec_is_valid_openapi_3_1() -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.label for e in EXAMPLES])
 def test_every_example_conforms_strictly(example) -> None:
-    violations = validate_response(example.value, operation=example.operation_id,
-                                   http_status=example.status, strict=True)
+    violations = validate_response(
+        example.value, operation=example.operation_id, http_status=example.status, strict=True
+    )
     assert violations == []
 
 
 def test_every_documented_status_has_an_example() -> None:
-    documented = {(op.operation_id, int(status)) for op in SPEC.operations.values()
-                  for status in op.response_schemas}
+    documented = {
+        (op.operation_id, int(status)) for op in SPEC.operations.values() for status in op.response_schemas
+    }
     exemplified = {(e.operation_id, e.status) for e in EXAMPLES}
     assert documented - exemplified == set()
 
@@ -45,8 +47,12 @@ def test_documented_sample_is_in_the_spec_verbatim() -> None:
 
 @pytest.mark.parametrize("operation_id", sorted(OPERATIONS.values()))
 def test_every_operation_is_documented(operation_id: str) -> None:
-    (path, method), = [(p, m) for p, item in SPEC.document["paths"].items()
-                       for m, op in item.items() if op.get("operationId") == operation_id]
+    ((path, method),) = [
+        (p, m)
+        for p, item in SPEC.document["paths"].items()
+        for m, op in item.items()
+        if op.get("operationId") == operation_id
+    ]
     operation = SPEC.document["paths"][path][method]
     assert operation["summary"] and operation["description"]
     for parameter in operation.get("parameters", []):

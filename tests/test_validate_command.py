@@ -31,7 +31,9 @@ def test_reads_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     assert report == {"source": "standard input", "conforms": True, "violations": []}
 
 
-def test_text_output_says_what_where_expected_and_actual(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_text_output_says_what_where_expected_and_actual(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     body = json.loads(SAMPLE.read_text())
     body["status"] = 500
     path = tmp_path / "broken.json"
@@ -49,12 +51,15 @@ def test_text_output_says_what_where_expected_and_actual(tmp_path: Path, capsys:
         pytest.param(b"", [], "is empty", id="empty-file"),
         pytest.param(b"{not json", [], "is not valid JSON", id="not-json"),
         pytest.param(b'{"data": {}}', [], "cannot tell the HTTP status", id="no-status"),
-        pytest.param(b"{}", ["--request-obproxy-ids", "1,x"], "expected comma-separated integers", id="bad-ids"),
+        pytest.param(
+            b"{}", ["--request-obproxy-ids", "1,x"], "expected comma-separated integers", id="bad-ids"
+        ),
         pytest.param(b"{}", ["--operation", "delete"], "invalid choice", id="bad-operation"),
     ],
 )
-def test_unusable_input_exits_2_with_one_line(tmp_path: Path, content: bytes, args: list[str], message: str,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_unusable_input_exits_2_with_one_line(
+    tmp_path: Path, content: bytes, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "input.json"
     path.write_bytes(content)
     assert _exit_code(["validate", str(path), *args]) == 2
@@ -78,6 +83,10 @@ def test_missing_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_console_script_runs_as_a_process() -> None:
-    result = subprocess.run([sys.executable, "-m", "contracts.cli", "validate", str(SAMPLE)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "contracts.cli", "validate", str(SAMPLE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr

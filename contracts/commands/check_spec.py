@@ -17,7 +17,9 @@ HELP = "check spec/openapi.yaml: valid OpenAPI 3.1, and every example passes its
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--strict", action="store_true", help="undocumented properties in examples are errors")
+    parser.add_argument(
+        "--strict", action="store_true", help="undocumented properties in examples are errors"
+    )
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -32,11 +34,16 @@ def execute(args: argparse.Namespace) -> int:
     for example in response_examples(spec):
         count += 1
         violations = validate_response(
-            example.value, operation=example.operation_id, http_status=example.status, strict=args.strict, spec=spec
+            example.value,
+            operation=example.operation_id,
+            http_status=example.status,
+            strict=args.strict,
+            spec=spec,
         )
         errors = [v for v in violations if v.is_error]
         failures += bool(errors)
         for violation in errors:
             print(f"{example.label}:\n{violation.render()}")
-    print(f"{spec.path.name}: valid OpenAPI {spec.document['openapi']}; {count - failures}/{count} examples conform")
+    version = spec.document["openapi"]
+    print(f"{spec.path.name}: valid OpenAPI {version}; {count - failures}/{count} examples conform")
     return 1 if failures else 0

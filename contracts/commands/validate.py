@@ -9,6 +9,7 @@ from pathlib import Path
 
 from contracts.spec import OPERATIONS
 from contracts.validate import has_errors, load_body, validate_response
+from contracts.docs.flags import graph_hint
 from contracts.versions import ocp_version, profile
 from contracts.violations import UsageError, Violation
 
@@ -21,22 +22,44 @@ def _obproxy_ids(text: str) -> list[int]:
     try:
         ids = [int(item) for item in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 1,2; got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers such as 1,2; got {text!r}"
+        ) from None
     return ids
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE|-", help="the saved response body; - reads standard input")
-    parser.add_argument("--operation", choices=sorted(OPERATIONS), default="upgrade",
-                        help="which operation answered (default: upgrade)")
-    parser.add_argument("--http-status", type=int, metavar="N",
-                        help="the HTTP status it was answered with (default: the body's 'status')")
-    parser.add_argument("--request-obproxy-ids", type=_obproxy_ids, metavar="1,2",
-                        help="the obproxy ids the request named: the task must target exactly these")
-    parser.add_argument("--strict", action="store_true", help="undocumented properties are errors, not warnings")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    parser.add_argument("--ocp-version", type=ocp_version, metavar="3.1.1|4.0.0|4.0.3|4.2|latest",
-                        help="check against what this OCP version documents (default: latest)")
+    parser.add_argument(
+        "--operation",
+        choices=sorted(OPERATIONS),
+        default="upgrade",
+        help="which operation answered (default: upgrade)",
+    )
+    parser.add_argument(
+        "--http-status",
+        type=int,
+        metavar="N",
+        help="the HTTP status it was answered with (default: the body's 'status')",
+    )
+    parser.add_argument(
+        "--request-obproxy-ids",
+        type=_obproxy_ids,
+        metavar="1,2",
+        help="the obproxy ids the request named: the task must target exactly these",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="undocumented properties are errors, not warnings"
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
+    parser.add_argument(
+        "--ocp-version",
+        type=ocp_version,
+        metavar="3.1.1|4.0.0|4.0.3|4.2|latest",
+        help="check against what this OCP version documents (default: latest)",
+    )
 
 
 def _read(name: str) -> bytes:
@@ -45,7 +68,9 @@ def _read(name: str) -> bytes:
     try:
         return Path(name).read_bytes()
     except OSError as error:
-        raise UsageError(f"cannot read {name}: {error.strerror or error}; expected a readable file or -") from None
+        raise UsageError(
+            f"cannot read {name}: {error.strerror or error}; expected a readable file or -"
+        ) from None
 
 
 def _summary(violations: list[Violation]) -> str:
@@ -67,11 +92,16 @@ def execute(args: argparse.Namespace) -> int:
         spec=profile(args.ocp_version).spec() if args.ocp_version else None,
     )
     if args.format == "json":
-        report = {"source": source, "conforms": not has_errors(violations),
-                  "violations": [v.to_dict() for v in violations]}
+        report = {
+            "source": source,
+            "conforms": not has_errors(violations),
+            "violations": [v.to_dict() for v in violations],
+        }
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         for violation in violations:
             print(violation.render())
         print(f"{source}: {_summary(violations)}")
+        if hint := graph_hint(violations, source):
+            print(hint)
     return 1 if has_errors(violations) else 0
