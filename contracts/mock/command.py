@@ -117,6 +117,5 @@ def execute(args: argparse.Namespace) -> int:
         f"  rate limit: {_limit(args.rate_limit, args.rate_window)}",
         "  stop with Ctrl-C or SIGTERM",
     ]
-    print("\n".join(lines), flush=True)
-    serve_until_signal(server, out=sys.stdout)
+    serve_until_signal(server, banner="\n".join(lines), out=sys.stdout)
     return 0

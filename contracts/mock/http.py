@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import signal
+import socket
 import sys
 import threading
 import time
@@ -79,6 +80,23 @@ class _AccessLog:
         return result
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket, bound here so that a busy port is a :class:`UsageError` (werkzeug exits)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        listener = socket.socket(family, kind, proto)
+    except OSError as error:
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(128)
+    except OSError as error:
+        listener.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    return listener
+
+
 class MockServer:
     """A :class:`MockOCP` served over HTTP on loopback, in a background thread."""
 
@@ -92,33 +110,35 @@ class MockServer:
     ) -> None:
         self.mock = mock or MockOCP()
         app: Any = _AccessLog(self.mock, log) if log is not None else self.mock
+        listener = _listen(check_loopback(host), port)
         try:
             self._server: BaseWSGIServer = make_server(
-                check_loopback(host), port, app, threaded=True, request_handler=_QuietHandler
+                host, port, app, threaded=True, request_handler=_QuietHandler, fd=listener.fileno()
             )
-        except OSError as error:
-            raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+        finally:
+            listener.close()  # werkzeug serves on its own duplicate of the socket
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self._server.server_port)
+        return int(self._server.socket.getsockname()[1])
 
     @property
     def url(self) -> str:
-        address = self._server.server_address[0]
-        text = address.decode() if isinstance(address, bytes) else str(address)
+        text = str(self._server.socket.getsockname()[0])
         host = f"[{text}]" if ":" in text else text
         return f"http://{host}:{self.port}"
 
     def start(self) -> MockServer:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="ocp-mock-http",
-            daemon=True,
-        )
-        self._thread.start()
+        """Serve in a background thread (idempotent: a started server is left as it is)."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name="ocp-mock-http",
+                daemon=True,
+            )
+            self._thread.start()
         return self
 
     def stop(self) -> None:
@@ -145,8 +165,12 @@ def serve(
     return MockServer(mock, host=host, port=port, log=log).start()
 
 
-def serve_until_signal(server: MockServer, *, out: IO[str] = sys.stdout) -> str:
-    """Serve until SIGINT or SIGTERM arrives, then stop cleanly; returns the signal's name."""
+def serve_until_signal(server: MockServer, *, banner: str = "", out: IO[str] = sys.stdout) -> str:
+    """Serve until SIGINT or SIGTERM arrives, then stop cleanly; returns the signal's name.
+
+    The handlers are in place before ``banner`` is printed, so a supervisor that waits for the
+    banner and then signals never meets Python's default (abrupt) handling.
+    """
     received = threading.Event()
     name = {"value": "SIGINT"}
 
@@ -157,6 +181,8 @@ def serve_until_signal(server: MockServer, *, out: IO[str] = sys.stdout) -> str:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.start()
+        if banner:
+            print(banner, file=out, flush=True)
         while not received.wait(0.5):
             pass
     finally:

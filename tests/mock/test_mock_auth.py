@@ -58,7 +58,7 @@ def test_aksk_within_fifteen_minutes_is_served(skew: timedelta) -> None:
         )
         listed = requests.get(
             f"{BASE}/api/v2/tasks/instances",
-            params={"status": ["RUNNING", "FAILED"], "size": 5},
+            params=[("status", "RUNNING"), ("status", "FAILED"), ("size", "5")],
             auth=auth,
             timeout=5,
         )
