@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,16 +78,16 @@ class ExchangeLog:
 
 
 class CredentialWatch:
-    """Remembers the first 401 caused by our own credentials; later sends are refused."""
+    """Remembers the first 401 caused by our own credentials (``known``); later sends are refused."""
 
-    def __init__(self, guard: SafetyGuard) -> None:
-        self._guard = guard
+    def __init__(self, known: Mapping[str, str] | None = None) -> None:
+        self.known = known
         self.message: str | None = None
 
     def check(self, request: WireRequest, response: requests.Response) -> None:
-        if response.status_code != 401 or self.message is not None:
+        if response.status_code != 401 or self.message is not None or not self.known:
             return
-        if credentials_of(request, self._guard.policy.known) is Credentials.OURS:
+        if credentials_of(request, self.known) is Credentials.OURS:
             self.message = (
                 f"the OCP refused our credentials (401) for {request.method} {request.url.split('?')[0]}: "
                 "check OCP_USERNAME/OCP_PASSWORD or OCP_ACCESS_KEY/OCP_SECRET_KEY and the user's roles"
@@ -108,7 +108,7 @@ class Gate:
         self.guard = guard
         self.politeness = politeness
         self.log = log if log is not None else ExchangeLog()
-        self.watch = CredentialWatch(guard)
+        self.watch = CredentialWatch(guard.policy.known)
 
     def send(self, request: requests.PreparedRequest, send: SendFunction, **kwargs: Any) -> requests.Response:
         """Send ``request`` with ``send`` (the original ``Session.send`` bound to its session)."""

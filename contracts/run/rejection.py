@@ -15,13 +15,16 @@ and where the two could disagree the answer is *not certain* — the guard then 
   whitespace, takes ``+``/``-``, hexadecimal (``0x1F``, ``#1F``) and any Unicode decimal digits —
   so only text that fails every one of these, or a value beyond int64, counts. ``0`` and negative
   ids convert fine and are *not* certain rejections; nor is an empty list item (``1,,2``).
-* **Body** (400/415, upgrade only): a Content-Type without ``json`` (415); no body, or only
-  whitespace; JSON Jackson cannot read (it reads the first value and ignores what follows, so
-  ``{…} trailing`` is readable); ``null``; not an object (an array counts as an object when one
+* **Body** (400, upgrade only): no body, or only whitespace; JSON Jackson cannot read (it reads
+  the first value and ignores what follows, so ``{…} trailing`` is readable); ``null``; not an object (an array counts as an object when one
   of its items would do, as ``UNWRAP_SINGLE_VALUE_ARRAYS`` allows); no ``shortRpmName``
   (matched ignoring case, ``_`` and ``-``); a ``shortRpmName`` that is null, an object, or blank
   by *both* Java definitions (``String.trim()`` and ``Character.isWhitespace``). Numbers and
-  booleans are coerced to text by Jackson, so they are *not* rejections.
+  booleans are coerced to text by Jackson, so they are *not* rejections. The body is judged as
+  JSON whatever the Content-Type says.
+* **Media type** (415): a Content-Type without ``json``. The contract says OCP refuses it, and the
+  ``ocp_http`` check holds a server to that; but it is not *certain* — a lenient message converter
+  would read a JSON body sent as ``text/plain`` — so it never lets a request past the guard alone.
 
 Caveat kept in the README: OCP 3.1.1 and 4.0.0 document no body for the upgrade; such a server
 may ignore a malformed body and act. The body reasons hold for OCP 4.0.3 and later.
@@ -53,18 +56,20 @@ _HEX = re.compile(r"[0-9a-f]+")
 
 
 class Rejection(enum.Enum):
-    """Why a correct OCP must refuse a request, and the status it answers with."""
+    """Why the contract says OCP refuses a request, the status it answers with, and whether the
+    refusal is *certain* — true for all but a non-JSON Content-Type: a server configured with a
+    lenient message converter would read a JSON body sent as ``text/plain`` anyway."""
 
-    NO_CREDENTIALS = ("no credentials", 401)
-    WRONG_CREDENTIALS = ("credentials that are not the run's own", 401)
-    UNSUPPORTED_METHOD = ("a method the route does not serve", 405)
-    MALFORMED_ID = ("a path id that is not a Long", 400)
-    UNSUPPORTED_MEDIA_TYPE = ("a Content-Type that is not JSON", 415)
-    MISSING_BODY = ("no body", 400)
-    UNREADABLE_BODY = ("a body that is not JSON", 400)
-    NOT_AN_OBJECT = ("a body that is not a JSON object", 400)
-    MISSING_PACKAGE = ("a body without shortRpmName", 400)
-    BLANK_PACKAGE = ("a blank, null or non-text shortRpmName", 400)
+    NO_CREDENTIALS = ("no credentials", 401, True)
+    WRONG_CREDENTIALS = ("credentials that are not the run's own", 401, True)
+    UNSUPPORTED_METHOD = ("a method the route does not serve", 405, True)
+    MALFORMED_ID = ("a path id that is not a Long", 400, True)
+    UNSUPPORTED_MEDIA_TYPE = ("a Content-Type that is not JSON", 415, False)
+    MISSING_BODY = ("no body", 400, True)
+    UNREADABLE_BODY = ("a body that is not JSON", 400, True)
+    NOT_AN_OBJECT = ("a body that is not a JSON object", 400, True)
+    MISSING_PACKAGE = ("a body without shortRpmName", 400, True)
+    BLANK_PACKAGE = ("a blank, null or non-text shortRpmName", 400, True)
 
     @property
     def description(self) -> str:
@@ -75,15 +80,18 @@ class Rejection(enum.Enum):
         return int(self.value[1])
 
     @property
+    def certain(self) -> bool:
+        return bool(self.value[2])
+
+    @property
     def is_auth(self) -> bool:
         return self in (Rejection.NO_CREDENTIALS, Rejection.WRONG_CREDENTIALS)
 
 
 class Kind(enum.Enum):
-    """What a request could do to the OCP it reaches."""
+    """What a request would do to the OCP if it were served."""
 
     READ_ONLY = "read-only"
-    REJECTED = "certain to be rejected"
     UPGRADE = "could start an upgrade"
     WRITE = "not read-only"
 
@@ -137,17 +145,30 @@ class UpgradeCall:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """What a request could do: its :class:`Kind`, the rejection when certain, the upgrade it names."""
+    """What a request would do (:class:`Kind`), every reason the contract says OCP refuses it (in
+    OCP's order: credentials first), and the upgrade it names."""
 
     kind: Kind
-    rejection: Rejection | None = None
+    rejections: tuple[Rejection, ...] = ()
     upgrade: UpgradeCall | None = None
 
     @property
+    def rejection(self) -> Rejection | None:
+        """The reason OCP gives first (what the contract expects it to answer)."""
+        return self.rejections[0] if self.rejections else None
+
+    @property
+    def certain(self) -> Rejection | None:
+        """The first reason that makes a refusal *certain*, or ``None``."""
+        return next((r for r in self.rejections if r.certain), None)
+
+    @property
     def detail(self) -> str:
-        if self.rejection is not None:
-            return f"{self.kind.value}: {self.rejection.description} ({self.rejection.status})"
-        return self.kind.value
+        reason = self.certain or self.rejection
+        if reason is None:
+            return self.kind.value
+        certainty = "certain to be refused" if reason.certain else "refused by a correct OCP"
+        return f"{self.kind.value}, {certainty}: {reason.description} ({reason.status})"
 
 
 # --------------------------------------------------------------------------- credentials
@@ -250,12 +271,13 @@ def spring_long(text: str) -> _Long:
     return _Long.OK if _LONG_MIN <= value <= _LONG_MAX else _Long.MALFORMED
 
 
-def _ids_rejection(path_ids: Mapping[str, str]) -> Rejection | None:
+def _ids_malformed(path_ids: Mapping[str, str]) -> bool:
+    """Whether Spring certainly fails to convert one of the path ids (``obproxyIds`` item by item)."""
     for name, text in path_ids.items():
         items = text.split(",") if name == "obproxyIds" else [text]
         if any(spring_long(item) is _Long.MALFORMED for item in items):
-            return Rejection.MALFORMED_ID
-    return None
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- the body
@@ -319,14 +341,19 @@ def _document_rejection(document: Any) -> Rejection | None:
     return Rejection.NOT_AN_OBJECT
 
 
-def body_rejection(headers: Mapping[str, str], body: bytes | None) -> Rejection | None:
-    """Why an upgrade body is certainly refused (``headers`` lower-cased), or ``None``."""
+def body_rejections(headers: Mapping[str, str], body: bytes | None) -> tuple[Rejection, ...]:
+    """Why the contract refuses an upgrade body (``headers`` lower-cased): the media type, then the
+    document — judged as JSON whatever the Content-Type says."""
+    found: list[Rejection] = []
     media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media and "json" not in media:
-        return Rejection.UNSUPPORTED_MEDIA_TYPE
+        found.append(Rejection.UNSUPPORTED_MEDIA_TYPE)
     if body is None or not body.strip(_JSON_SPACE.encode("utf-8")):
-        return Rejection.MISSING_BODY
-    return _document_rejection(_leading_json(body))
+        found.append(Rejection.MISSING_BODY)
+    else:
+        document = _document_rejection(_leading_json(body))
+        found += [document] if document is not None else []
+    return tuple(found)
 
 
 def packages_named(body: bytes | None) -> tuple[str, ...]:
@@ -340,38 +367,39 @@ def packages_named(body: bytes | None) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- assessment
 
 
-def _auth_rejection(credentials: Credentials) -> Rejection | None:
+def _auth_rejections(credentials: Credentials) -> tuple[Rejection, ...]:
     if credentials is Credentials.ABSENT:
-        return Rejection.NO_CREDENTIALS
+        return (Rejection.NO_CREDENTIALS,)
     if credentials is Credentials.OTHER:
-        return Rejection.WRONG_CREDENTIALS
-    return None
+        return (Rejection.WRONG_CREDENTIALS,)
+    return ()
 
 
-def _upgrade_assessment(
-    request: WireRequest, path_ids: dict[str, str], credentials: Credentials
-) -> Assessment:
-    call = UpgradeCall(path_ids["id"], path_ids["obproxyIds"], packages_named(request.body))
+def _kind(request: WireRequest, is_upgrade_route: bool) -> Kind:
+    method = request.effective_method
+    if method in READ_ONLY_METHODS:
+        return Kind.READ_ONLY
+    if (is_upgrade_route and method == "POST") or (not is_upgrade_route and _mentions_upgrade(request.url)):
+        return Kind.UPGRADE
+    return Kind.WRITE
+
+
+def _upgrade_rejections(request: WireRequest, path_ids: dict[str, str]) -> tuple[Rejection, ...]:
     if request.effective_method != "POST":
-        return Assessment(Kind.REJECTED, Rejection.UNSUPPORTED_METHOD, call)
-    rejection = (
-        _auth_rejection(credentials)
-        or _ids_rejection(path_ids)
-        or body_rejection(request.headers, request.body)
-    )
-    return Assessment(Kind.UPGRADE if rejection is None else Kind.REJECTED, rejection, call)
+        return (Rejection.UNSUPPORTED_METHOD,)
+    malformed = (Rejection.MALFORMED_ID,) if _ids_malformed(path_ids) else ()
+    return malformed + body_rejections(request.headers, request.body)
 
 
 def assess(request: WireRequest, credentials: Credentials) -> Assessment:
-    """What ``request`` could do to an OCP, given whose ``credentials`` it carries."""
-    path_ids = upgrade_path_ids(request.url)
-    if path_ids is not None:
-        return _upgrade_assessment(request, path_ids, credentials)
+    """What ``request`` would do to an OCP, and why a correct one refuses it, given whose
+    ``credentials`` it carries."""
+    found = _auth_rejections(credentials)
+    upgrade_ids = upgrade_path_ids(request.url)
+    if upgrade_ids is not None:
+        call = UpgradeCall(upgrade_ids["id"], upgrade_ids["obproxyIds"], packages_named(request.body))
+        return Assessment(_kind(request, True), found + _upgrade_rejections(request, upgrade_ids), call)
     task_ids = _match(path_segments(request.url), _TASK_ROUTE)
-    rejection = _auth_rejection(credentials) or (None if task_ids is None else _ids_rejection(task_ids))
-    method = request.effective_method
-    if method in READ_ONLY_METHODS:
-        return Assessment(Kind.READ_ONLY if rejection is None else Kind.REJECTED, rejection)
-    if rejection is not None:
-        return Assessment(Kind.REJECTED, rejection)
-    return Assessment(Kind.UPGRADE if _mentions_upgrade(request.url) else Kind.WRITE)
+    if task_ids is not None and _ids_malformed(task_ids):
+        found += (Rejection.MALFORMED_ID,)
+    return Assessment(_kind(request, False), found)

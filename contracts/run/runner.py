@@ -97,6 +97,7 @@ def _run_phases(
     config: RunConfig, target: Target, gate: Gate, results: Results, seed: int, listener: Listener | None
 ) -> str | None:
     identity: Identity = identity_for(config, target)
+    gate.watch.known = identity.known
     session = session_for(target, identity)
     note = preflight(session, target, timeout=config.request_timeout)
     if note:

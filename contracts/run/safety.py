@@ -97,7 +97,7 @@ class Policy:
 
     def verdict_for(self, assessment: Assessment) -> Verdict:
         """The verdict for an already assessed request."""
-        if not self.is_guarding or assessment.kind in (Kind.READ_ONLY, Kind.REJECTED):
+        if not self.is_guarding or assessment.kind is Kind.READ_ONLY or assessment.certain is not None:
             return Verdict(True, assessment)
         return Verdict(self._is_permitted_upgrade(assessment), assessment)
 
