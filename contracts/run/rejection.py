@@ -16,8 +16,9 @@ and where the two could disagree the answer is *not certain* — the guard then 
   so only text that fails every one of these, or a value beyond int64, counts. ``0`` and negative
   ids convert fine and are *not* certain rejections; nor is an empty list item (``1,,2``).
 * **Body** (400, upgrade only): no body, or only whitespace; JSON Jackson cannot read (it reads
-  the first value and ignores what follows, so ``{…} trailing`` is readable); ``null``; not an object (an array counts as an object when one
-  of its items would do, as ``UNWRAP_SINGLE_VALUE_ARRAYS`` allows); no ``shortRpmName``
+  the first value and ignores what follows, so ``{…} trailing`` is readable); ``null``; not an
+  object (an array counts as an object when one of its items would do, as
+  ``UNWRAP_SINGLE_VALUE_ARRAYS`` allows); no ``shortRpmName``
   (matched ignoring case, ``_`` and ``-``); a ``shortRpmName`` that is null, an object, or blank
   by *both* Java definitions (``String.trim()`` and ``Character.isWhitespace``). Numbers and
   booleans are coerced to text by Jackson, so they are *not* rejections. The body is judged as

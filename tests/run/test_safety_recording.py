@@ -17,9 +17,20 @@ import pytest
 
 from contracts.run import run_suite
 from contracts.run.config import ALL_PHASES, UpgradeTarget
-from tests.run.conftest import ADMIN, ADMIN_PASSWORD, DEMO_AK, DEMO_SK, PACKAGE, Received, RecordingOCP, live_config
+from tests.run.conftest import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    DEMO_AK,
+    DEMO_SK,
+    PACKAGE,
+    Received,
+    RecordingOCP,
+    live_config,
+)
 
-_UPGRADE_PATH = re.compile(r"^/api/v2/obproxy/clusters/(?P<cluster>[0-9]+)/obproxies/(?P<ids>[0-9]+(?:,[0-9]+)*)/upgrade/?$")
+_UPGRADE_PATH = re.compile(
+    r"^/api/v2/obproxy/clusters/(?P<cluster>[0-9]+)/obproxies/(?P<ids>[0-9]+(?:,[0-9]+)*)/upgrade/?$"
+)
 _ADMIN_BASIC = "Basic " + base64.b64encode(f"{ADMIN}:{ADMIN_PASSWORD}".encode()).decode()
 
 
@@ -74,9 +85,10 @@ def test_safe_mode_with_aksk_sends_nothing_that_could_upgrade(live_ocp: Recordin
 def test_the_gate_alone_holds_in_every_phase(live_ocp: RecordingOCP, monkeypatch: pytest.MonkeyPatch) -> None:
     """Examples, positive fuzzing and stateful all on, no filter, no before_call: the gate still holds."""
     monkeypatch.setattr("contracts.run.plan._live_upgrade_overrides", lambda: [])
-    monkeypatch.setattr("contracts.run.plan._phases",
-                        lambda config: {name: {"enabled": True} for name in ("examples", "coverage", "fuzzing",
-                                                                             "stateful")})
+    monkeypatch.setattr(
+        "contracts.run.plan._phases",
+        lambda config: {name: {"enabled": True} for name in ("examples", "coverage", "fuzzing", "stateful")},
+    )
     monkeypatch.setattr("contracts.run.engine.install_filter", lambda *args: None)
     monkeypatch.setattr("contracts.run.hooks.kept_back", lambda *args, **kwargs: None)
 
