@@ -30,10 +30,11 @@ from werkzeug.wrappers import Request, Response
 from contracts.auth import verify_wsgi
 from contracts.mock import envelope, errors, handlers, routing
 from contracts.mock.engine import Engine, Task
-from contracts.mock.faults import Exchange, FaultSet, Quirk, get_faults
+from contracts.mock.faults import FaultSet, Quirk, get_faults
 from contracts.mock.inventory import Inventory, User, default_inventory
 from contracts.mock.ratelimit import Quota, RateLimiter
 from contracts.mock.settings import MockSettings
+from contracts.mock.transforms import Exchange
 
 Clock = Callable[[], datetime]
 StartResponse = Callable[..., Any]
@@ -194,7 +195,10 @@ class MockOCP:
         if user is not None:
             request.environ[USER_KEY] = user.name
             return user
-        raise errors.unauthorized(result.message or "unknown principal")
+        reason = result.message or "unknown principal"
+        if result.string_to_sign:  # no secret in it; lets a client diff its own canonical string
+            reason += f"; the server's string to sign: {result.string_to_sign!r}"
+        raise errors.unauthorized(reason)
 
     # ------------------------------------------------------------------ answers
 

@@ -14,14 +14,17 @@ prints the table.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import enum
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from contracts.mock import transforms as t
+from contracts.mock.transforms import Exchange, Transform
 from contracts.violations import UsageError
+
+__all__ = ["FAULTS", "Exchange", "Fault", "FaultSet", "Quirk", "Transform", "get_faults"]
 
 
 class Quirk(enum.Enum):
@@ -34,19 +37,6 @@ class Quirk(enum.Enum):
     STALE_READS = "stale-reads"
     WRONG_TASK = "wrong-task"
     TEXT_CONTENT_TYPE = "text-content-type"
-
-
-@dataclass(frozen=True, slots=True)
-class Exchange:
-    """What a body transform may look at besides the body."""
-
-    operation: str | None
-    http_status: int
-    #: GETs of this task so far, this one included (0 for the upgrade answer and lists).
-    poll: int = 0
-
-
-Transform = Callable[[dict[str, Any], Exchange], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,163 +59,6 @@ class Fault:
         return f"{self.name:<30} {self.description}  [{self.expected}]"
 
 
-# --------------------------------------------------------------------------- body helpers
-
-
-def _task(body: dict[str, Any], ex: Exchange) -> dict[str, Any] | None:
-    """The task in a successful upgrade or task-detail answer."""
-    data = body.get("data")
-    ok = ex.operation in ("upgrade", "task") and ex.http_status == 200
-    return data if ok and isinstance(data, dict) and isinstance(data.get("subtasks"), list) else None
-
-
-def _tasks(body: dict[str, Any], ex: Exchange) -> Iterator[dict[str, Any]]:
-    """Every task in a successful answer: the one of a detail, or each list item."""
-    task = _task(body, ex)
-    if task is not None:
-        yield task
-    data = body.get("data")
-    if ex.operation == "tasks" and ex.http_status == 200 and isinstance(data, dict):
-        yield from (item for item in data.get("contents", []) if isinstance(item, dict))
-
-
-def _start(task: dict[str, Any]) -> dict[str, Any]:
-    return next(sub for sub in task["subtasks"] if not sub["upstreams"])
-
-
-def _finish(task: dict[str, Any]) -> dict[str, Any]:
-    return next(sub for sub in task["subtasks"] if not sub["downstreams"])
-
-
-def _unused_id(task: dict[str, Any]) -> int:
-    return max(int(sub["id"]) for sub in task["subtasks"]) + 1
-
-
-def _on_task(change: Callable[[dict[str, Any]], None]) -> Transform:
-    def transform(body: dict[str, Any], ex: Exchange) -> None:
-        task = _task(body, ex)
-        if task is not None:
-            change(task)
-
-    return transform
-
-
-def _on_success(change: Callable[[dict[str, Any]], None]) -> Transform:
-    def transform(body: dict[str, Any], ex: Exchange) -> None:
-        if ex.http_status == 200:
-            change(body)
-
-    return transform
-
-
-def _on_every(change: Callable[[dict[str, Any]], None]) -> Transform:
-    def transform(body: dict[str, Any], ex: Exchange) -> None:
-        change(body)
-
-    return transform
-
-
-# --------------------------------------------------------------------------- graph faults
-
-
-def _edge_one_end(task: dict[str, Any]) -> None:
-    _start(task)["downstreams"].pop(0)
-
-
-def _dangling_upstream(task: dict[str, Any]) -> None:
-    _finish(task)["upstreams"].append(_unused_id(task))
-
-
-def _dangling_downstream(task: dict[str, Any]) -> None:
-    _start(task)["downstreams"].append(_unused_id(task))
-
-
-def _cycle(task: dict[str, Any]) -> None:
-    finish = _finish(task)
-    tail = next(sub for sub in task["subtasks"] if sub["id"] == finish["upstreams"][0])
-    finish["downstreams"].append(tail["id"])
-    tail["upstreams"].append(finish["id"])
-
-
-def _self_loop(task: dict[str, Any]) -> None:
-    finish = _finish(task)
-    finish["upstreams"].append(finish["id"])
-    finish["downstreams"].append(finish["id"])
-
-
-def _duplicate_id(task: dict[str, Any]) -> None:
-    task["subtasks"].append(copy.deepcopy(_finish(task)))
-
-
-# --------------------------------------------------------------------------- state faults
-
-
-def _failure_as_success(body: dict[str, Any], ex: Exchange) -> None:
-    for task in _tasks(body, ex):
-        if task.get("status") == "FAILED":
-            task["status"] = "SUCCESSFUL"
-
-
-def _runs_before_upstream(body: dict[str, Any], ex: Exchange) -> None:
-    task = _task(body, ex)
-    if task is None or task.get("status") != "RUNNING":
-        return
-    status = {sub["id"]: sub["status"] for sub in task["subtasks"]}
-    for sub in task["subtasks"]:
-        ups = [status.get(u, "PENDING") for u in sub["upstreams"]]
-        if sub["status"] == "PENDING" and ups and "PENDING" not in ups and set(ups) != {"SUCCESSFUL"}:
-            sub.update(status="RUNNING", runTime=1, startTime=body["timestamp"])
-            return
-
-
-def _premature_failure(body: dict[str, Any], ex: Exchange) -> None:
-    task = _task(body, ex)
-    if (
-        task is not None
-        and task.get("status") == "RUNNING"
-        and any(sub["status"] == "FAILED" for sub in task["subtasks"])
-    ):
-        task.update(status="FAILED", finishTime=body["timestamp"])
-
-
-def _wrong_targets(task: dict[str, Any]) -> None:
-    ids = task["context"]["listMap"]["obproxy_server_ids"]
-    ids[:] = [str(int(i) + 1000) for i in ids]
-
-
-# --------------------------------------------------------------------------- transition faults
-
-
-def _subtask_appears(body: dict[str, Any], ex: Exchange) -> None:
-    """An extra, unconnected subtask from the first poll on (finished with the task, else PENDING).
-
-    Unconnected, so no existing edge changes and only the set of subtasks does.
-    """
-    task = _task(body, ex)
-    if task is None or ex.operation != "task" or ex.poll < 1:
-        return
-    extra = {
-        **copy.deepcopy(_finish(task)),
-        "id": _unused_id(task),
-        "name": "Notify upgrade result",
-        "description": "Notify upgrade result",
-        "upstreams": [],
-        "downstreams": [],
-    }
-    if task["status"] != "SUCCESSFUL":
-        extra.update(status="PENDING", runTime=0)
-        for key in ("startTime", "finishTime", "executor"):
-            extra.pop(key, None)
-    task["subtasks"].append(extra)
-
-
-def _task_reopens(body: dict[str, Any], ex: Exchange) -> None:
-    task = _task(body, ex)
-    if task is not None and ex.operation == "task" and ex.poll % 2 == 0 and task["status"] != "RUNNING":
-        task["status"] = "RUNNING"
-        task.pop("finishTime", None)
-
-
 # --------------------------------------------------------------------------- the registry
 
 _V, _T, _H = "validate_response", "check_transition", "http"
@@ -242,7 +75,7 @@ FAULTS: dict[str, Fault] = {
             "dag.asymmetric-edge",
             _V,
             _UPGRADE_200,
-            _on_task(_edge_one_end),
+            t.on_task(t.edge_one_end),
         ),
         Fault(
             "dangling-upstream",
@@ -251,7 +84,7 @@ FAULTS: dict[str, Fault] = {
             "dag.dangling-upstream",
             _V,
             _UPGRADE_200,
-            _on_task(_dangling_upstream),
+            t.on_task(t.dangling_upstream),
         ),
         Fault(
             "dangling-downstream",
@@ -260,7 +93,7 @@ FAULTS: dict[str, Fault] = {
             "dag.dangling-downstream",
             _V,
             _UPGRADE_200,
-            _on_task(_dangling_downstream),
+            t.on_task(t.dangling_downstream),
         ),
         Fault(
             "cycle",
@@ -269,7 +102,7 @@ FAULTS: dict[str, Fault] = {
             "dag.cycle",
             _V,
             _UPGRADE_200,
-            _on_task(_cycle),
+            t.on_task(t.cycle),
             also=("state.upstream-not-successful",),
         ),
         Fault(
@@ -279,7 +112,7 @@ FAULTS: dict[str, Fault] = {
             "dag.self-loop",
             _V,
             _UPGRADE_200,
-            _on_task(_self_loop),
+            t.on_task(t.self_loop),
             also=("state.upstream-not-successful",),
         ),
         Fault(
@@ -289,7 +122,7 @@ FAULTS: dict[str, Fault] = {
             "dag.duplicate-id",
             _V,
             _UPGRADE_200,
-            _on_task(_duplicate_id),
+            t.on_task(t.duplicate_id),
         ),
         # -- the envelope
         Fault(
@@ -299,7 +132,7 @@ FAULTS: dict[str, Fault] = {
             "envelope.status-mismatch",
             _V,
             "any 200 answer",
-            _on_success(lambda body: body.update(status=201)),
+            t.on_success(lambda body: body.update(status=201)),
         ),
         Fault(
             "successful-false-on-200",
@@ -308,7 +141,7 @@ FAULTS: dict[str, Fault] = {
             "envelope.successful-mismatch",
             _V,
             "any 200 answer",
-            _on_success(lambda body: body.update(successful=False)),
+            t.on_success(lambda body: body.update(successful=False)),
         ),
         Fault(
             "trace-id-missing",
@@ -317,7 +150,7 @@ FAULTS: dict[str, Fault] = {
             "schema.required",
             _V,
             "any answer",
-            _on_every(lambda body: body.pop("traceId", None)),
+            t.on_every(lambda body: body.pop("traceId", None)),
         ),
         Fault(
             "timestamp-without-offset",
@@ -326,7 +159,7 @@ FAULTS: dict[str, Fault] = {
             "envelope.timestamp-offset",
             _V,
             "any answer",
-            _on_every(lambda body: body.update(timestamp=str(body["timestamp"])[:-6])),
+            t.on_every(lambda body: body.update(timestamp=str(body["timestamp"])[:-6])),
         ),
         Fault(
             "negative-duration",
@@ -335,7 +168,7 @@ FAULTS: dict[str, Fault] = {
             "envelope.duration-negative",
             _V,
             "any answer",
-            _on_every(lambda body: body.update(duration=-1)),
+            t.on_every(lambda body: body.update(duration=-1)),
         ),
         Fault(
             "data-missing",
@@ -344,7 +177,7 @@ FAULTS: dict[str, Fault] = {
             "envelope.data-missing",
             _V,
             "any 200 answer",
-            _on_success(lambda body: body.pop("data", None)),
+            t.on_success(lambda body: body.pop("data", None)),
         ),
         Fault(
             "error-missing",
@@ -362,7 +195,7 @@ FAULTS: dict[str, Fault] = {
             "schema.enum",
             _V,
             _UPGRADE_200,
-            _on_task(lambda task: task.update(status="CANCELED")),
+            t.on_task(lambda task: task.update(status="CANCELED")),
         ),
         # -- the task state
         Fault(
@@ -372,7 +205,7 @@ FAULTS: dict[str, Fault] = {
             "state.task-successful-unfinished-subtask",
             _V,
             "GET or list a FAILED task (e.g. the seeded one)",
-            _failure_as_success,
+            t.failure_as_success,
         ),
         Fault(
             "subtask-runs-before-upstream",
@@ -381,7 +214,7 @@ FAULTS: dict[str, Fault] = {
             "state.upstream-not-successful",
             _V,
             _UPGRADE_200,
-            _runs_before_upstream,
+            t.runs_before_upstream,
         ),
         Fault(
             "premature-failure",
@@ -390,7 +223,7 @@ FAULTS: dict[str, Fault] = {
             "state.task-failed-with-running-subtask",
             _V,
             "poll a task on a server marked failAt, next to a healthy one",
-            _premature_failure,
+            t.premature_failure,
         ),
         Fault(
             "wrong-targets",
@@ -399,7 +232,7 @@ FAULTS: dict[str, Fault] = {
             "agreement.target-mismatch",
             _V,
             _UPGRADE_200,
-            _on_task(_wrong_targets),
+            t.on_task(t.wrong_targets),
         ),
         # -- between polls
         Fault(
@@ -418,7 +251,7 @@ FAULTS: dict[str, Fault] = {
             "transition.subtasks-changed",
             _T,
             "compare the upgrade answer with the first poll",
-            _subtask_appears,
+            t.subtask_appears,
         ),
         Fault(
             "task-reopens",
@@ -427,7 +260,7 @@ FAULTS: dict[str, Fault] = {
             "transition.task-left-terminal",
             _T,
             "poll a finished task twice",
-            _task_reopens,
+            t.task_reopens,
         ),
         Fault(
             "wrong-task",

@@ -95,6 +95,16 @@ def test_bad_credentials_are_401_without_leaking_secrets(auth: object, reason: s
     assert SK not in response.text
 
 
+def test_a_wrong_signature_is_answered_with_the_servers_string_to_sign() -> None:
+    with mock_responses():
+        response = requests.get(
+            f"{BASE}/api/v2/tasks/instances?size=1", auth=AkSkAuth(AK, "0" * 32), timeout=5
+        )
+    debug = response.json()["error"]["debugMessage"]
+    assert "the server's string to sign: 'GET\\n\\n\\n" in debug
+    assert "\\n127.0.0.1:8080\\n\\n/api/v2/tasks/instances?size=1'" in debug
+
+
 def test_a_signature_covers_the_body() -> None:
     with mock_responses():
         session = requests.Session()

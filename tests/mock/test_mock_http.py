@@ -22,7 +22,7 @@ from contracts.validate import validate_response
 from contracts.violations import UsageError
 
 ADMIN = ("admin", "ocp-demo-admin")
-SECRETS = ("ocp-demo-admin", "d75332c5eed8d440a84a35ac6248d397", "ocp-demo-viewer")
+SECRETS = ("ocp-demo-admin", "d75332c5eed8d440a84a35ac6248d397", "ocp-demo-viewer", "hunter2")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -54,7 +54,9 @@ def test_the_server_answers_over_loopback_and_logs_one_line_per_request() -> Non
             ).status_code
             == 401
         )
-    assert len(lines) == 3
+        requests.get(f"{server.url}/api/v2/tasks/instances?size=1&password=hunter2", auth=ADMIN, timeout=5)
+    assert len(lines) == 4
+    assert '"GET /api/v2/tasks/instances?size=1&password=***" 200' in lines[3]
     assert re.fullmatch(
         r'127\.0\.0\.1 "POST /api/v2/obproxy/clusters/1/obproxies/1,2/upgrade" 200 [\d.]+ms '
         r"user=admin trace=[0-9a-f]{16}",

@@ -126,6 +126,14 @@ def test_ids_with_leading_zeros_parse_as_java_longs(ids: str) -> None:
     assert Api(create_app()).upgrade(1, ids).status == 200
 
 
+def test_a_repeated_server_id_counts_once() -> None:
+    reply = Api(create_app()).upgrade(1, "2,1,2")
+    assert reply.status == 200
+    assert reply.data["context"]["listMap"]["obproxy_server_ids"] == ["2", "1"]
+    assert len(reply.data["subtasks"]) == 2 + 2 * 6
+    reply.assert_valid()
+
+
 @pytest.mark.parametrize("cluster", ["+1", " 1", "1 ", "1_0", "١", "0x1", "1e3", ""])
 def test_ids_python_would_accept_but_java_would_not_are_400(cluster: str) -> None:
     reply = Api(create_app()).upgrade(cluster.replace(" ", "%20"), "1")
