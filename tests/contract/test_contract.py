@@ -37,5 +37,7 @@ def test_operation_honours_check(contract_run: RunResult, operation: str, check:
     if cell.failed:
         violations = [v for finding in cell.findings for v in finding.violations]
         reproductions = "\n".join(f"{f.title}\n{f.curl}" for f in cell.findings if f.curl)
-        raise ContractViolation(violations, context=f"{cell.failed} of {cell.total} {operation} exchanges "
-                                                    f"failed {check}\n{reproductions}")
+        raise ContractViolation(
+            violations,
+            context=f"{cell.failed} of {cell.total} {operation} exchanges failed {check}\n{reproductions}",
+        )

@@ -1,0 +1,94 @@
+"""``ocp-contract run`` end to end: its fixed interface, and the options that shape a live run —
+read-only ``--task-id``, ``--rate-limit``, OCP's own 429s, ``--max-time`` and ``--workers``."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from contracts.cli import build_parser
+from contracts.run import run_suite
+from contracts.run.config import RateLimit, RunConfig
+from tests.run.conftest import RecordingOCP, live_config, serve
+
+INTERFACE = (
+    "--base-url",
+    "--username",
+    "--password",
+    "--access-key",
+    "--secret-key",
+    "--cluster-id",
+    "--obproxy-ids",
+    "--package",
+    "--allow-upgrade",
+    "--task-id",
+    "--max-examples",
+    "--seed",
+    "--workers",
+    "--rate-limit",
+    "--request-timeout",
+    "--max-time",
+    "--strict",
+    "--ca-bundle",
+    "--insecure",
+    "--junit-xml",
+    "--report-dir",
+)
+
+
+def test_every_documented_option_exists() -> None:
+    run = build_parser().parse_args(["run"])
+    assert run.command == "run"
+    for option in INTERFACE:
+        parsed = build_parser().parse_known_args(
+            ["run", option, "1"] if option not in _FLAGS else ["run", option]
+        )
+        assert not [extra for extra in parsed[1] if extra.startswith("--")], option
+
+
+_FLAGS = {"--allow-upgrade", "--strict", "--insecure"}
+
+
+def test_task_ids_are_fetched_read_only(live_ocp: RecordingOCP) -> None:
+    task_id = live_ocp.mock.seeded_task_ids[0]
+    result = run_suite(live_config(task_ids=(task_id,)).with_phases("workflow"))
+
+    assert result.exit_code == 0
+    fetched = [r for r in live_ocp.received if r.path == f"/api/v2/tasks/instances/{task_id}"]
+    assert len(fetched) >= 3, "fetched, then re-read to see it stays finished"
+    assert all(r.method == "GET" for r in live_ocp.received if r.path.startswith("/api/v2/tasks"))
+    assert live_ocp.created_tasks == 0
+
+
+def test_the_rate_limit_spaces_requests(live_ocp: RecordingOCP) -> None:
+    result = run_suite(live_config(rate_limit=RateLimit(40, 1.0)).with_phases("workflow"))
+
+    starts = [exchange.started for exchange in result.exchanges]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert len(gaps) > 5
+    assert min(gaps) >= 0.9 / 40
+
+
+def test_ocp_429s_are_waited_out() -> None:
+    for ocp in serve(rate_limit=6, rate_window=1.0):
+        result = run_suite(live_config().with_phases("workflow"))
+        statuses = [exchange.status for exchange in result.exchanges]
+        assert 429 in statuses, "the mock's limit was reached"
+        assert result.exit_code == 0, result.results.findings
+        assert ocp.created_tasks == 0
+
+
+def test_max_time_bounds_the_run(live_ocp: RecordingOCP) -> None:
+    result = run_suite(live_config(max_examples=10_000, max_time=2.0).with_phases("workflow", "fuzzing"))
+
+    assert result.problem is None
+    assert result.elapsed < 12
+
+
+@pytest.mark.parametrize("workers", [2])
+def test_workers_share_the_run_without_false_transitions(workers: int) -> None:
+    result = run_suite(
+        RunConfig(seed=2, max_examples=5, workers=workers).with_phases("examples", "fuzzing", "stateful")
+    )
+    assert result.exit_code == 0, result.results.findings

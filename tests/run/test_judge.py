@@ -1,0 +1,166 @@
+"""The judges behind the checks and the workflow: the HTTP rules, the body contract, and the
+comparison of consecutive task snapshots."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+
+from contracts.auth import Credentials as Known
+from contracts.run import judge
+from contracts.run.history import TaskHistory, TaskTrail, task_id_of
+from contracts.run.http_rules import rejection_ignored, server_error, task_not_found_after_create
+from contracts.run.rejection import Assessment, Kind, Rejection, WireRequest
+from tests.factories import make_upgrade_dag
+
+BASE = "http://ocp.example.test"
+UPGRADE = BASE + "/api/v2/obproxy/clusters/1/obproxies/1,2/upgrade"
+ENVELOPE = {
+    "successful": False,
+    "status": 405,
+    "timestamp": "2024-04-15T14:29:55.118+08:00",
+    "duration": 1,
+    "traceId": "4d1c7b2f0a9e3c85",
+    "server": "a83ad33525",
+    "error": {"code": 10000, "message": "no"},
+}
+
+
+def rules(violations: list[Any]) -> list[str]:
+    return [v.rule for v in violations]
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"), [(500, ["http.server-error"]), (503, ["http.server-error"]), (404, []), (200, [])]
+)
+def test_server_errors(status: int, expected: list[str]) -> None:
+    assert rules(list(server_error(status))) == expected
+
+
+@pytest.mark.parametrize(
+    ("rejection", "status", "expected"),
+    [
+        (Rejection.NO_CREDENTIALS, 200, ["http.auth-ignored"]),
+        (Rejection.WRONG_CREDENTIALS, 204, ["http.auth-ignored"]),
+        (Rejection.MISSING_BODY, 200, ["http.negative-data-accepted"]),
+        (Rejection.UNSUPPORTED_MEDIA_TYPE, 200, ["http.negative-data-accepted"]),
+        (Rejection.MISSING_BODY, 400, []),
+        (Rejection.NO_CREDENTIALS, 401, []),
+    ],
+)
+def test_refusals_that_were_served(rejection: Rejection, status: int, expected: list[str]) -> None:
+    found = list(rejection_ignored(Assessment(Kind.UPGRADE, (rejection,)), status))
+    assert rules(found) == expected
+    if found and not rejection.is_auth:
+        assert found[0].expected == f"HTTP {rejection.status}"
+
+
+def test_a_created_task_that_vanishes() -> None:
+    assert rules(list(task_not_found_after_create(33150, 404))) == ["http.task-not-found-after-create"]
+    assert list(task_not_found_after_create(33150, 200)) == []
+
+
+def observed(operation: str, method: str, url: str, status: int, body: Any, **headers: str) -> judge.Observed:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return judge.Observed(
+        operation,
+        WireRequest(method, url, {}, None),
+        status,
+        {"Content-Type": "application/json", **headers},
+        content,
+    )
+
+
+def test_an_undeclared_method_is_held_to_the_envelope_only() -> None:
+    assert judge.contract(observed("upgrade", "PUT", UPGRADE, 405, ENVELOPE), strict=True) == []
+    broken = {**ENVELOPE, "status": 400}
+    assert rules(judge.contract(observed("upgrade", "PUT", UPGRADE, 405, broken), strict=True)) == [
+        "envelope.status-mismatch"
+    ]
+
+
+def test_a_body_that_is_not_json() -> None:
+    found = judge.contract(
+        observed("tasks", "GET", BASE + "/api/v2/tasks/instances", 200, b"<html>"), strict=False
+    )
+    assert rules(found) == ["envelope.not-json"]
+
+
+def test_the_request_ids_reach_the_agreement_rule() -> None:
+    task = make_upgrade_dag(servers=2)
+    task["context"] = {"listMap": {"obproxy_server_ids": ["1", "9"]}}
+    body = {
+        **{k: v for k, v in ENVELOPE.items() if k != "error"},
+        "successful": True,
+        "status": 200,
+        "data": task,
+    }
+    found = judge.contract(observed("upgrade", "POST", UPGRADE, 200, body), strict=False)
+    assert "agreement.target-mismatch" in rules(found)
+    assert judge.requested_obproxy_ids(WireRequest("POST", UPGRADE, {}, None)) == [1, 2]
+
+
+def _task_answer(task: dict[str, Any]) -> dict[str, Any]:
+    return {"successful": True, "status": 200, "data": task}
+
+
+def test_transitions_compare_snapshots_and_notice_vanished_tasks() -> None:
+    history = TaskHistory()
+    created = {**make_upgrade_dag(servers=1), "id": 33150}
+    assert judge.transitions(observed("upgrade", "POST", UPGRADE, 200, _task_answer(created)), history) == []
+
+    other = {**make_upgrade_dag(servers=1), "id": 1}
+    wrong = observed("task", "GET", BASE + "/api/v2/tasks/instances/33150", 200, _task_answer(other))
+    assert rules(judge.transitions(wrong, history)) == ["transition.wrong-task"]
+
+    gone = observed("task", "GET", BASE + "/api/v2/tasks/instances/33150", 404, {"status": 404})
+    assert rules(judge.transitions(gone, history)) == ["http.task-not-found-after-create"]
+
+
+def test_checks_apply_where_they_mean_something() -> None:
+    assert judge.applies(judge.TRANSITIONS, "task")
+    assert not judge.applies(judge.TRANSITIONS, "tasks")
+    assert judge.applies(judge.HTTP, "tasks")
+
+
+def test_http_judges_the_request_as_sent() -> None:
+    served = judge.Observed(
+        "tasks", WireRequest("GET", BASE + "/api/v2/tasks/instances", {}, None), 200, {}, b"{}"
+    )
+    assert rules(judge.http(served, known=Known({"u": "p"}))) == ["http.auth-ignored"]
+
+
+def test_a_finished_task_that_runs_again_is_reported_with_a_data_pointer() -> None:
+    trail = TaskTrail()
+    finished = make_upgrade_dag(servers=1)
+    finished.update(id=5, status="SUCCESSFUL", operation="EXECUTE")
+    for subtask in finished["subtasks"]:
+        subtask["status"] = "SUCCESSFUL"
+    reopened = {**finished, "status": "RUNNING"}
+    assert trail.observe(finished) == []
+    assert trail.is_terminal
+    found = trail.observe(reopened)
+    assert rules(found) == ["transition.task-left-terminal"]
+    assert found[0].pointer == "/data/status"
+
+
+def test_each_thread_has_its_own_history() -> None:
+    history = TaskHistory()
+    history.created(7)
+    seen: list[bool] = []
+    thread = threading.Thread(target=lambda: seen.append(history.was_created(7)))
+    thread.start()
+    thread.join()
+    assert history.was_created(7)
+    assert seen == [False]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(5, 5), ("12", 12), ("-3", -3), (True, None), ("1a", None), (None, None), ("١", None)],
+)
+def test_task_ids(value: object, expected: int | None) -> None:
+    assert task_id_of(value) == expected
