@@ -4,6 +4,7 @@ the one line of an exit 2 — every line through the run's :class:`Redactor`."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from typing import TextIO
 
 from schemathesis.engine import events
@@ -90,7 +91,10 @@ def summary(result: RunResult) -> list[str]:
     results = result.results
     lines = _finding_lines(result) + _blocked_lines(result)
     if results.warnings:
-        top = ", ".join(f"{rule} ×{n}" for (_, rule), n in results.warnings.most_common(3))
+        by_rule: Counter[str] = Counter()
+        for (_, rule), n in results.warnings.items():
+            by_rule[rule] += n
+        top = ", ".join(f"{rule} ×{n}" for rule, n in by_rule.most_common(3))
         lines.append(f"  warnings (not failures): {top}")
     lines.append(
         f"  {results.total_cases} cases in {result.elapsed:.1f} s ({result.cases_per_second:.0f} cases/s); "

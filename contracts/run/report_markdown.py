@@ -79,7 +79,7 @@ def _warnings(result: RunResult) -> list[str]:
     if not result.results.warnings:
         return []
     lines = [
-        "## Warnings (not failures; errors with `--strict`)",
+        "## Warnings (not failures; undocumented properties fail with `--strict`)",
         "",
         "| operation | rule | times |",
         "|---|---|---:|",

@@ -148,6 +148,8 @@ def run_suite(
             results.aborted = str(error)
         if gate.watch.message is not None:
             results.aborted = gate.watch.message
+        if stop_reason == "server_unavailable" and not results.network_errors:
+            results.network_error("the server stopped responding")
     return RunResult(
         config=config,
         target=target.label,

@@ -130,6 +130,20 @@ def test_credentials_refused_mid_run_stop_it_at_once(
     assert "refused our credentials (401)" in _one_line(capsys.readouterr())
 
 
+def test_a_connection_lost_mid_run_exits_2(admin_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    for ocp in serve():
+        handle = ocp.mock.handle
+
+        def dying(request: Request) -> Response:
+            if len(ocp.received) > 40:
+                raise requests.exceptions.ConnectionError("[Errno 111] Connection refused")
+            return handle(request)
+
+        ocp.mock.handle = dying  # type: ignore[method-assign]
+        assert main(["run", "--base-url", LIVE_URL, *SMALL]) == 2
+    assert "connection refused" in _one_line(capsys.readouterr())
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [

@@ -113,3 +113,17 @@ def test_allow_upgrade_sends_the_named_upgrade_and_only_it(live_ocp: RecordingOC
         assert (match["cluster"], sorted(match["ids"].split(","))) == ("1", ["1", "2"])
         assert json.loads(request.body)["shortRpmName"] == PACKAGE
     assert live_ocp.created_tasks >= 1
+
+
+def test_before_call_blocks_what_the_plan_let_through(
+    live_ocp: RecordingOCP, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Second line: with the plan and the filter off, the before_call hook keeps cases back."""
+    monkeypatch.setattr("contracts.run.plan._live_upgrade_overrides", lambda: [])
+    monkeypatch.setattr("contracts.run.engine.install_filter", lambda *args: None)
+
+    result = run_suite(live_config().with_phases("examples", "fuzzing"))
+
+    assert [r for r in live_ocp.received if could_upgrade(r)] == []
+    assert "before_call" in {b.where for b in result.blocked}
+    assert live_ocp.created_tasks == 0
