@@ -130,16 +130,21 @@ def test_credentials_refused_mid_run_stop_it_at_once(
     assert "refused our credentials (401)" in _one_line(capsys.readouterr())
 
 
+def _die_after(ocp: RecordingOCP, allowed: int) -> None:
+    """After ``allowed`` requests the connection is refused."""
+    handle = ocp.mock.handle
+
+    def dying(request: Request) -> Response:
+        if len(ocp.received) > allowed:
+            raise requests.exceptions.ConnectionError("[Errno 111] Connection refused")
+        return handle(request)
+
+    ocp.mock.handle = dying  # type: ignore[method-assign]
+
+
 def test_a_connection_lost_mid_run_exits_2(admin_env: None, capsys: pytest.CaptureFixture[str]) -> None:
     for ocp in serve():
-        handle = ocp.mock.handle
-
-        def dying(request: Request) -> Response:
-            if len(ocp.received) > 40:
-                raise requests.exceptions.ConnectionError("[Errno 111] Connection refused")
-            return handle(request)
-
-        ocp.mock.handle = dying  # type: ignore[method-assign]
+        _die_after(ocp, allowed=40)
         assert main(["run", "--base-url", LIVE_URL, *SMALL]) == 2
     assert "connection refused" in _one_line(capsys.readouterr())
 
