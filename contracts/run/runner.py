@@ -28,6 +28,7 @@ from contracts.run.politeness import Deadline, Politeness
 from contracts.run.results import Results
 from contracts.run.safety import BlockedRequest, Policy, SafetyGuard
 from contracts.run.target import Identity, Target, identity_for, opened, preflight, session_for
+from contracts.run.threads import serialised_ast_parsing
 from contracts.run.workflow import Plan, Workflow, probes
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
@@ -141,7 +142,7 @@ def run_suite(
     results = results if results is not None else Results()
     started = time.perf_counter()
     stop_reason = None
-    with opened(config) as target, installed(gate):
+    with opened(config) as target, installed(gate), serialised_ast_parsing():
         try:
             stop_reason = _run_phases(config, target, gate, results, seed, listener)
         except (RunAborted, CredentialsRejected) as error:
