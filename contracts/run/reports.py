@@ -38,7 +38,11 @@ def write_reports(result: RunResult) -> list[Path]:
         written.append(_write(config.junit_xml, junit))
     if config.report_dir is not None:
         written.append(_write(config.report_dir / "report.md", report_markdown.render(result, scrub)))
-        written.append(_write(config.report_dir / "junit.xml", junit))
+        if (
+            config.junit_xml is None
+            or config.junit_xml.resolve() != (config.report_dir / "junit.xml").resolve()
+        ):
+            written.append(_write(config.report_dir / "junit.xml", junit))
         written.append(
             _write(config.report_dir / "exchanges.har", report_har.render(result.exchanges, scrub))
         )
