@@ -9,6 +9,7 @@ from typing import TextIO
 
 from schemathesis.engine import events
 
+from contracts.run.checks import operation_names
 from contracts.run.config import RunConfig
 from contracts.run.redaction import Redactor
 from contracts.run.report_junit import operation_for
@@ -28,6 +29,7 @@ class Progress:
         self.out = out
         self.scrub = scrub
         self._started: dict[str, float] = {}
+        self._operations = operation_names()
 
     def say(self, text: str) -> None:
         print(self.scrub(text), file=self.out, flush=True)
@@ -43,9 +45,21 @@ class Progress:
         cases, failed = self.results.cases[phase], self.results.failures_by_phase[phase]
         self.say(f"  {phase:<9} {cases:>5} cases  {failed:>4} failed  {seconds:6.1f} s")
 
+    def scenario_finished(self, event: events.ScenarioFinished) -> None:
+        """One line per operation as a phase finishes it, so a long live run shows progress."""
+        if event.label is None or event.phase.value not in _ENGINE_PHASES:
+            return
+        recorder = event.recorder
+        cases = sum(1 for i in recorder.interactions.values() if i.response is not None)
+        failed = len(recorder.failing_case_ids())
+        operation = self._operations.get(event.label, event.label)
+        self.say(f"    {event.phase.value} · {operation}: {cases} cases, {failed} failed")
+
     def on_event(self, event: events.EngineEvent) -> None:
-        """Engine events → phase lines (only the testing phases)."""
-        if isinstance(event, events.PhaseStarted) and event.phase.name.value in _ENGINE_PHASES:
+        """Engine events → progress lines (only the testing phases)."""
+        if isinstance(event, events.ScenarioFinished):
+            self.scenario_finished(event)
+        elif isinstance(event, events.PhaseStarted) and event.phase.name.value in _ENGINE_PHASES:
             self.phase_started(event.phase.name.value)
         elif isinstance(event, events.PhaseFinished) and event.phase.name.value in _ENGINE_PHASES:
             name = event.phase.name.value
