@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 import requests
@@ -118,8 +119,10 @@ def opened(config: RunConfig) -> Iterator[Target]:
 
 
 def session_for(target: Target, identity: Identity) -> requests.Session:
-    """A session that sends the run's credentials and verifies TLS as configured."""
+    """A session that sends the run's credentials, verifies TLS as configured, and keeps no cookies:
+    a session cookie would authenticate the requests that must go without credentials."""
     session = requests.Session()
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     session.auth = identity.auth
     session.verify = target.verify
     session.headers["Accept"] = "application/json"

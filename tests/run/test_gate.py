@@ -15,6 +15,7 @@ from contracts.auth import basic_auth
 from contracts.run.gate import CredentialsRejected, Gate, active_gate, installed
 from contracts.run.politeness import Deadline, Politeness
 from contracts.run.safety import Mode, Policy, SafetyGuard, UpgradeBlocked
+from contracts.run.target import Identity, Target, session_for
 
 BASE = "https://ocp.example.test"
 TASKS = BASE + "/api/v2/tasks/instances"
@@ -106,3 +107,11 @@ def test_runs_do_not_nest_and_send_is_restored() -> None:
     with installed(make_gate()), pytest.raises(RuntimeError, match="do not nest"), installed(make_gate()):
         pass  # pragma: no cover
     assert requests.Session.send is original
+
+
+def test_the_workflow_session_keeps_no_cookies(ocp: responses.RequestsMock) -> None:
+    ocp.add(responses.GET, TASKS, json={"status": 200}, headers={"Set-Cookie": "JSESSIONID=abc; Path=/"})
+    session = session_for(Target(BASE, True), Identity(AUTH, Known({"u": "p-secret"}), "u", "Basic"))
+    session.get(TASKS)
+    second = session.get(TASKS)
+    assert "Cookie" not in second.request.headers
