@@ -18,11 +18,12 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+import requests
 from schemathesis.engine import events
 
 from contracts.run.config import DEFAULT_LIVE_FOLLOW_TIME, ENGINE_PHASES, RunConfig
 from contracts.run.engine import run_engine
-from contracts.run.errors import RunAborted
+from contracts.run.errors import RunAborted, describe_network_error
 from contracts.run.gate import CredentialsRejected, Exchange, Gate, installed
 from contracts.run.politeness import Deadline, Politeness
 from contracts.run.results import Results
@@ -147,6 +148,8 @@ def run_suite(
             stop_reason = _run_phases(config, target, gate, results, seed, listener)
         except (RunAborted, CredentialsRejected) as error:
             results.aborted = str(error)
+        except requests.RequestException as error:  # the workflow's own requests
+            results.network_error(describe_network_error(error, timeout=config.request_timeout))
         if gate.watch.message is not None:
             results.aborted = gate.watch.message
         if stop_reason == "server_unavailable" and not results.network_errors:

@@ -142,9 +142,12 @@ def _die_after(ocp: RecordingOCP, allowed: int) -> None:
     ocp.mock.handle = dying  # type: ignore[method-assign]
 
 
-def test_a_connection_lost_mid_run_exits_2(admin_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("allowed", [3, 40], ids=["in-the-workflow", "in-the-phases"])
+def test_a_connection_lost_mid_run_exits_2(
+    admin_env: None, capsys: pytest.CaptureFixture[str], allowed: int
+) -> None:
     for ocp in serve():
-        _die_after(ocp, allowed=40)
+        _die_after(ocp, allowed=allowed)
         assert main(["run", "--base-url", LIVE_URL, *SMALL]) == 2
     assert "connection refused" in _one_line(capsys.readouterr())
 
