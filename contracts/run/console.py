@@ -68,11 +68,17 @@ class Progress:
 
 
 def banner(config: RunConfig, target: str, mode: str, scrub: Redactor) -> str:
+    """What is about to run, where, and how safely."""
     seed = config.seed if config.seed is not None else "random (printed at the end)"
-    return scrub(
-        f"ocp-contract run: {target}\n  safety: {mode}\n  seed {seed}, max examples "
-        f"{config.max_examples}, workers {config.workers}, phases {', '.join(config.phases)}"
-    )
+    lines = [
+        f"ocp-contract run: {target}",
+        f"  safety: {mode}" + (f" ({config.target})" if config.allow_upgrade and config.target else ""),
+        f"  seed {seed}, max examples {config.max_examples}, workers {config.workers}, "
+        f"phases {', '.join(config.phases)}",
+    ]
+    if config.insecure:
+        lines.append("  TLS verification is OFF (--insecure)")
+    return scrub("\n".join(lines))
 
 
 def _finding_lines(result: RunResult) -> list[str]:
