@@ -24,9 +24,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
+# Extra options for `ocp-contract run`, e.g. CONTRACT_ARGS="--task-id 33150 --strict".
+CONTRACT_ARGS ?=
+
 contract: $(STAMP)
 	$(BIN)/ocp-contract check-spec
-	$(BIN)/ocp-contract validate tests/data/documented-sample.json
+	$(BIN)/ocp-contract run --report-dir reports/contract --save-shape reports/contract/shape.json $(CONTRACT_ARGS)
 
 test: $(STAMP)
 	$(BIN)/pytest

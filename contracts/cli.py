@@ -45,7 +45,11 @@ def _load(name: str) -> ModuleType:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="ocp-contract", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = _Parser(
+        prog="ocp-contract",
+        description="Contract tests and spec validation for OCP's 'Upgrade an OBProxy' API. "
+        "Exit codes: 0 conforms, 1 contract violations, 2 usage, configuration or connection error.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module_name in COMMAND_MODULES:
         module = _load(module_name)
