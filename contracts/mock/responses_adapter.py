@@ -3,12 +3,15 @@
 :func:`mock_responses` registers one callback per HTTP method on a ``responses.RequestsMock``
 for every URL under ``base_url`` (a regex), turns each ``requests.PreparedRequest`` into a WSGI
 environ and answers with the mock. The ``Host`` header and the raw request line path are kept
-exactly as sent, so AK/SK signatures verify as they would over a socket. Because ``responses``
+exactly as sent, and so is the body: its bytes become the WSGI input stream as they are, never
+werkzeug's ``data=`` (which re-encodes an empty ``multipart/form-data`` or form body with a
+boundary of its own), so AK/SK signatures verify as they would over a socket. Because ``responses``
 patches ``requests``' adapter, schemathesis' ``case.call()`` reaches the mock this way too.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,13 +48,15 @@ def _callback(mock: MockOCP) -> Any:
         parts = urlsplit(request.url or "")
         headers = dict(request.headers)
         headers.setdefault("Host", parts.netloc)
+        body = _body_bytes(request)
         builder = EnvironBuilder(
             method=request.method or "GET",
             base_url=f"{parts.scheme}://{parts.netloc}",
             path=parts.path or "/",
             query_string=parts.query,
             headers=list(headers.items()),
-            data=_body_bytes(request),
+            input_stream=io.BytesIO(body),
+            content_length=len(body),
         )
         try:
             environ = builder.get_environ()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import requests
 import responses
@@ -80,3 +82,35 @@ def test_install_adds_the_mock_to_an_existing_requests_mock() -> None:
 def test_a_base_url_is_scheme_and_host_only(base_url: str) -> None:
     with pytest.raises(UsageError, match="expected a base URL like"), mock_responses(base_url=base_url):
         pass
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        pytest.param("multipart/form-data", b"", id="multipart-empty"),
+        pytest.param("application/x-www-form-urlencoded", b"", id="form-empty"),
+        pytest.param("multipart/form-data; boundary=xyz", b"--xyz--\r\n", id="multipart-closing-boundary"),
+        pytest.param("application/json", b'{"shortRpmName": "obproxy"}', id="json"),
+    ],
+)
+def test_the_body_reaches_the_mock_byte_for_byte(content_type: str, body: bytes) -> None:
+    """The adapter hands the mock the bytes that were signed: werkzeug must not rebuild a form body
+    (an empty ``multipart/form-data`` one gained a boundary and broke the AK/SK signature)."""
+    with mock_responses() as ocp:
+        seen: list[tuple[str | None, bytes]] = []
+        handle = ocp.handle
+
+        def recorded(request: Any) -> Any:
+            seen.append((request.headers.get("Content-Type"), request.get_data()))
+            return handle(request)
+
+        ocp.handle = recorded  # type: ignore[method-assign]
+        response = requests.post(
+            "http://127.0.0.1:8080/api/v2/obproxy/clusters/1/obproxies/1,2/upgrade",
+            data=body,
+            headers={"Content-Type": content_type},
+            auth=AkSkAuth("ocp-demo-ak", "d75332c5eed8d440a84a35ac6248d397"),
+            timeout=5,
+        )
+    assert response.status_code != 401, response.json()
+    assert seen == [(content_type, body)]

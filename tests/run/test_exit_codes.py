@@ -15,7 +15,7 @@ import responses
 from werkzeug.wrappers import Request, Response
 
 from contracts.cli import main
-from tests.run.conftest import ADMIN, ADMIN_PASSWORD, LIVE_URL, RecordingOCP, serve
+from tests.run.conftest import ADMIN, ADMIN_PASSWORD, DEMO_AK, DEMO_SK, LIVE_URL, RecordingOCP, serve
 
 SMALL = ["--max-examples", "2", "--seed", "1", "--request-timeout", "2"]
 
@@ -194,3 +194,13 @@ def test_the_faithful_mock_exits_0_and_a_faulty_one_1(
     out = capsys.readouterr().out
     assert "cases/s" in out
     assert "OK: the target honours the contract" in out
+
+
+def test_the_embedded_mock_with_aksk_exits_0(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every phase, the coverage phase's empty multipart probe included, verifies as signed."""
+    for name in ("OCP_BASE_URL", "OCP_USERNAME", "OCP_PASSWORD", "OCP_ACCESS_KEY", "OCP_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["run", "--access-key", DEMO_AK, "--secret-key", DEMO_SK, *SMALL]) == 0, capsys.readouterr()
+    assert "OK: the target honours the contract" in capsys.readouterr().out

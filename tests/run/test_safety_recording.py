@@ -70,11 +70,10 @@ def test_safe_mode_sends_nothing_that_could_upgrade(live_ocp: RecordingOCP, seed
 
 
 def test_safe_mode_with_aksk_sends_nothing_that_could_upgrade(live_ocp: RecordingOCP) -> None:
-    # Without the coverage phase: the mock's responses adapter rebuilds the empty body of a
-    # "multipart/form-data" probe, which breaks the AK/SK signature of that one request (a mock
-    # issue, reported); the gate-only test below covers the coverage phase with Basic.
+    # Every phase a live run has, the coverage phase included: its empty "multipart/form-data"
+    # probe must reach the mock as signed, or the run would stop on a 401.
     config = live_config(username=None, password=None, access_key=DEMO_AK, secret_key=DEMO_SK)
-    result = run_suite(config.with_phases("workflow", "examples", "fuzzing"))
+    result = run_suite(config.with_phases("workflow", "examples", "coverage", "fuzzing"))
 
     assert result.exit_code == 0, result.problem
     prefix = f"OCP-ACCESS-KEY-HMACSHA1 {DEMO_AK}:"
