@@ -86,7 +86,9 @@ class MockOCP:
             if self.settings.rate_limit
             else None
         )
-        self.world = handlers.World(self.inventory, self.engine, self.faults, self.tz)
+        self.world = handlers.World(
+            self.inventory, self.engine, self.faults, self.tz, upgrade_body=self.settings.upgrade_body
+        )
         self.seeded_task_ids: tuple[int, ...] = self._seed_history() if self.settings.seed_history else ()
 
     def _seed_history(self) -> tuple[int, ...]:

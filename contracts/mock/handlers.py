@@ -50,6 +50,8 @@ class World:
     engine: Engine
     faults: FaultSet
     tz: timezone
+    #: ``False``: the upgrade documents no body (OCP before 4.0.3), so none is required.
+    upgrade_body: bool = True
 
     def path_id(self, call: Call, name: str) -> int:
         raw = call.params[name]
@@ -87,7 +89,7 @@ def upgrade(world: World, call: Call) -> Answer:
     """``POST …/clusters/{id}/obproxies/{obproxyIds}/upgrade``: a new upgrade task, just created."""
     cluster_id = world.path_id(call, "id")
     server_ids = world.path_ids(call, "obproxyIds")
-    lenient = world.faults.has(Quirk.ACCEPT_MISSING_BODY)
+    lenient = world.faults.has(Quirk.ACCEPT_MISSING_BODY) or not world.upgrade_body
     package = params.read_short_rpm_name(call.content_type, call.body, allow_missing=lenient)
     package = package if package is not None else world.inventory.packages[-1]
     cluster, servers = _servers(world, cluster_id, server_ids)

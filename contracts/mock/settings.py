@@ -15,7 +15,8 @@ class MockSettings:
     a number advances every running task one step per that many seconds.
     ``rate_limit``: requests per ``rate_window`` seconds per user; ``None`` disables the limit
     (and its headers). ``seed_history`` adds one FAILED and one SUCCESSFUL upgrade task at
-    start-up, for read-only runs.
+    start-up, for read-only runs. ``upgrade_body=False`` behaves as OCP 3.1.1 and 4.0.0, whose
+    upgrade documents no body: one without a body is served with the newest package.
     """
 
     seed: int = 0
@@ -29,6 +30,7 @@ class MockSettings:
     max_body_bytes: int = 1 << 20
     seed_history: bool = True
     first_task_id: int = 33149
+    upgrade_body: bool = True
 
     def __post_init__(self) -> None:
         checks = (

@@ -25,6 +25,7 @@ from schemathesis.core.failures import Failure, Severity
 
 from contracts.run import judge
 from contracts.run.history import TaskHistory
+from contracts.run.profile import RunProfile, run_profile
 from contracts.run.rejection import WireRequest
 from contracts.spec import OPERATIONS, load_spec
 from contracts.violations import Violation
@@ -62,10 +63,12 @@ def operation_names() -> dict[str, str]:
 
 @dataclass
 class SuiteState:
-    """What the checks of one run need: strictness, our credentials, the task history, warnings."""
+    """What the checks of one run need: strictness, our credentials, the OCP version profile, the
+    task history, warnings."""
 
     strict: bool = False
     known: Mapping[str, str] | None = None
+    profile: RunProfile = field(default_factory=run_profile)
     history: TaskHistory = field(default_factory=TaskHistory)
     operations: dict[str, str] = field(default_factory=operation_names)
     warnings: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -109,10 +112,10 @@ def _judge(check: str, response: Any, case: Any) -> bool | None:
     if state is None or observed is None or not judge.applies(check, observed.operation):
         return True  # not ours to judge: reported as skipped, not passed
     if check == judge.CONTRACT:
-        found = judge.contract(observed, strict=state.strict)
+        found = judge.contract(observed, strict=state.strict, spec=state.profile.spec)
         state.note_warnings(observed.operation, [v for v in found if not v.is_error])
     elif check == judge.HTTP:
-        found = judge.http(observed, known=state.known)
+        found = judge.http(observed, known=state.known, upgrade_body=state.profile.upgrade_body)
     else:
         found = judge.transitions(observed, state.history)
     errors = [v for v in found if v.is_error]

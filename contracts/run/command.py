@@ -19,6 +19,7 @@ from contracts.run.results import Results
 from contracts.run.runner import EXIT_ERROR, run_suite
 from contracts.run.safety import Policy
 from contracts.shapes.exchanges import record_exchanges
+from contracts.versions import ocp_version
 
 NAME = "run"
 HELP = (
@@ -43,6 +44,13 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--insecure", action="store_true", help="do not verify TLS certificates (verification is on)"
+    )
+    group.add_argument(
+        "--ocp-version",
+        type=ocp_version,
+        metavar="3.1.1|4.0.0|4.0.3|4.2|latest",
+        help="hold the target to what this OCP version documents (default: latest); before 4.0.3 "
+        "the upgrade takes no body and only Basic auth exists",
     )
 
 

@@ -6,6 +6,9 @@ command maps it to exit 2. Options win over environment variables (``OCP_BASE_UR
 ``OCP_USERNAME``/``OCP_PASSWORD``, ``OCP_ACCESS_KEY``/``OCP_SECRET_KEY``); secrets never appear
 in ``repr`` or in an error message.
 
+``ocp_version`` (``--ocp-version``) names the OCP version whose documentation the target is held
+to (:mod:`contracts.run.profile`); AK/SK before 4.0.3, which documents Basic only, is refused here.
+
 Fields that the command line does not expose (``phases``, ``mock_faults``, ``poll_interval``) let
 the tests and the pytest entry point run a narrower suite with the same code.
 """
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from contracts.versions import LATEST, parse_version, profile
 from contracts.violations import UsageError
 
 #: The phases of a run, in the order they run. ``workflow`` is the project's own stateful step
@@ -95,6 +99,7 @@ class RunConfig:
     insecure: bool = False
     junit_xml: Path | None = None
     report_dir: Path | None = None
+    ocp_version: str | None = None
     # -- not on the command line
     phases: tuple[str, ...] = ALL_PHASES
     mock_faults: tuple[str, ...] = ()
@@ -243,9 +248,28 @@ def _check_numbers(config: RunConfig) -> None:
         raise UsageError(f"--seed: expected an integer >= 0, got {config.seed}")
 
 
+def _check_version(config: RunConfig) -> None:
+    """A known version text, and credentials of a scheme that version documents."""
+    if config.ocp_version is None:
+        return
+    if config.ocp_version != LATEST:
+        try:
+            parse_version(config.ocp_version)
+        except UsageError as error:
+            raise UsageError(f"--ocp-version: {error}") from None
+    if config.auth_scheme == "aksk":
+        try:
+            profile(config.ocp_version).require_auth("akSkAuth")
+        except UsageError as error:
+            raise UsageError(
+                f"--access-key/--secret-key: {error}; use --username/--password (OCP_USERNAME/OCP_PASSWORD)"
+            ) from None
+
+
 def validate(config: RunConfig) -> RunConfig:
     """``config`` unchanged if it is usable; else a one-line :class:`UsageError`."""
     _check_credentials(config)
+    _check_version(config)
     _check_tls(config)
     _check_numbers(config)
     if config.is_live and config.allow_upgrade and config.target is None:
@@ -286,5 +310,6 @@ def from_options(options: Mapping[str, Any], env: Mapping[str, str]) -> RunConfi
         insecure=bool(options.get("insecure")),
         junit_xml=None if options.get("junit_xml") is None else Path(options["junit_xml"]),
         report_dir=None if options.get("report_dir") is None else Path(options["report_dir"]),
+        ocp_version=options.get("ocp_version"),
     )
     return validate(config)

@@ -11,6 +11,7 @@ from schemathesis.engine import events
 
 from contracts.run.checks import operation_names
 from contracts.run.config import RunConfig
+from contracts.run.profile import run_profile
 from contracts.run.redaction import Redactor
 from contracts.run.report_junit import operation_for
 from contracts.run.results import Results
@@ -76,6 +77,8 @@ def banner(config: RunConfig, target: str, mode: str, scrub: Redactor) -> str:
         f"  seed {seed}, max examples {config.max_examples}, workers {config.workers}, "
         f"phases {', '.join(config.phases)}",
     ]
+    if config.ocp_version is not None:
+        lines.append(f"  holds the target to {run_profile(config.ocp_version).describe()}")
     if config.insecure:
         lines.append("  TLS verification is OFF (--insecure)")
     return scrub("\n".join(lines))

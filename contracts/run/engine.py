@@ -20,6 +20,7 @@ from contracts.run.config import RunConfig
 from contracts.run.gate import Gate
 from contracts.run.hooks import install_filter
 from contracts.run.plan import engine_config
+from contracts.run.profile import run_profile
 from contracts.run.results import Results
 from contracts.run.target import Identity, Target
 from contracts.spec import load_spec
@@ -28,9 +29,14 @@ EventSink = Callable[[events.EngineEvent], None]
 
 
 def load_schema(config: RunConfig, target: Target, *, seed: int, max_time: float | None) -> Any:
-    """The spec as a schemathesis schema, configured for this run (see :mod:`contracts.run.plan`)."""
+    """The spec as a schemathesis schema, configured for this run (see :mod:`contracts.run.plan`);
+    with ``--ocp-version``, the spec as that version documents it (no upgrade body before 4.0.3)."""
     table = engine_config(config, base_url=target.base_url, seed=seed, max_time=max_time)
-    return schemathesis.openapi.from_path(load_spec().path, config=SchemathesisConfig.from_dict(table))
+    loaded = SchemathesisConfig.from_dict(table)
+    if config.ocp_version is None:
+        return schemathesis.openapi.from_path(load_spec().path, config=loaded)
+    document = run_profile(config.ocp_version).schema_document()
+    return schemathesis.openapi.from_dict(document, config=loaded)
 
 
 def run_engine(
@@ -48,7 +54,9 @@ def run_engine(
     schema.auth.set_from_requests(identity.auth)
     if gate.guard.policy.is_guarding:
         install_filter(schema, gate.guard, target.base_url)
-    state = _checks.SuiteState(strict=config.strict, known=identity.known)
+    state = _checks.SuiteState(
+        strict=config.strict, known=identity.known, profile=run_profile(config.ocp_version)
+    )
     collector = Collector(results, lambda case: state.operations.get(case.operation.label))
     with _checks.bound(schema, state):
         stream = from_schema(schema).execute()

@@ -18,7 +18,7 @@ import requests
 import schemathesis
 
 from contracts.run.gate import active_gate
-from contracts.run.rejection import Credentials, WireRequest, assess, credentials_of
+from contracts.run.rejection import Credentials, WireRequest, credentials_of
 from contracts.run.safety import BlockedRequest, SafetyGuard, UpgradeBlocked
 
 _REQUEST_KEYS = ("method", "url", "headers", "files", "data", "params", "cookies", "json")
@@ -42,7 +42,8 @@ def kept_back(
     guard: SafetyGuard, request: WireRequest, *, own_auth: bool, where: str
 ) -> BlockedRequest | None:
     """The recorded :class:`BlockedRequest` when the guard would block ``request``, else ``None``."""
-    verdict = guard.policy.verdict_for(assess(request, _credentials(request, guard, own_auth=own_auth)))
+    policy = guard.policy
+    verdict = policy.verdict_for(policy.assess(request, _credentials(request, guard, own_auth=own_auth)))
     return None if verdict.allowed else guard.record(request, verdict.reason, where=where)
 
 

@@ -11,6 +11,10 @@ look at it, one per check of the reports:
 * :func:`http` — :mod:`contracts.run.http_rules` (``http.*``).
 * :func:`transitions` — the task's previous snapshot against this one (``transition.*``) and a
   404 on a task an upgrade just returned (``http.task-not-found-after-create``).
+
+With ``--ocp-version`` the first two judge against that version's documentation: ``contract``
+with its spec, ``http`` with its upgrade (no body before 4.0.3, so a body-less upgrade served is
+no violation there) — see :mod:`contracts.run.profile`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from contracts.rules.envelope import check_content_type, check_envelope
 from contracts.run.history import TaskHistory, task_id_of
 from contracts.run.http_rules import rejection_ignored, server_error, task_not_found_after_create
 from contracts.run.rejection import WireRequest, assess, credentials_of, path_segments, upgrade_path_ids
-from contracts.spec import load_spec
+from contracts.spec import Spec, load_spec
 from contracts.validate import validate_response
 from contracts.violations import Violation, describe, sort_violations
 
@@ -90,8 +94,9 @@ def requested_obproxy_ids(request: WireRequest) -> list[int] | None:
     return [int(item) for item in items]
 
 
-def contract(observed: Observed, *, strict: bool) -> list[Violation]:
-    """Everything :func:`validate_response` finds in the body (errors and warnings)."""
+def contract(observed: Observed, *, strict: bool, spec: Spec | None = None) -> list[Violation]:
+    """Everything :func:`validate_response` finds in the body (errors and warnings), against
+    ``spec`` (a version's view of the contract; the loaded spec by default)."""
     if observed.request.method == "HEAD":
         return []
     body = observed.body()
@@ -109,6 +114,7 @@ def contract(observed: Observed, *, strict: bool) -> list[Violation]:
         request_obproxy_ids=ids,
         strict=strict,
         headers=observed.headers,
+        spec=spec,
     )
 
 
@@ -116,9 +122,13 @@ def _content_type(observed: Observed) -> str | None:
     return next((v for k, v in observed.headers.items() if k.lower() == "content-type"), None)
 
 
-def http(observed: Observed, *, known: Mapping[str, str] | None) -> list[Violation]:
-    """``http.server-error``, ``http.auth-ignored`` and ``http.negative-data-accepted``."""
-    assessment = assess(observed.request, credentials_of(observed.request, known))
+def http(
+    observed: Observed, *, known: Mapping[str, str] | None, upgrade_body: bool = True
+) -> list[Violation]:
+    """``http.server-error``, ``http.auth-ignored`` and ``http.negative-data-accepted``;
+    ``upgrade_body=False`` for an OCP before 4.0.3 (its upgrade takes no body)."""
+    credentials = credentials_of(observed.request, known)
+    assessment = assess(observed.request, credentials, upgrade_body=upgrade_body)
     return [*server_error(observed.status), *rejection_ignored(assessment, observed.status)]
 
 

@@ -27,8 +27,12 @@ and where the two could disagree the answer is *not certain* — the guard then 
   ``ocp_http`` check holds a server to that; but it is not *certain* — a lenient message converter
   would read a JSON body sent as ``text/plain`` — so it never lets a request past the guard alone.
 
-Caveat kept in the README: OCP 3.1.1 and 4.0.0 document no body for the upgrade; such a server
-may ignore a malformed body and act. The body reasons hold for OCP 4.0.3 and later.
+**Versions.** The body and media-type reasons hold for OCP 4.0.3 and later, whose upgrade takes
+a JSON body with ``shortRpmName``. OCP 3.1.1 and 4.0.0 document *no* body: their upgrade without
+one is the documented request, and a body they do not read cannot make them refuse. So for those
+versions (``assess(..., upgrade_body=False)``, from ``--ocp-version``) an upgrade is refused only
+for its credentials, method or path ids — a body-less upgrade is *not* certain to be refused, and
+safe mode keeps it from the OCP like any other upgrade that could act.
 """
 
 from __future__ import annotations
@@ -385,21 +389,27 @@ def _kind(request: WireRequest, is_upgrade_route: bool) -> Kind:
     return Kind.WRITE
 
 
-def _upgrade_rejections(request: WireRequest, path_ids: dict[str, str]) -> tuple[Rejection, ...]:
+def _upgrade_rejections(
+    request: WireRequest, path_ids: dict[str, str], *, upgrade_body: bool
+) -> tuple[Rejection, ...]:
     if request.effective_method != "POST":
         return (Rejection.UNSUPPORTED_METHOD,)
     malformed = (Rejection.MALFORMED_ID,) if _ids_malformed(path_ids) else ()
+    if not upgrade_body:
+        return malformed  # before 4.0.3 the body is not read: nothing in it is refused
     return malformed + body_rejections(request.headers, request.body)
 
 
-def assess(request: WireRequest, credentials: Credentials) -> Assessment:
+def assess(request: WireRequest, credentials: Credentials, *, upgrade_body: bool = True) -> Assessment:
     """What ``request`` would do to an OCP, and why a correct one refuses it, given whose
-    ``credentials`` it carries."""
+    ``credentials`` it carries; ``upgrade_body=False`` for an OCP before 4.0.3, whose upgrade
+    takes no body (see the module's "Versions")."""
     found = _auth_rejections(credentials)
     upgrade_ids = upgrade_path_ids(request.url)
     if upgrade_ids is not None:
         call = UpgradeCall(upgrade_ids["id"], upgrade_ids["obproxyIds"], packages_named(request.body))
-        return Assessment(_kind(request, True), found + _upgrade_rejections(request, upgrade_ids), call)
+        refused = _upgrade_rejections(request, upgrade_ids, upgrade_body=upgrade_body)
+        return Assessment(_kind(request, True), found + refused, call)
     task_ids = _match(path_segments(request.url), _TASK_ROUTE)
     if task_ids is not None and _ids_malformed(task_ids):
         found += (Rejection.MALFORMED_ID,)

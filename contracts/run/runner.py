@@ -26,6 +26,7 @@ from contracts.run.engine import run_engine
 from contracts.run.errors import RunAborted, describe_network_error
 from contracts.run.gate import CredentialsRejected, Exchange, Gate, installed
 from contracts.run.politeness import Deadline, Politeness
+from contracts.run.profile import run_profile
 from contracts.run.results import Results
 from contracts.run.safety import BlockedRequest, Policy, SafetyGuard
 from contracts.run.target import Identity, Target, identity_for, opened, preflight, session_for
@@ -86,13 +87,17 @@ class RunResult:
 
 
 def _workflow_plan(config: RunConfig, target: Target) -> Plan:
+    body = run_profile(config.ocp_version).upgrade_body
     if config.is_live:
         upgrades = (config.target,) if config.allow_upgrade and config.target is not None else ()
         interval = LIVE_POLL_INTERVAL if config.poll_interval is None else config.poll_interval
-        return Plan(probes(config.target), config.task_ids, upgrades, interval, 100_000)
+        return Plan(
+            probes(config.target, upgrade_body=body), config.task_ids, upgrades, interval, 100_000, body
+        )
     embedded = target.upgrade_targets()
     interval = 0.0 if config.poll_interval is None else config.poll_interval
-    return Plan(probes(embedded[0] if embedded else None), config.task_ids, embedded, interval, 200)
+    first = embedded[0] if embedded else None
+    return Plan(probes(first, upgrade_body=body), config.task_ids, embedded, interval, 200, body)
 
 
 def _run_phases(
@@ -109,7 +114,13 @@ def _run_phases(
             listener.phase_started("workflow")
         follow = Deadline(_follow_budget(config, gate.politeness.deadline))
         Workflow(
-            session, target.base_url, results, strict=config.strict, known=identity.known, deadline=follow
+            session,
+            target.base_url,
+            results,
+            strict=config.strict,
+            known=identity.known,
+            deadline=follow,
+            profile=run_profile(config.ocp_version),
         ).run(_workflow_plan(config, target))
         if listener is not None:
             listener.phase_finished("workflow")

@@ -16,6 +16,11 @@ Modes: the embedded mock lets everything through; **safe** (a live OCP without
 ``--allow-upgrade``) lets through read-only requests and requests a correct OCP must reject
 before acting; **permit target** (``--allow-upgrade``) additionally lets through upgrades of
 exactly the named cluster, servers and package — never of ids a generator made up.
+
+The policy knows the OCP version's upgrade (``upgrade_body``, from ``--ocp-version``): before
+4.0.3 an upgrade takes no body, so no body makes it certain to be refused — safe mode then keeps
+back every upgrade with our credentials and well-formed ids, body-less ones included — and the
+permitted upgrade names no package (that OCP chooses it), so it is matched on cluster and servers.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from dataclasses import dataclass
 
 from contracts.auth import Credentials as KnownCredentials
 from contracts.run.config import RunConfig, UpgradeTarget
-from contracts.run.rejection import Assessment, Kind, WireRequest, assess, credentials_of
+from contracts.run.profile import run_profile
+from contracts.run.rejection import Assessment, Credentials, Kind, WireRequest, assess, credentials_of
 
 
 class Mode(enum.Enum):
@@ -73,18 +79,22 @@ class UpgradeBlocked(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """What may leave: the :class:`Mode`, the permitted target and the run's own credentials."""
+    """What may leave: the :class:`Mode`, the permitted target, the run's own credentials, and
+    whether the OCP version's upgrade takes a body (``False`` before 4.0.3)."""
 
     mode: Mode
     target: UpgradeTarget | None = None
     known: Mapping[str, str] | None = None
+    upgrade_body: bool = True
 
     @classmethod
     def for_run(cls, config: RunConfig) -> Policy:
+        upgrade_body = run_profile(config.ocp_version).upgrade_body
         if not config.is_live:
-            return cls(Mode.EMBEDDED)
+            return cls(Mode.EMBEDDED, upgrade_body=upgrade_body)
         mode = Mode.PERMIT_TARGET if config.allow_upgrade else Mode.SAFE
-        return cls(mode, config.target if config.allow_upgrade else None, known_credentials(config))
+        target = config.target if config.allow_upgrade else None
+        return cls(mode, target, known_credentials(config), upgrade_body)
 
     @property
     def is_guarding(self) -> bool:
@@ -93,7 +103,11 @@ class Policy:
 
     def decide(self, request: WireRequest) -> Verdict:
         """The verdict for a request, judging its credentials against the run's own."""
-        return self.verdict_for(assess(request, credentials_of(request, self.known)))
+        return self.verdict_for(self.assess(request, credentials_of(request, self.known)))
+
+    def assess(self, request: WireRequest, credentials: Credentials) -> Assessment:
+        """:func:`~contracts.run.rejection.assess` for this policy's OCP version."""
+        return assess(request, credentials, upgrade_body=self.upgrade_body)
 
     def verdict_for(self, assessment: Assessment) -> Verdict:
         """The verdict for an already assessed request."""
@@ -108,7 +122,7 @@ class Policy:
         return (
             call.cluster_id == str(target.cluster_id)
             and sorted(call.obproxy_ids.split(",")) == sorted(str(i) for i in target.obproxy_ids)
-            and bool(call.packages)
+            and (bool(call.packages) or not self.upgrade_body)
             and all(package == target.package for package in call.packages)
         )
 

@@ -6,7 +6,8 @@ recorded exchanges are the same code for a CI run against the mock and for a pro
 * **embedded** — a fresh :class:`~contracts.mock.MockOCP` behind ``responses`` at
   ``http://ocp-mock.invalid:8080`` (no socket; the ``.invalid`` name can never resolve, so a
   request that escaped the mock would fail rather than reach a real host). schemathesis' WSGI
-  transport was not used: it signs AK/SK requests before the body is known.
+  transport was not used: it signs AK/SK requests before the body is known. With an
+  ``--ocp-version`` before 4.0.3 the mock serves an upgrade without a body, as that OCP does.
 * **live** — ``--base-url`` with TLS verification on (``--ca-bundle``, or ``--insecure``).
 
 :func:`preflight` asks the target one read-only question before anything else, so an unreachable
@@ -31,6 +32,7 @@ from contracts.auth import Credentials as KnownCredentials
 from contracts.mock import MockOCP, create_app, mock_responses
 from contracts.run.config import RunConfig, UpgradeTarget
 from contracts.run.errors import RunAborted, describe_network_error
+from contracts.run.profile import run_profile
 
 EMBEDDED_BASE_URL = "http://ocp-mock.invalid:8080"
 PREFLIGHT_PATH = "/api/v2/tasks/instances"
@@ -113,7 +115,7 @@ def opened(config: RunConfig) -> Iterator[Target]:
                 warnings.simplefilter("ignore", InsecureRequestWarning)
             yield Target(config.base_url, config.tls_verify)
         return
-    mock = create_app(faults=config.mock_faults)
+    mock = create_app(faults=config.mock_faults, upgrade_body=run_profile(config.ocp_version).upgrade_body)
     with mock_responses(mock, base_url=EMBEDDED_BASE_URL):
         yield Target(EMBEDDED_BASE_URL, True, mock)
 

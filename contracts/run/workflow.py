@@ -14,6 +14,10 @@ Three parts, in this order, all through the gate (so the safety guard and polite
 
 Every answer is judged by :mod:`contracts.run.judge` — the same code as the schemathesis checks —
 each snapshot by ``validate_response`` and each pair of snapshots by ``check_transition``.
+
+For an OCP before 4.0.3 (``--ocp-version``), whose upgrade takes no body, the upgrade is sent
+without one, and the body probes are left out: such an OCP reads no body, so none of them is a
+request it must refuse (an upgrade without a body is exactly what it documents).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from contracts.run import judge
 from contracts.run.config import UpgradeTarget
 from contracts.run.history import TaskHistory, task_id_of
 from contracts.run.politeness import Deadline, DeadlineReached
+from contracts.run.profile import RunProfile, run_profile
 from contracts.run.rejection import WireRequest
 from contracts.run.results import Finding, Results
 from contracts.run.safety import UpgradeBlocked
@@ -69,27 +74,21 @@ class Probe:
     auth: AuthBase | None = None
 
 
-def probes(target: UpgradeTarget | None) -> tuple[Probe, ...]:
-    """The rejection probes; upgrade probes name ``target``'s ids (or 1) but can never act."""
+def probes(target: UpgradeTarget | None, *, upgrade_body: bool = True) -> tuple[Probe, ...]:
+    """The rejection probes; upgrade probes name ``target``'s ids (or 1) but can never act.
+
+    ``upgrade_body=False`` (OCP before 4.0.3): upgrade probes carry no body, and those that are
+    refused only for their body are left out.
+    """
     cluster = target.cluster_id if target else 1
     ids = ",".join(map(str, target.obproxy_ids)) if target else "1"
     upgrade = _UPGRADE.format(cluster=cluster, ids=ids)
     bogus = basic_auth(PROBE_USER, "not-a-password")
-    return (
-        Probe("task list without credentials", "tasks", "GET", _TASKS, auth=_NoAuth()),
-        Probe("task list with an unknown user", "tasks", "GET", _TASKS, auth=bogus),
-        Probe(
-            "upgrade without credentials", "upgrade", "POST", upgrade, b'{"shortRpmName": ""}', auth=_NoAuth()
-        ),
+    blank = b'{"shortRpmName": ""}' if upgrade_body else None
+    named = b'{"shortRpmName": "%s"}' % _PROBE_PACKAGE.encode() if upgrade_body else None
+    body_probes = (
         Probe("upgrade without a body", "upgrade", "POST", upgrade, b""),
         Probe("upgrade with a blank shortRpmName", "upgrade", "POST", upgrade, b'{"shortRpmName": "  "}'),
-        Probe(
-            "upgrade of cluster id 'abc'",
-            "upgrade",
-            "POST",
-            _UPGRADE.format(cluster="abc", ids=ids),
-            b'{"shortRpmName": "%s"}' % _PROBE_PACKAGE.encode(),
-        ),
         Probe(
             "upgrade with a text/plain body",
             "upgrade",
@@ -98,6 +97,15 @@ def probes(target: UpgradeTarget | None) -> tuple[Probe, ...]:
             b"shortRpmName=" + _PROBE_PACKAGE.encode(),
             content_type="text/plain",
         ),
+    )
+    return (
+        Probe("task list without credentials", "tasks", "GET", _TASKS, auth=_NoAuth()),
+        Probe("task list with an unknown user", "tasks", "GET", _TASKS, auth=bogus),
+        Probe("upgrade without credentials", "upgrade", "POST", upgrade, blank, auth=_NoAuth()),
+        Probe(
+            "upgrade of cluster id 'abc'", "upgrade", "POST", _UPGRADE.format(cluster="abc", ids=ids), named
+        ),
+        *(body_probes if upgrade_body else ()),
         Probe("task 'abc'", "task", "GET", _TASK.format(task="abc")),
     )
 
@@ -111,6 +119,8 @@ class Plan:
     upgrades: tuple[UpgradeTarget, ...]
     poll_interval: float
     max_polls: int
+    #: Whether an upgrade carries ``{"shortRpmName": ...}`` (OCP 4.0.3 on) or no body at all.
+    upgrade_body: bool = True
 
 
 class Workflow:
@@ -125,6 +135,7 @@ class Workflow:
         strict: bool,
         known: Any,
         deadline: Deadline,
+        profile: RunProfile | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.session = session
@@ -133,6 +144,7 @@ class Workflow:
         self.strict = strict
         self.known = known
         self.deadline = deadline
+        self.profile = profile if profile is not None else run_profile()
         self.history = TaskHistory()
         self._sleep = sleep
 
@@ -165,7 +177,7 @@ class Workflow:
 
     def _upgrade(self, target: UpgradeTarget, plan: Plan) -> None:
         ids = ",".join(map(str, target.obproxy_ids))
-        body = b'{"shortRpmName": "%s"}' % target.package.encode("utf-8")
+        body = b'{"shortRpmName": "%s"}' % target.package.encode("utf-8") if plan.upgrade_body else None
         response = self._send(
             "upgrade",
             "POST",
@@ -230,8 +242,8 @@ class Workflow:
             response.content,
         )
         verdicts = {
-            judge.CONTRACT: judge.contract(observed, strict=self.strict),
-            judge.HTTP: judge.http(observed, known=self.known),
+            judge.CONTRACT: judge.contract(observed, strict=self.strict, spec=self.profile.spec),
+            judge.HTTP: judge.http(observed, known=self.known, upgrade_body=self.profile.upgrade_body),
             judge.TRANSITIONS: judge.transitions(observed, self.history),
         }
         curl = _curl(response.request)

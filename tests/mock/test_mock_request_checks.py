@@ -147,3 +147,15 @@ def test_an_oversized_body_is_refused_before_anything_else() -> None:
     reply = api.upgrade(raw=b'{"shortRpmName": "' + b"x" * 2048 + b'"}', auth=None)
     assert reply.status == 400 and "larger than 1024 bytes" in reply.error["debugMessage"]
     reply.assert_valid()
+
+
+def test_as_an_ocp_before_4_0_3_an_upgrade_without_a_body_is_served() -> None:
+    """``upgrade_body=False`` (``run --ocp-version 4.0.0`` and older): no body is the documented
+    request, served with the newest package; the default mock refuses it (400)."""
+    assert Api(create_app()).upgrade(1, "1", None).status == 400
+    old = create_app(upgrade_body=False)
+    reply = Api(old).upgrade(1, "1", None)
+    assert reply.status == 200, reply.body
+    reply.assert_valid()
+    task = old.task(reply.body["data"]["id"])
+    assert task is not None and task.package == old.inventory.packages[-1]
