@@ -15,10 +15,17 @@ import pytest
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ocp", "OCP contract target")
-    group.addoption("--ocp-url", default=os.environ.get("OCP_BASE_URL") or None,
-                    help="base URL of a live OCP (env OCP_BASE_URL); default: the embedded mock")
-    group.addoption("--ocp-allow-upgrade", action="store_true", default=False,
-                    help="permit requests that can start a real upgrade on a live OCP")
+    group.addoption(
+        "--ocp-url",
+        default=os.environ.get("OCP_BASE_URL") or None,
+        help="base URL of a live OCP (env OCP_BASE_URL); default: the embedded mock",
+    )
+    group.addoption(
+        "--ocp-allow-upgrade",
+        action="store_true",
+        default=False,
+        help="permit requests that can start a real upgrade on a live OCP",
+    )
     group.addoption("--ocp-cluster-id", type=int, default=None, help="a real OBProxy cluster id")
     group.addoption("--ocp-obproxy-ids", default=None, help="real OBProxy server ids, e.g. 1,2")
     group.addoption("--ocp-package", default=None, help="a real installation package (shortRpmName)")
