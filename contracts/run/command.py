@@ -18,7 +18,6 @@ from contracts.run.reports import write_reports
 from contracts.run.results import Results
 from contracts.run.runner import EXIT_ERROR, run_suite
 from contracts.run.safety import Policy
-from contracts.shapes.exchanges import record_exchanges
 from contracts.versions import ocp_version
 
 NAME = "run"
@@ -126,9 +125,6 @@ def execute(args: argparse.Namespace) -> int:
     result = run_suite(config, results=results, listener=progress)
     for path in write_reports(result):
         progress.say(f"  wrote {path}")
-    if args.save_shape:
-        record_exchanges(result.exchanges, meta={"target": result.target}).save(args.save_shape)
-        progress.say(f"  wrote {args.save_shape}")
     for line in summary(result):
         progress.say(line)
     if result.exit_code == EXIT_ERROR and result.problem:

@@ -99,6 +99,7 @@ class RunConfig:
     insecure: bool = False
     junit_xml: Path | None = None
     report_dir: Path | None = None
+    save_shape: Path | None = None
     ocp_version: str | None = None
     # -- not on the command line
     phases: tuple[str, ...] = ALL_PHASES
@@ -310,6 +311,7 @@ def from_options(options: Mapping[str, Any], env: Mapping[str, str]) -> RunConfi
         insecure=bool(options.get("insecure")),
         junit_xml=None if options.get("junit_xml") is None else Path(options["junit_xml"]),
         report_dir=None if options.get("report_dir") is None else Path(options["report_dir"]),
+        save_shape=None if options.get("save_shape") is None else Path(options["save_shape"]),
         ocp_version=options.get("ocp_version"),
     )
     return validate(config)

@@ -9,6 +9,7 @@ Basic token derived from the password — wherever it appears, with ``***``.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable
 
 MASK = "***"
@@ -34,11 +35,18 @@ class Redactor:
             for form in _forms(secret, username)
         }
         self._forms = sorted(forms, key=len, reverse=True)
+        alternatives = "|".join(re.escape(form) for form in self._forms)
+        self._any_case = re.compile(alternatives, re.IGNORECASE) if self._forms else None
 
     def __call__(self, text: str) -> str:
         for form in self._forms:
             text = text.replace(form, MASK)
         return text
+
+    def any_case(self, text: str) -> str:
+        """The same, matching each secret whatever its case: text a server chose may have been
+        case-folded on the way (a shape records header names lower-cased)."""
+        return text if self._any_case is None else self._any_case.sub(MASK, text)
 
     def bytes(self, data: bytes) -> bytes:
         """The same for bytes (a recorded body), compared as UTF-8."""

@@ -1,12 +1,13 @@
-"""Writing a run's reports: ``--junit-xml PATH`` and, in ``--report-dir DIR``, ``report.md``,
-``junit.xml`` and ``exchanges.har``. Every file passes the run's :class:`Redactor` on the way out.
+"""Writing a run's reports: ``--junit-xml PATH``; in ``--report-dir DIR``, ``report.md``,
+``junit.xml`` and ``exchanges.har``; and ``--save-shape FILE``, the observed shape. Every file
+passes the run's :class:`Redactor` on the way out.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from contracts.run import report_har, report_junit, report_markdown
+from contracts.run import report_har, report_junit, report_markdown, report_shape
 from contracts.run.redaction import Redactor
 from contracts.run.runner import RunResult
 from contracts.violations import UsageError
@@ -46,4 +47,6 @@ def write_reports(result: RunResult) -> list[Path]:
         written.append(
             _write(config.report_dir / "exchanges.har", report_har.render(result.exchanges, scrub))
         )
+    if config.save_shape is not None:
+        written.append(_write(config.save_shape, report_shape.render(result, scrub)))
     return written
