@@ -26,6 +26,15 @@ TERMINAL_SUBTASK = frozenset({"FAILED", "SUCCESSFUL"})
 TERMINAL_TASK = frozenset({"FAILED", "SUCCESSFUL"})
 
 
+def only(values: Iterable[object], kind: type) -> bool:
+    """Whether every value is exactly a ``kind`` (a ``bool`` is no ``int`` here), in one C-level pass.
+
+    The rules use it to take their bulk path on the usual task (all subtasks objects, all ids
+    integers) without a Python loop per value; an empty ``values`` qualifies.
+    """
+    return set(map(type, values)) <= {kind}
+
+
 def id_key(value: object) -> int | None:
     """The comparable form of an id: an int for ints and numeric strings, else ``None``."""
     if type(value) is int:

@@ -26,16 +26,23 @@ Rules (pointers relative to the task):
 
 Everything is iterative and linear in subtasks plus edges (Kahn's algorithm, then a backward
 walk through what it could not order): a chain of a million subtasks needs no recursion.
+
+Two paths, one verdict. A usual task (objects with usable ids and arrays of ids) is first
+proven clean in bulk by :mod:`contracts.rules._dag_proof`, at a fraction of the cost of parsing
+it; only the end nodes are then checked. When that proof fails or does not apply, the
+subtasks are walked one by one below, which reports every violation with its pointer.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
-from itertools import chain
+from itertools import chain, compress
+from operator import contains, not_
 from typing import Any, NamedTuple, cast
 
 from contracts._pointer import join
+from contracts.rules._dag_proof import prove_clean
 from contracts.rules._ids import format_ids, id_key, id_keys
 from contracts.violations import Severity, Violation
 
@@ -82,6 +89,10 @@ def check_dag(task: object) -> Iterator[Violation]:
     subtasks = task.get("subtasks") if isinstance(task, Mapping) else None
     if not isinstance(subtasks, list):
         return
+    proven = prove_clean(subtasks)
+    if proven is not None:
+        yield from _end_nodes({"upstreams": proven.starts, "downstreams": proven.finishes})
+        return
     graph = _graph(subtasks)
     yield from _duplicate_ids(graph)
     if not graph.lists["upstreams"] and not graph.lists["downstreams"]:
@@ -91,7 +102,7 @@ def check_dag(task: object) -> Iterator[Violation]:
     for entry in one_ended:
         yield _asymmetric(graph, entry)
     yield from _cycles(graph, [(entry.other, entry.key) for entry in one_ended if entry.field == "upstreams"])
-    yield from _end_nodes(graph)
+    yield from _end_nodes({field: _ends(graph, field) for field in graph.lists})
 
 
 def _graph(subtasks: list[Any]) -> _Graph:
@@ -114,12 +125,20 @@ def _graph(subtasks: list[Any]) -> _Graph:
         values = subtask.get("downstreams")
         if isinstance(values, list):
             downs[key] = id_keys(values)
-    known = nodes.__contains__
-    unclean = {
-        field: [key for key, ids in table.items() if key in ids or not all(map(known, ids))]
-        for field, table in (("upstreams", ups), ("downstreams", downs))
-    }
+    unclean = {"upstreams": _unclean(ups, nodes), "downstreams": _unclean(downs, nodes)}
     return _Graph(subtasks, nodes, {"upstreams": ups, "downstreams": downs}, duplicates, unclean)
+
+
+def _unclean(table: IdLists, nodes: dict[int, int]) -> list[int]:
+    """Subtasks whose list names themselves, an unknown id or something unusable (``None``).
+
+    Tested in bulk first: every entry a known id, and no list holding its own subtask's id.
+    """
+    entries = set(chain.from_iterable(table.values()))
+    if nodes.keys() >= entries and not any(map(contains, table.values(), table)):
+        return []
+    known = nodes.__contains__
+    return [key for key, ids in table.items() if key in ids or not all(map(known, ids))]
 
 
 def _duplicate_ids(graph: _Graph) -> Iterator[Violation]:
@@ -237,13 +256,15 @@ def _successors(graph: _Graph, upstream_only: list[Edge]) -> dict[int, list[int]
 def _unordered(graph: _Graph, successors: dict[int, list[int]]) -> set[int]:
     """The subtasks Kahn's algorithm cannot order: those on a cycle and those after one."""
     indegree = Counter(chain.from_iterable(successors.values()))
-    ready = [key for key in graph.nodes if key not in indegree]
+    ready = list(graph.nodes.keys() - indegree.keys())
+    follow, push, pop = successors.get, ready.append, ready.pop
     while ready:
-        for target in successors.get(ready.pop(), ()):
-            indegree[target] -= 1
-            if not indegree[target]:
-                ready.append(target)
-    return {key for key, degree in indegree.items() if degree > 0}
+        for target in follow(pop(), ()):
+            left = indegree[target] - 1
+            indegree[target] = left
+            if not left:
+                push(target)
+    return {key for key, degree in indegree.items() if degree > 0} if any(indegree.values()) else set()
 
 
 def _find_cycles(remaining: set[int], successors: dict[int, list[int]]) -> Iterator[list[int]]:
@@ -272,20 +293,23 @@ def _find_cycles(remaining: set[int], successors: dict[int, list[int]]) -> Itera
             yield forward[smallest:] + forward[:smallest]
 
 
-def _end_nodes(graph: _Graph) -> Iterator[Violation]:
-    if not graph.nodes:
-        return
+def _end_nodes(ends: dict[str, list[int]]) -> Iterator[Violation]:
+    """Warn unless exactly one subtask lacks upstreams (start) and one lacks downstreams (finish).
+
+    ``ends`` maps each field to the subtasks without it.
+    """
     for field, rule, role in _END_NODES:
-        ends = _ends(graph, field)
-        if len(ends) == 1:
+        found_ends = ends[field]
+        if len(found_ends) == 1:
             continue
-        found = f"{len(ends)} ({format_ids(ends)})" if ends else "none"
+        found = f"{len(found_ends)} ({format_ids(found_ends)})" if found_ends else "none"
         yield Violation(
             rule=rule,
             pointer=join("subtasks"),
             message=f"expected exactly one {role} node (a subtask without {field}), found {found}",
             expected=f"one subtask without {field}",
-            actual=f"{len(ends)} subtasks without {field}" + (f": {format_ids(ends)}" if ends else ""),
+            actual=f"{len(found_ends)} subtasks without {field}"
+            + (f": {format_ids(found_ends)}" if found_ends else ""),
             severity=Severity.WARNING,
             spec=_SPEC_GRAPH,
         )
@@ -294,5 +318,8 @@ def _end_nodes(graph: _Graph) -> Iterator[Violation]:
 def _ends(graph: _Graph, field: str) -> list[int]:
     """Subtasks without ``field``: omitted (null), or a list naming no id."""
     table = graph.lists[field]
-    ends = [key for key, ids in table.items() if not ids or (None in ids and ids.count(None) == len(ids))]
+    if graph.unclean[field]:
+        ends = [key for key, ids in table.items() if ids.count(None) == len(ids)]
+    else:  # every entry is an id: only an empty list names none
+        ends = list(compress(table, map(not_, table.values())))
     return ends + [key for key in graph.nodes.keys() - table.keys() if graph.subtask(key).get(field) is None]
