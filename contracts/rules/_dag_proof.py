@@ -5,13 +5,15 @@ A usual task is one where every subtask is a JSON object with a distinct integer
 subtask, every edge is recorded on both ends, and there is no cycle.
 
 Why a separate path: on a large task the cost is memory traffic, not arithmetic. The parsed
-subtasks are spread over a heap of hundreds of megabytes, so every random visit to one costs
-far more than a Python bytecode. The proof therefore reads the heap once, in order, with
-C-level builtins (``dict.get`` mapped over the subtasks, ``itertools.chain``, types tested as a
-set), turns every id into its subtask's position — by subtraction when the ids are dense, as
-OCP's database sequences make them, else through one dict — and then works on small lists of
-positions only: one pass of Kahn's algorithm along the downstreams that also checks each
-edge against its target's upstreams.
+subtasks are spread over a heap of hundreds of megabytes, and every pass over them costs a
+few percent of the time it took to parse them, whatever it does. So the proof makes as few
+passes as it can, each in subtask order and at C speed — ``dict.get`` mapped over the
+subtasks, ``list.__len__`` and ``int.__sub__`` mapped over their fields (which both reads and
+type-checks them: these unbound methods refuse any other type), ``itertools.chain`` — turns
+every id into its subtask's position (by its distance from the first id when the ids are
+dense, as OCP's database sequences make them, else through one dict) and then works on small
+lists of positions only: one pass of Kahn's algorithm along the downstreams that also checks
+each edge against its target's upstreams.
 
 :func:`prove_clean` answers yes or "not proven", never reports anything: when the proof fails
 or does not apply (string ids, absent arrays, duplicates, …), :mod:`contracts.rules.dag` walks
@@ -22,18 +24,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import accumulate, chain, compress, repeat
-from operator import eq, gt, is_, not_, sub
+from operator import eq, gt, is_, not_
 from typing import Any, NamedTuple
-
-from contracts.rules._ids import only
 
 __all__ = ["Ends", "prove_clean"]
 
 _NO_UPSTREAM = -1  # marks, in the single-upstream table, a subtask with none
 _SEVERAL = -2  # … and one with several (then its upstreams are in a set)
+_DENSE = 2  # ids spanning at most about this many times their number are looked up in a list
 
-#: Positions of the given ids in the subtask list, ``None`` (or ``-1``) where an id is unknown.
-Locate = Callable[[list[int]], list[Any]]
+#: Positions of the subtasks the given ids name, ``None`` where an id names none.
+Locate = Callable[[list[Any]], list[Any] | None]
 
 
 class Ends(NamedTuple):
@@ -43,97 +44,130 @@ class Ends(NamedTuple):
     finishes: list[int]
 
 
-class _Graph(NamedTuple):
-    """A usual task's graph by subtask position: ``targets[offsets[i]:offsets[i + 1]]`` follow ``i``."""
+class _Columns(NamedTuple):
+    """The graph's fields of every subtask, in subtask order, as parsed."""
 
-    targets: list[Any]
+    ids: list[int]
+    ups: list[list[int]]
+    downs: list[list[int]]
+    up_counts: list[int]
+    down_counts: list[int]
+
+
+class _Graph(NamedTuple):
+    """The graph by subtask position: ``targets[offsets[i]:offsets[i + 1]]`` follow subtask ``i``."""
+
+    targets: list[int]
     offsets: list[int]
-    single_upstream: list[Any]  # the position of a subtask's only upstream, or a marker
-    several_upstreams: dict[int, set[Any]]  # positions of the upstreams, for the others
+    single_upstream: list[int]  # the position of a subtask's only upstream, or a marker
+    several_upstreams: dict[int, set[int]]  # positions of the upstreams, for the others
 
 
 def prove_clean(subtasks: list[Any]) -> Ends | None:
     """The graph's end nodes when it is proven clean, else ``None`` (not usual, or something is wrong)."""
-    read = _read(subtasks)
-    if read is None:
+    columns = _read(subtasks)
+    locate = None if columns is None else _locator(columns.ids)
+    graph = None if columns is None or locate is None else _graph(columns, locate)
+    if columns is None or graph is None or not _ordered(graph, list(columns.up_counts)):
         return None
-    ids, ups, downs = read
-    locate = _locator(ids)
-    graph = None if locate is None else _graph(locate, ups, downs)
-    if graph is None or not _ordered(graph, [*map(len, ups)]):
-        return None
-    return Ends(list(compress(ids, map(not_, ups))), list(compress(ids, map(not_, downs))))
+    return Ends(
+        list(compress(columns.ids, map(not_, columns.up_counts))),
+        list(compress(columns.ids, map(not_, columns.down_counts))),
+    )
 
 
-def _read(subtasks: list[Any]) -> tuple[list[int], list[list[int]], list[list[int]]] | None:
-    """Ids, upstreams and downstreams of a usual task, read in subtask order; else ``None``."""
-    if not subtasks or not only(subtasks, dict):
-        return None
-    ids: list[Any] = list(map(dict.get, subtasks, repeat("id")))
-    ups: list[Any] = list(map(dict.get, subtasks, repeat("upstreams")))
-    downs: list[Any] = list(map(dict.get, subtasks, repeat("downstreams")))
-    if not (only(ids, int) and only(ups, list) and only(downs, list)):
-        return None
-    return ids, ups, downs
+def _read(subtasks: list[Any]) -> _Columns | None:
+    """The subtasks' ids and lists, when every subtask is an object and both fields arrays; else ``None``.
 
-
-def _locator(ids: list[int]) -> Locate | None:
-    """How to turn ids into positions; ``None`` when an id repeats.
-
-    Dense ids (spanning at most about twice their number) index a list by subtraction, others
-    a dict. Either way an entry that is no id gives ``None``.
+    ``dict.get`` and ``list.__len__`` raise ``TypeError`` on anything else: reading is testing.
     """
-    base = min(ids)
-    span = max(ids) - base + 1
-    if span > 2 * len(ids) + 64:
-        where = dict(zip(ids, range(len(ids)), strict=True))
-        return None if len(where) != len(ids) else lambda values: list(map(where.get, values))
-    table: list[int | None] = [None] * span
-    for position, key in enumerate(ids):
-        if table[key - base] is not None:
-            return None
-        table[key - base] = position
-    top = base + span
+    if not subtasks:
+        return None
+    try:
+        ids: list[Any] = list(map(dict.get, subtasks, repeat("id")))
+        ups: list[Any] = list(map(dict.get, subtasks, repeat("upstreams")))
+        downs: list[Any] = list(map(dict.get, subtasks, repeat("downstreams")))
+        return _Columns(ids, ups, downs, list(map(list.__len__, ups)), list(map(list.__len__, downs)))
+    except TypeError:
+        return None
 
-    def locate(values: list[int]) -> list[Any]:
-        if values and (min(values) < base or max(values) >= top):
-            return [None]
-        return list(map(table.__getitem__, map(sub, values, repeat(base))))
+
+def _distances(values: list[Any], first: int) -> list[int] | None:
+    """``value - first`` for each value, when every one is an integer (and no boolean); else ``None``."""
+    if any(map(is_, values, repeat(True))) or any(map(is_, values, repeat(False))):
+        return None
+    try:
+        return list(map(int.__sub__, values, repeat(first)))
+    except TypeError:  # a value that is not an integer
+        return None
+
+
+def _locator(ids: list[Any]) -> Locate | None:
+    """How to turn ids into positions; ``None`` when an id is not an integer or repeats.
+
+    Dense ids index a list by their distance from the first id — a negative distance wraps
+    around to the end of the list, where no other id lands — and other ids a dict.
+    """
+    first = ids[0]
+    distances = _distances(ids, first) if type(first) is int else None
+    if distances is None:
+        return None
+    low, high = min(distances), max(distances)
+    if high - low >= _DENSE * len(ids) + 64:
+        where = dict(zip(ids, range(len(ids)), strict=True))
+        return None if len(where) != len(ids) else _sparse(where, first)
+    table: list[int | None] = [None] * (high - low + 1)
+    for position, distance in enumerate(distances):
+        if table[distance] is not None:
+            return None
+        table[distance] = position
+    return _dense(table, first, low, high)
+
+
+def _dense(table: list[int | None], first: int, low: int, high: int) -> Locate:
+    def locate(values: list[Any]) -> list[Any] | None:
+        distances = _distances(values, first)
+        if distances is None or (distances and (min(distances) < low or max(distances) > high)):
+            return None
+        positions = list(map(table.__getitem__, distances))
+        return None if any(map(is_, positions, repeat(None))) else positions
 
     return locate
 
 
-def _graph(locate: Locate, ups: list[list[int]], downs: list[list[int]]) -> _Graph | None:
+def _sparse(where: dict[int, int], first: int) -> Locate:
+    def locate(values: list[Any]) -> list[Any] | None:
+        if _distances(values, first) is None:
+            return None
+        positions = list(map(where.get, values))
+        return None if any(map(is_, positions, repeat(None))) else positions
+
+    return locate
+
+
+def _graph(columns: _Columns, locate: Locate) -> _Graph | None:
     """Positions for every entry; ``None`` when one is no id of a subtask, or a list names one twice."""
-    targets, sources = _entries(locate, downs), _entries(locate, ups)
-    if targets is None or sources is None or _repeats(downs):
+    targets = locate(list(chain.from_iterable(columns.downs)))
+    sources = locate(list(chain.from_iterable(columns.ups)))
+    if targets is None or sources is None or _repeats(columns.downs, columns.down_counts):
         return None
-    counts = list(map(len, ups))
+    counts = columns.up_counts
     starts = list(accumulate(counts, initial=0))
-    single = list(map([*sources, _NO_UPSTREAM].__getitem__, starts[:-1]))  # first upstreams
-    several: dict[int, set[Any]] = {}
-    for position in compress(range(len(ups)), map(gt, counts, repeat(1))):
+    single = list(map([*sources, _NO_UPSTREAM].__getitem__, starts[:-1]))  # each first upstream
+    several: dict[int, set[int]] = {}
+    for position in compress(range(len(counts)), map(gt, counts, repeat(1))):
         several[position] = set(sources[starts[position] : starts[position + 1]])
         if len(several[position]) != counts[position]:
             return None
         single[position] = _SEVERAL
-    for position in compress(range(len(ups)), map(not_, counts)):
+    for position in compress(range(len(counts)), map(not_, counts)):
         single[position] = _NO_UPSTREAM
-    return _Graph(targets, list(accumulate(map(len, downs), initial=0)), single, several)
+    return _Graph(targets, list(accumulate(columns.down_counts, initial=0)), single, several)
 
 
-def _entries(locate: Locate, lists: list[list[int]]) -> list[Any] | None:
-    """The positions every entry names, list after list; ``None`` when one is no id of a subtask."""
-    flat = list(chain.from_iterable(lists))
-    if not only(flat, int):
-        return None
-    positions = locate(flat)
-    return None if any(map(is_, positions, repeat(None))) else positions
-
-
-def _repeats(lists: list[list[int]]) -> bool:
+def _repeats(lists: list[list[int]], counts: list[int]) -> bool:
     """Whether a list names an id twice (only lists of two or more ids can)."""
-    several = compress(lists, map(gt, map(len, lists), repeat(1)))
+    several = compress(lists, map(gt, counts, repeat(1)))
     return any(len(set(values)) != len(values) for values in several)
 
 
@@ -144,7 +178,7 @@ def _ordered(graph: _Graph, waiting: list[int]) -> bool:
     waits for each of them (``waiting`` holds the counts). When every subtask gets ordered, each
     downstream entry has its upstream partner — and with as many entries on both sides and no
     list naming an id twice, each upstream entry its downstream partner — and there is no
-    cycle (a self-loop waits for itself).
+    cycle (a self-loop waits for itself). One loop, no call per subtask: it runs 100,000 times.
     """
     targets, offsets, single, several = graph
     if len(targets) != sum(waiting):

@@ -46,7 +46,7 @@ costs a few passes over a list; only the subtasks a rule may fire on are looked 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import chain, compress, repeat
 from typing import Any, NamedTuple, cast
@@ -84,17 +84,23 @@ class _Subtasks(NamedTuple):
             return list(map(dict.get, cast(list[dict[str, Any]], self.objects), repeat(name)))
         return [subtask.get(name) for subtask in self.objects]
 
+    def where(self, mask: Iterable[object]) -> Iterator[tuple[int, Mapping[str, Any], str | None]]:
+        """``(index, subtask, status)`` of the subtasks whose ``mask`` entry is true (picked in bulk)."""
+        for position in compress(range(len(self.objects)), mask):
+            yield self.indexes[position], self.objects[position], self.statuses[position]
+
 
 def _subtasks(task: Mapping[str, Any]) -> _Subtasks:
     items = task.get("subtasks")
     if not isinstance(items, list):
         return _Subtasks((), [], [], plain=True)
-    if only(items, dict):
-        located = _Subtasks(range(len(items)), items, [], plain=True)
-    else:
+    try:  # dict.get refuses anything but a dict: all objects, the usual case
+        statuses = list(map(dict.get, items, repeat("status")))
+        located = _Subtasks(range(len(items)), items, statuses, plain=True)
+    except TypeError:
         pairs = [(index, item) for index, item in enumerate(items) if isinstance(item, Mapping)]
         located = _Subtasks([index for index, _ in pairs], [item for _, item in pairs], [], plain=False)
-    statuses = located.field("status")
+        statuses = located.field("status")
     if not only(statuses, str):
         statuses = [status if isinstance(status, str) else None for status in statuses]
     return located._replace(statuses=statuses)
@@ -108,8 +114,7 @@ def check_state(task: object) -> Iterator[Violation]:
     yield from _ordering(task, subtasks)
     yield from _task_status(task, subtasks)
     yield from _finish_before_start(task, ())
-    finishes = subtasks.field("finishTime")
-    for index, subtask in compress(zip(subtasks.indexes, subtasks.objects, strict=True), finishes):
+    for index, subtask, _ in subtasks.where(subtasks.field("finishTime")):
         yield from _finish_before_start(subtask, ("subtasks", index))
     yield from _unsettled_task(task, subtasks)
 
@@ -144,13 +149,9 @@ def _dispatched(subtasks: _Subtasks) -> Iterator[tuple[int, Mapping[str, Any], s
 
     Candidates are picked in bulk by status; only they are looked at one by one.
     """
-    candidates = compress(
-        zip(subtasks.indexes, subtasks.objects, subtasks.statuses, strict=True),
-        map(_DISPATCHED.__contains__, subtasks.statuses),
-    )
-    for index, subtask, status in candidates:
-        if subtask.get("upstreams") and text(subtask, "operation") not in _BACKWARD:
-            yield index, subtask, status  # type: ignore[misc]  # status is a string: it was dispatched
+    for index, subtask, status in subtasks.where(map(_DISPATCHED.__contains__, subtasks.statuses)):
+        if status and subtask.get("upstreams") and text(subtask, "operation") not in _BACKWARD:
+            yield index, subtask, status
 
 
 def _nothing_blocks(subtasks: _Subtasks, dispatched: list[tuple[int, Mapping[str, Any], str]]) -> bool:
