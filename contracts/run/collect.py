@@ -22,6 +22,7 @@ from schemathesis.core.errors import HookExecutionError
 from schemathesis.engine import events
 
 from contracts.auth import curl_command
+from contracts.run.bounds import ServerFailing
 from contracts.run.checks import ContractFailure
 from contracts.run.errors import describe_network_error
 from contracts.run.gate import CredentialsRejected
@@ -30,7 +31,7 @@ from contracts.run.results import Finding, Results
 from contracts.run.safety import UpgradeBlocked
 from contracts.violations import Violation
 
-_QUIET_ERRORS = (UpgradeBlocked, DeadlineReached, CredentialsRejected)
+_QUIET_ERRORS = (UpgradeBlocked, DeadlineReached, CredentialsRejected, ServerFailing)
 
 
 def _curl(recorder: Any, case_id: str) -> str:

@@ -11,7 +11,12 @@ import argparse
 import os
 import sys
 
-from contracts.run.config import DEFAULT_MAX_EXAMPLES, DEFAULT_REQUEST_TIMEOUT, from_options
+from contracts.run.config import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_RESPONSE_MB,
+    DEFAULT_REQUEST_TIMEOUT,
+    from_options,
+)
 from contracts.run.console import Progress, banner, summary
 from contracts.run.redaction import Redactor
 from contracts.run.reports import write_reports
@@ -92,7 +97,19 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help=f"per-request timeout in seconds (default {DEFAULT_REQUEST_TIMEOUT:g})",
     )
-    group.add_argument("--max-time", type=float, metavar="S", help="stop sending after this many seconds")
+    group.add_argument(
+        "--max-time",
+        type=float,
+        metavar="S",
+        help="stop sending after this many seconds; the run ends at most 2 s later",
+    )
+    group.add_argument(
+        "--max-response-mb",
+        type=int,
+        metavar="N",
+        help="read at most N MB of one response; a larger one ends the run with exit 2 "
+        f"(default {DEFAULT_MAX_RESPONSE_MB})",
+    )
     group.add_argument("--strict", action="store_true", help="undocumented properties fail instead of warn")
 
 

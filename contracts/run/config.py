@@ -32,6 +32,10 @@ ENGINE_PHASES: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
 
 DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_REQUEST_TIMEOUT = 10.0
+#: The largest response body a run reads (``--max-response-mb``); a task of 100,000 subtasks is
+#: about 40 MB, so the default is generous for every fleet short of that.
+DEFAULT_MAX_RESPONSE_MB = 64
+_MB = 1024 * 1024
 #: How long the workflow follows a real upgrade when ``--max-time`` is not given (seconds).
 DEFAULT_LIVE_FOLLOW_TIME = 1800.0
 
@@ -100,6 +104,7 @@ class RunConfig:
     junit_xml: Path | None = None
     report_dir: Path | None = None
     save_shape: Path | None = None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_MB * _MB
     ocp_version: str | None = None
     # -- not on the command line
     phases: tuple[str, ...] = ALL_PHASES
@@ -243,6 +248,10 @@ def _check_numbers(config: RunConfig) -> None:
         raise UsageError(f"--workers: expected an integer from 1 to 64, got {config.workers}")
     _positive(config.request_timeout, "--request-timeout")
     _positive(config.max_time, "--max-time")
+    if config.max_response_bytes < _MB:
+        raise UsageError(
+            f"--max-response-mb: expected an integer >= 1, got {config.max_response_bytes / _MB:g}"
+        )
     if any(task_id < 1 for task_id in config.task_ids):
         raise UsageError(f"--task-id: expected positive integers, got {min(config.task_ids)}")
     if config.seed is not None and config.seed < 0:
@@ -312,6 +321,7 @@ def from_options(options: Mapping[str, Any], env: Mapping[str, str]) -> RunConfi
         junit_xml=None if options.get("junit_xml") is None else Path(options["junit_xml"]),
         report_dir=None if options.get("report_dir") is None else Path(options["report_dir"]),
         save_shape=None if options.get("save_shape") is None else Path(options["save_shape"]),
+        max_response_bytes=_given(options.get("max_response_mb"), DEFAULT_MAX_RESPONSE_MB) * _MB,
         ocp_version=options.get("ocp_version"),
     )
     return validate(config)

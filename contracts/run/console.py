@@ -113,6 +113,7 @@ def summary(result: RunResult) -> list[str]:
     """The closing lines: findings, skipped, warnings, throughput and the verdict."""
     results = result.results
     lines = _finding_lines(result) + _blocked_lines(result)
+    lines += [f"  note: {note}" for note in dict.fromkeys(results.notes)]
     if results.warnings:
         by_rule: Counter[str] = Counter()
         for (_, rule), n in results.warnings.items():

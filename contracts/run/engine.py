@@ -1,8 +1,11 @@
 """Driving schemathesis' engine: load the spec with the run's configuration, bind the project's
 checks to it, iterate the events into :class:`~contracts.run.results.Results`.
 
-The engine is stopped at once when the gate's credential watch trips (our own credentials were
-refused): one 401 is enough to know, and a thousand more would only be noise.
+The engine is stopped at once when the gate stops sending — our own credentials were refused
+(one 401 is enough to know, and a thousand more would only be noise), an exchange broke one of
+the run's bounds, a storm of 5xx tripped the breaker — and when ``--max-time`` is over. A request
+refused for the deadline or the storm may surface from schemathesis' own probes rather than a
+case; it ends the phases quietly, like the rest.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
 from contracts.run import checks as _checks  # registers the project's checks with schemathesis
+from contracts.run.bounds import ServerFailing
 from contracts.run.collect import Collector
 from contracts.run.config import RunConfig
 from contracts.run.gate import Gate
 from contracts.run.hooks import install_filter
 from contracts.run.plan import engine_config
+from contracts.run.politeness import DeadlineReached
 from contracts.run.profile import run_profile
 from contracts.run.results import Results
 from contracts.run.target import Identity, Target
@@ -58,13 +63,17 @@ def run_engine(
         strict=config.strict, known=identity.known, profile=run_profile(config.ocp_version)
     )
     collector = Collector(results, lambda case: state.operations.get(case.operation.label))
+    deadline = gate.politeness.deadline
     with _checks.bound(schema, state):
         stream = from_schema(schema).execute()
-        for event in stream:
-            collector.handle(event)
-            if on_event is not None:
-                on_event(event)
-            if gate.watch.message is not None:
-                stream.stop()
+        try:
+            for event in stream:
+                collector.handle(event)
+                if on_event is not None:
+                    on_event(event)
+                if gate.stopped is not None or deadline.expired:
+                    stream.stop()
+        except (DeadlineReached, ServerFailing):
+            stream.stop()
     results.warnings.update(state.warnings)
     return collector.stop_reason

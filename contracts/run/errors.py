@@ -11,6 +11,7 @@ import re
 
 import requests
 
+from contracts.run.bounds import BoundBroken
 from contracts.violations import UsageError
 
 _KNOWN_CAUSES: tuple[tuple[str, str], ...] = (
@@ -44,6 +45,10 @@ def _cause(error: BaseException) -> str:
 
 def describe_network_error(error: BaseException, *, timeout: float | None = None) -> str:
     """``TLS failure: TLS certificate not trusted`` — what went wrong, without the stack of wrappers."""
+    if isinstance(error, BoundBroken):
+        return str(error)  # the run's own bounds say it in one line already
+    if isinstance(error, requests.exceptions.TooManyRedirects):
+        return f"redirect loop: {_cause(error)}"
     if isinstance(error, requests.exceptions.SSLError):
         return f"TLS failure: {_cause(error)}; for a private CA pass --ca-bundle PATH"
     if isinstance(error, requests.exceptions.Timeout):

@@ -3,13 +3,17 @@
 While a run is active (:func:`installed`), every request sent through ``requests`` — by any
 session, schemathesis' own included — passes :meth:`Gate.send`, which in this order:
 
-1. stops everything once our own credentials were refused (:class:`CredentialsRejected`);
+1. stops everything once our own credentials were refused (:class:`CredentialsRejected`) or an
+   exchange broke one of the run's bounds (:class:`~contracts.run.bounds.Tripwire`);
 2. asks the :class:`~contracts.run.safety.SafetyGuard` (a blocked request raises
    :class:`~contracts.run.safety.UpgradeBlocked` and never leaves);
 3. waits for its rate-limit slot and caps the timeout (:mod:`contracts.run.politeness`);
-4. sends, and on 429 waits as OCP asks (``RateLimit-Reset``/``Retry-After``) and resends;
+4. sends within the run's bounds — wall-clock budget, body size, redirects
+   (:func:`~contracts.run.bounds.bounded_send`) — and on 429 waits as OCP asks
+   (``RateLimit-Reset``/``Retry-After``) and resends;
 5. records the exchange (headers already redacted) for the HAR file;
-6. trips the credential watch on a 401 to a request that carried our valid credentials.
+6. trips the credential watch on a 401 to a request that carried our valid credentials, and the
+   5xx breaker on a storm of server errors.
 
 Wrapping ``Session.send`` rather than mounting an adapter reaches sessions the run does not create
 itself (schemathesis builds fresh ones for auth probes), and it composes with ``responses``, which
@@ -28,6 +32,14 @@ from typing import Any
 import requests
 
 from contracts.auth import redact_headers
+from contracts.run.bounds import (
+    BoundBroken,
+    Bounds,
+    ServerErrorBreaker,
+    ServerFailing,
+    Tripwire,
+    bounded_send,
+)
 from contracts.run.politeness import MAX_429_RETRIES, Politeness
 from contracts.run.rejection import Credentials, WireRequest, credentials_of
 from contracts.run.safety import SafetyGuard
@@ -104,19 +116,38 @@ SendFunction = Callable[..., requests.Response]
 class Gate:
     """Safety, politeness, recording and the credential watch, applied to each request."""
 
-    def __init__(self, *, guard: SafetyGuard, politeness: Politeness, log: ExchangeLog | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        guard: SafetyGuard,
+        politeness: Politeness,
+        log: ExchangeLog | None = None,
+        bounds: Bounds | None = None,
+    ) -> None:
         self.guard = guard
         self.politeness = politeness
         self.log = log if log is not None else ExchangeLog()
         self.watch = CredentialWatch(guard.policy.known)
+        self.bounds = bounds if bounds is not None else Bounds()
+        self.breaker = ServerErrorBreaker(self.bounds.max_consecutive_5xx)
+        self.tripwire = Tripwire()
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the run sends nothing more (refused credentials, a broken bound), or ``None``."""
+        return self.watch.message or self.tripwire.message
 
     def send(self, request: requests.PreparedRequest, send: SendFunction, **kwargs: Any) -> requests.Response:
         """Send ``request`` with ``send`` (the original ``Session.send`` bound to its session)."""
         self.watch.raise_if_tripped()
+        self.tripwire.raise_if_tripped()
         wire = WireRequest.from_prepared(request)
         self.guard.check(wire, where="transport")
         response = self._send_politely(request, send, kwargs)
         self.watch.check(wire, response)
+        storm = self.breaker.observe(response.status_code)
+        if storm is not None:
+            self.tripwire.trip(ServerFailing(storm))
         return response
 
     def _send_politely(
@@ -137,8 +168,12 @@ class Gate:
     ) -> requests.Response:
         started, clock = time.time(), time.perf_counter()
         try:
-            response = send(request, **kwargs)
+            response = bounded_send(
+                send, request, kwargs, budget=kwargs["timeout"], max_body=self.bounds.max_body
+            )
         except requests.RequestException as error:
+            if isinstance(error, BoundBroken | requests.TooManyRedirects):
+                self.tripwire.trip(error)
             self.log.add(_exchange(request, started, time.perf_counter() - clock, note=type(error).__name__))
             raise
         self.log.add(_exchange(request, started, time.perf_counter() - clock, response=response))
@@ -183,6 +218,7 @@ def installed(gate: Gate) -> Iterator[Gate]:
         def send(
             session: requests.Session, request: requests.PreparedRequest, **kwargs: Any
         ) -> requests.Response:
+            session.max_redirects = min(session.max_redirects, gate.bounds.max_redirects)
             return gate.send(request, lambda r, **kw: original(session, r, **kw), **kwargs)
 
         requests.Session.send = send  # type: ignore[method-assign,assignment]

@@ -8,7 +8,12 @@ result (:mod:`contracts.run.reports`).
 
 Exit codes (:attr:`RunResult.exit_code`): 0 the target honours the contract; 1 violations;
 2 the run could not be trusted — refused credentials, an unreachable host, a TLS failure, a
-timeout, or an error of the run itself.
+timeout, an exchange past the run's bounds (:mod:`contracts.run.bounds`), or an error of the
+run itself.
+
+A run ends within ``--max-time`` plus :data:`DEADLINE_GRACE`: no exchange outlives the deadline
+(its wall-clock budget is cut to what is left), and the grace covers winding down — the engine's
+last events, the reports.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from typing import Protocol
 import requests
 from schemathesis.engine import events
 
+from contracts.run.bounds import Bounds, ServerFailing
 from contracts.run.config import DEFAULT_LIVE_FOLLOW_TIME, ENGINE_PHASES, RunConfig
 from contracts.run.engine import run_engine
 from contracts.run.errors import RunAborted, describe_network_error
 from contracts.run.gate import CredentialsRejected, Exchange, Gate, installed
-from contracts.run.politeness import Deadline, Politeness
+from contracts.run.politeness import Deadline, DeadlineReached, Politeness
 from contracts.run.profile import run_profile
 from contracts.run.results import Results
 from contracts.run.safety import BlockedRequest, Policy, SafetyGuard
@@ -34,6 +40,8 @@ from contracts.run.threads import serialised_ast_parsing
 from contracts.run.workflow import Plan, Workflow, probes
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+#: Seconds a run may take past ``--max-time`` to wind down (see the module docstring).
+DEADLINE_GRACE = 2.0
 #: Live polls are spaced this far apart unless the config says otherwise (seconds).
 LIVE_POLL_INTERVAL = 3.0
 
@@ -124,10 +132,21 @@ def _run_phases(
         ).run(_workflow_plan(config, target))
         if listener is not None:
             listener.phase_finished("workflow")
-    if any(phase in config.phases for phase in ENGINE_PHASES) and not gate.politeness.deadline.expired:
+    running = gate.stopped is None and not gate.politeness.deadline.expired
+    if any(phase in config.phases for phase in ENGINE_PHASES) and running:
         on_event = None if listener is None else listener.on_event
         return run_engine(config, target, identity, gate, results, seed=seed, on_event=on_event)
     return None
+
+
+def _note_tripwire(gate: Gate, results: Results) -> None:
+    """A broken bound ends the run: a 5xx storm as a note (its 5xx are the violations), anything
+    else as the connection problem it is (exit 2)."""
+    error = gate.tripwire.error
+    if isinstance(error, ServerFailing):
+        results.notes.append(str(error))
+    elif isinstance(error, requests.RequestException) and not results.network_errors:
+        results.network_error(describe_network_error(error))
 
 
 def _follow_budget(config: RunConfig, deadline: Deadline) -> float | None:
@@ -150,6 +169,7 @@ def run_suite(
     gate = Gate(
         guard=SafetyGuard(policy),
         politeness=Politeness(rate=config.rate_limit, timeout=config.request_timeout, deadline=deadline),
+        bounds=Bounds(max_body=config.max_response_bytes),
     )
     results = results if results is not None else Results()
     started = time.perf_counter()
@@ -161,8 +181,13 @@ def run_suite(
             results.aborted = str(error)
         except requests.RequestException as error:  # the workflow's own requests
             results.network_error(describe_network_error(error, timeout=config.request_timeout))
+        except DeadlineReached:
+            results.notes.append("stopped at --max-time")
+        except ServerFailing:
+            pass  # the breaker tripped in the workflow; _note_tripwire says so
         if gate.watch.message is not None:
             results.aborted = gate.watch.message
+        _note_tripwire(gate, results)
         if stop_reason == "server_unavailable" and not results.network_errors:
             results.network_error("the server stopped responding")
     return RunResult(
