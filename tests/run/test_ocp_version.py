@@ -153,7 +153,7 @@ def test_allow_upgrade_before_4_0_3_matches_cluster_and_servers(wire: WireReques
 
 
 def test_the_policy_follows_the_version() -> None:
-    live = {"base_url": BASE, "username": "u", "password": "p"}
+    live: dict[str, Any] = {"base_url": BASE, "username": "u", "password": "p"}
     assert Policy.for_run(RunConfig(**live)).upgrade_body is True
     assert Policy.for_run(RunConfig(**live, ocp_version="4.0.0")).upgrade_body is False
     assert Policy.for_run(RunConfig(ocp_version="3.1.1")).upgrade_body is False
