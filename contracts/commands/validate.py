@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from contracts.spec import OPERATIONS
-from contracts.validate import has_errors, load_body, validate_response
 from contracts.docs.flags import graph_hint
+from contracts.spec import OPERATIONS
+from contracts.validate import collector_paused, has_errors, load_body, validate_response
 from contracts.versions import ocp_version, profile
 from contracts.violations import UsageError, Violation
 
@@ -81,6 +81,11 @@ def _summary(violations: list[Violation]) -> str:
 
 
 def execute(args: argparse.Namespace) -> int:
+    with collector_paused():  # one short-lived process: no cyclic garbage to collect, see contracts.validate
+        return _execute(args)
+
+
+def _execute(args: argparse.Namespace) -> int:
     source = "standard input" if args.file == "-" else args.file
     body = load_body(_read(args.file), source=source)
     violations = validate_response(

@@ -51,6 +51,7 @@ __all__ = ["check_dag"]
 _OTHER_END = {"upstreams": "downstreams", "downstreams": "upstreams"}
 _SINGULAR = {"upstreams": "upstream", "downstreams": "downstream"}
 _END_NODES = (("upstreams", "dag.start-node", "start"), ("downstreams", "dag.finish-node", "finish"))
+_PATH_HOPS = 20  # a longer cycle prints its first hops only: one through 100,000 subtasks fits no line
 _SET_ABOVE = 32  # longer id lists are searched through a set (a finish node's thousands of upstreams)
 _SPEC_GRAPH = "#/components/schemas/TaskInstance/properties/subtasks"
 _SPEC_SUBTASK = "#/components/schemas/SubtaskInstance"
@@ -228,15 +229,24 @@ def _cycles(graph: _Graph, upstream_only: list[Edge]) -> Iterator[Violation]:
     if not remaining:
         return
     for cycle in _find_cycles(remaining, successors):
-        path = " -> ".join(str(key) for key in (*cycle, cycle[0]))
+        path = _cycle_path(cycle)
+        size = f" of {len(cycle):,} subtasks" if len(cycle) > _PATH_HOPS else ""
         yield Violation(
             rule="dag.cycle",
             pointer=join("subtasks", graph.nodes[cycle[0]]),
-            message=f"the subtasks form a cycle: {path}",
+            message=f"the subtasks form a cycle{size}: {path}",
             expected="an acyclic graph",
             actual=path,
             spec=_SPEC_GRAPH,
         )
+
+
+def _cycle_path(cycle: list[int]) -> str:
+    """``1 -> 2 -> 1``, hop by hop; a long cycle shows its first hops and how many it leaves out."""
+    if len(cycle) <= _PATH_HOPS:
+        return " -> ".join(str(key) for key in (*cycle, cycle[0]))
+    shown = " -> ".join(str(key) for key in cycle[: _PATH_HOPS // 2])
+    return f"{shown} -> … ({len(cycle) - _PATH_HOPS // 2 - 1:,} more) … -> {cycle[-1]} -> {cycle[0]}"
 
 
 def _successors(graph: _Graph, upstream_only: list[Edge]) -> dict[int, list[int]]:
