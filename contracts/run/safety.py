@@ -21,6 +21,11 @@ The policy knows the OCP version's upgrade (``upgrade_body``, from ``--ocp-versi
 4.0.3 an upgrade takes no body, so no body makes it certain to be refused — safe mode then keeps
 back every upgrade with our credentials and well-formed ids, body-less ones included — and the
 permitted upgrade names no package (that OCP chooses it), so it is matched on cluster and servers.
+
+**A live OCP of unknown version is guarded as the oldest one.** Without ``--ocp-version`` the
+run validates against the newest docs, but the guard cannot know that the server reads the body:
+an OCP 3.1.1 or 4.0.0 would start an upgrade whatever the body says. So, unless the version is
+given and takes a body, nothing about the body counts as a certain refusal on a live target.
 """
 
 from __future__ import annotations
@@ -92,6 +97,8 @@ class Policy:
         upgrade_body = run_profile(config.ocp_version).upgrade_body
         if not config.is_live:
             return cls(Mode.EMBEDDED, upgrade_body=upgrade_body)
+        # Guarded as the oldest OCP unless a version that reads the body was named (module docstring).
+        upgrade_body = upgrade_body and config.ocp_version is not None
         mode = Mode.PERMIT_TARGET if config.allow_upgrade else Mode.SAFE
         target = config.target if config.allow_upgrade else None
         return cls(mode, target, known_credentials(config), upgrade_body)

@@ -154,9 +154,30 @@ def test_allow_upgrade_before_4_0_3_matches_cluster_and_servers(wire: WireReques
 
 def test_the_policy_follows_the_version() -> None:
     live: dict[str, Any] = {"base_url": BASE, "username": "u", "password": "p"}
-    assert Policy.for_run(RunConfig(**live)).upgrade_body is True
+    assert Policy.for_run(RunConfig(**live, ocp_version="4.0.3")).upgrade_body is True
     assert Policy.for_run(RunConfig(**live, ocp_version="4.0.0")).upgrade_body is False
     assert Policy.for_run(RunConfig(ocp_version="3.1.1")).upgrade_body is False
+    assert Policy.for_run(RunConfig()).upgrade_body is True  # the embedded mock is the newest OCP
+
+
+def test_a_live_ocp_of_unknown_version_is_guarded_as_the_oldest() -> None:
+    """Without --ocp-version the server may be 3.1.1, which ignores the body: no body problem
+    makes an upgrade with our credentials and plain ids certain to be refused."""
+    policy = Policy.for_run(RunConfig(base_url=BASE, username="u", password="p"))
+    assert policy.upgrade_body is False
+    assert policy.decide(upgrade(b'{"shortRpmName": ""}')).allowed is False
+    assert policy.decide(upgrade(None)).allowed is False
+    assert policy.decide(upgrade(None, headers={})).allowed is True  # no credentials: refused
+
+
+def test_safe_mode_without_a_version_sends_no_upgrade_an_old_ocp_could_act_on() -> None:
+    for ocp in serve(upgrade_body=False):
+        config = old_live_config("3.1.1", ocp_version=None)
+        result = run_suite(config.with_phases("workflow", "examples", "coverage", "fuzzing"))
+
+        assert result.problem is None, result.problem
+        assert [r for r in ocp.received if could_act_before_4_0_3(r)] == []
+        assert ocp.created_tasks == 0
 
 
 def test_a_body_less_upgrade_served_is_a_violation_only_from_4_0_3() -> None:
