@@ -29,3 +29,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ocp-cluster-id", type=int, default=None, help="a real OBProxy cluster id")
     group.addoption("--ocp-obproxy-ids", default=None, help="real OBProxy server ids, e.g. 1,2")
     group.addoption("--ocp-package", default=None, help="a real installation package (shortRpmName)")
+    group.addoption(
+        "--ocp-version",
+        default=os.environ.get("OCP_VERSION") or None,
+        help="the target's OCP version: 3.1.1, 4.0.0, 4.0.3, 4.2 or latest (env OCP_VERSION)",
+    )

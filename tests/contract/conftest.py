@@ -1,6 +1,6 @@
 """The contract suite under pytest: the target comes from the top-level ``conftest.py`` options
 (``--ocp-url``, ``--ocp-allow-upgrade``, ``--ocp-cluster-id``, ``--ocp-obproxy-ids``,
-``--ocp-package``) and credentials from the environment only. Without ``--ocp-url`` the embedded
+``--ocp-package``, ``--ocp-version``) and credentials from the environment only. Without ``--ocp-url`` the embedded
 mock serves, quickly enough for every ``make test``.
 
 The suite runs once per session (:func:`contracts.run.run_suite`, the code behind
@@ -28,6 +28,7 @@ def contract_config(pytestconfig: pytest.Config) -> RunConfig:
         "cluster_id": pytestconfig.getoption("--ocp-cluster-id"),
         "obproxy_ids": pytestconfig.getoption("--ocp-obproxy-ids"),
         "package": pytestconfig.getoption("--ocp-package"),
+        "ocp_version": pytestconfig.getoption("--ocp-version"),
         "max_examples": PYTEST_MAX_EXAMPLES,
         "seed": PYTEST_SEED,
     }
