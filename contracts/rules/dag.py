@@ -93,7 +93,12 @@ def check_dag(task: object) -> Iterator[Violation]:
     proven = prove_clean(subtasks)
     if proven is not None:
         yield from _end_nodes({"upstreams": proven.starts, "downstreams": proven.finishes})
-        return
+    else:
+        yield from _one_by_one(subtasks)
+
+
+def _one_by_one(subtasks: list[Any]) -> Iterator[Violation]:
+    """The general path: every violation, with its pointer, from a walk over the subtasks."""
     graph = _graph(subtasks)
     yield from _duplicate_ids(graph)
     if not graph.lists["upstreams"] and not graph.lists["downstreams"]:
