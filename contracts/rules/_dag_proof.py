@@ -8,12 +8,11 @@ Why a separate path: on a large task the cost is memory traffic, not arithmetic.
 subtasks are spread over a heap of hundreds of megabytes, and every pass over them costs a
 few percent of the time it took to parse them, whatever it does. So the proof makes as few
 passes as it can, each in subtask order and at C speed — ``dict.get`` mapped over the
-subtasks, ``list.__len__`` and ``int.__sub__`` mapped over their fields (which both reads and
-type-checks them: these unbound methods refuse any other type), ``itertools.chain`` — turns
-every id into its subtask's position (by its distance from the first id when the ids are
-dense, as OCP's database sequences make them, else through one dict) and then works on small
-lists of positions only: one pass of Kahn's algorithm along the downstreams that also checks
-each edge against its target's upstreams.
+subtasks, types tested as a set, ``itertools.chain`` — turns every id into its subtask's
+position (by its distance from the first id when the ids are dense, as OCP's database
+sequences make them, else through one dict) and then works on small lists of positions only:
+one pass of Kahn's algorithm along the downstreams that also checks each edge against its
+target's upstreams, following chains of single edges without going through its stack.
 
 :func:`prove_clean` answers yes or "not proven", never reports anything: when the proof fails
 or does not apply (string ids, absent arrays, duplicates, …), :mod:`contracts.rules.dag` walks
@@ -24,17 +23,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import accumulate, chain, compress, repeat
-from operator import eq, gt, is_, not_
+from operator import is_, ne, sub
 from typing import Any, NamedTuple
+
+from contracts.rules._ids import only
 
 __all__ = ["Ends", "prove_clean"]
 
-_NO_UPSTREAM = -1  # marks, in the single-upstream table, a subtask with none
-_SEVERAL = -2  # … and one with several (then its upstreams are in a set)
+_NONE = -1  # marks, in a table of each subtask's only upstream (downstream), a subtask with none
+_SEVERAL = -2  # … and one with several
 _DENSE = 2  # ids spanning at most about this many times their number are looked up in a list
 
-#: Positions of the subtasks the given ids name, ``None`` where an id names none.
-Locate = Callable[[list[Any]], list[Any] | None]
+#: Positions of the subtasks the given ids name; ``None`` when one names none.
+Locate = Callable[[list[Any]], list[int] | None]
 
 
 class Ends(NamedTuple):
@@ -54,32 +55,35 @@ class _Columns(NamedTuple):
     down_counts: list[int]
 
 
-class _Graph(NamedTuple):
-    """The graph by subtask position: ``targets[offsets[i]:offsets[i + 1]]`` follow subtask ``i``."""
+class _Side(NamedTuple):
+    """One field's lists by subtask position: ``entries[starts[i]:starts[i + 1]]`` are subtask ``i``'s."""
 
-    targets: list[int]
-    offsets: list[int]
-    single_upstream: list[int]  # the position of a subtask's only upstream, or a marker
-    several_upstreams: dict[int, set[int]]  # positions of the upstreams, for the others
+    entries: list[int]
+    starts: list[int]
+    only: list[int]  # the one position each list names, or a marker (none, several)
+    empty: list[int]  # the subtasks whose list is empty
+    several: dict[int, set[int]]  # the positions each list naming several names
 
 
 def prove_clean(subtasks: list[Any]) -> Ends | None:
     """The graph's end nodes when it is proven clean, else ``None`` (not usual, or something is wrong)."""
     columns = _read(subtasks)
     locate = None if columns is None else _locator(columns.ids)
-    graph = None if columns is None or locate is None else _graph(columns, locate)
-    if columns is None or graph is None or not _ordered(graph, list(columns.up_counts)):
+    if columns is None or locate is None:
         return None
-    return Ends(
-        list(compress(columns.ids, map(not_, columns.up_counts))),
-        list(compress(columns.ids, map(not_, columns.down_counts))),
-    )
+    downs = _side(locate, columns.downs, columns.down_counts)
+    ups = _side(locate, columns.ups, columns.up_counts)
+    if downs is None or ups is None or not _ordered(downs, ups, list(columns.up_counts)):
+        return None
+    ids = columns.ids.__getitem__
+    return Ends(list(map(ids, ups.empty)), list(map(ids, downs.empty)))
 
 
 def _read(subtasks: list[Any]) -> _Columns | None:
     """The subtasks' ids and lists, when every subtask is an object and both fields arrays; else ``None``.
 
-    ``dict.get`` and ``list.__len__`` raise ``TypeError`` on anything else: reading is testing.
+    Reading is testing: ``dict.get`` refuses anything but a dict and ``list.__len__`` anything
+    but a list, so each field costs one pass over the subtasks.
     """
     if not subtasks:
         return None
@@ -93,13 +97,18 @@ def _read(subtasks: list[Any]) -> _Columns | None:
 
 
 def _distances(values: list[Any], first: int) -> list[int] | None:
-    """``value - first`` for each value, when every one is an integer (and no boolean); else ``None``."""
+    """``value - first`` for each value, when every one is an integer (not a boolean); else ``None``.
+
+    One pass over the values themselves: the subtraction refuses strings, nulls, arrays and
+    objects; a float gives a float and a boolean is itself, both found in compact lists.
+    """
     if any(map(is_, values, repeat(True))) or any(map(is_, values, repeat(False))):
         return None
     try:
-        return list(map(int.__sub__, values, repeat(first)))
-    except TypeError:  # a value that is not an integer
+        distances = list(map(sub, values, repeat(first)))
+    except TypeError:
         return None
+    return distances if only(distances, int) else None
 
 
 def _locator(ids: list[Any]) -> Locate | None:
@@ -109,13 +118,13 @@ def _locator(ids: list[Any]) -> Locate | None:
     around to the end of the list, where no other id lands — and other ids a dict.
     """
     first = ids[0]
-    distances = _distances(ids, first) if type(first) is int else None
+    distances = _distances(ids, first)
     if distances is None:
         return None
     low, high = min(distances), max(distances)
     if high - low >= _DENSE * len(ids) + 64:
         where = dict(zip(ids, range(len(ids)), strict=True))
-        return None if len(where) != len(ids) else _sparse(where, first)
+        return None if len(where) != len(ids) else _sparse(where)
     table: list[int | None] = [None] * (high - low + 1)
     for position, distance in enumerate(distances):
         if table[distance] is not None:
@@ -125,77 +134,98 @@ def _locator(ids: list[Any]) -> Locate | None:
 
 
 def _dense(table: list[int | None], first: int, low: int, high: int) -> Locate:
-    def locate(values: list[Any]) -> list[Any] | None:
+    def locate(values: list[Any]) -> list[int] | None:
         distances = _distances(values, first)
         if distances is None or (distances and (min(distances) < low or max(distances) > high)):
             return None
-        positions = list(map(table.__getitem__, distances))
-        return None if any(map(is_, positions, repeat(None))) else positions
+        return _known(list(map(table.__getitem__, distances)))
 
     return locate
 
 
-def _sparse(where: dict[int, int], first: int) -> Locate:
-    def locate(values: list[Any]) -> list[Any] | None:
-        if _distances(values, first) is None:
-            return None
-        positions = list(map(where.get, values))
-        return None if any(map(is_, positions, repeat(None))) else positions
+def _sparse(where: dict[int, int]) -> Locate:
+    def locate(values: list[Any]) -> list[int] | None:
+        return _known(list(map(where.get, values))) if only(values, int) else None
 
     return locate
 
 
-def _graph(columns: _Columns, locate: Locate) -> _Graph | None:
-    """Positions for every entry; ``None`` when one is no id of a subtask, or a list names one twice."""
-    targets = locate(list(chain.from_iterable(columns.downs)))
-    sources = locate(list(chain.from_iterable(columns.ups)))
-    if targets is None or sources is None or _repeats(columns.downs, columns.down_counts):
+def _known(positions: list[int | None]) -> list[int] | None:
+    return None if any(map(is_, positions, repeat(None))) else positions  # type: ignore[return-value]
+
+
+def _side(locate: Locate, lists: list[list[int]], counts: list[int]) -> _Side | None:
+    """Positions for every entry of one field; ``None`` when one is no id of a subtask or a list repeats one.
+
+    Lists naming exactly one subtask — all but the ends and the forks — are found in bulk.
+    """
+    entries = locate(list(chain.from_iterable(lists)))
+    if entries is None:
         return None
-    counts = columns.up_counts
     starts = list(accumulate(counts, initial=0))
-    single = list(map([*sources, _NO_UPSTREAM].__getitem__, starts[:-1]))  # each first upstream
+    only = list(map([*entries, _NONE].__getitem__, starts[:-1]))
+    empty: list[int] = []
     several: dict[int, set[int]] = {}
-    for position in compress(range(len(counts)), map(gt, counts, repeat(1))):
-        several[position] = set(sources[starts[position] : starts[position + 1]])
+    for position in compress(range(len(counts)), map(ne, counts, repeat(1))):
+        if not counts[position]:
+            only[position] = _NONE
+            empty.append(position)
+            continue
+        several[position] = set(entries[starts[position] : starts[position + 1]])
         if len(several[position]) != counts[position]:
             return None
-        single[position] = _SEVERAL
-    for position in compress(range(len(counts)), map(not_, counts)):
-        single[position] = _NO_UPSTREAM
-    return _Graph(targets, list(accumulate(columns.down_counts, initial=0)), single, several)
+        only[position] = _SEVERAL
+    return _Side(entries, starts, only, empty, several)
 
 
-def _repeats(lists: list[list[int]], counts: list[int]) -> bool:
-    """Whether a list names an id twice (only lists of two or more ids can)."""
-    several = compress(lists, map(gt, counts, repeat(1)))
-    return any(len(set(values)) != len(values) for values in several)
-
-
-def _ordered(graph: _Graph, waiting: list[int]) -> bool:
+def _ordered(downs: _Side, ups: _Side, waiting: list[int]) -> bool:
     """Kahn's algorithm along the downstreams, accepting an edge only when its target lists it back.
 
     A subtask with one upstream is ready as soon as that upstream is ordered; one with several
     waits for each of them (``waiting`` holds the counts). When every subtask gets ordered, each
     downstream entry has its upstream partner — and with as many entries on both sides and no
     list naming an id twice, each upstream entry its downstream partner — and there is no
-    cycle (a self-loop waits for itself). One loop, no call per subtask: it runs 100,000 times.
+    cycle (a self-loop waits for itself).
+
+    It runs once per subtask, so it is one loop with few calls: a subtask with a single
+    downstream that it makes ready hands over to it directly, following the chain.
     """
-    targets, offsets, single, several = graph
-    if len(targets) != sum(waiting):
+    if len(downs.entries) != len(ups.entries):
         return False
-    ready = list(compress(range(len(waiting)), map(eq, single, repeat(_NO_UPSTREAM))))
-    push, pop, ordered = ready.append, ready.pop, 0
+    only_downstream, only_upstream, several = downs.only, ups.only, ups.several
+    ready = list(ups.empty)
+    ordered = 0
     while ready:
-        source = pop()
-        ordered += 1
-        for target in targets[offsets[source] : offsets[source + 1]]:
-            upstream = single[target]
-            if upstream == source:
-                push(target)
-            elif upstream == _SEVERAL and source in several[target]:
+        source = ready.pop()
+        while True:
+            ordered += 1
+            target = only_downstream[source]
+            if target == _SEVERAL:
+                if not _release(downs, ups, source, waiting, ready):
+                    return False
+                break
+            if target == _NONE:
+                break
+            upstream = only_upstream[target]
+            if upstream != source:
+                if upstream != _SEVERAL or source not in several[target]:
+                    return False
                 waiting[target] -= 1
-                if not waiting[target]:
-                    push(target)
-            else:
-                return False
+                if waiting[target]:
+                    break
+            source = target
     return ordered == len(waiting)
+
+
+def _release(downs: _Side, ups: _Side, source: int, waiting: list[int], ready: list[int]) -> bool:
+    """Kahn's step for a subtask with several downstreams: the ones it makes ready go on ``ready``."""
+    for target in downs.several[source]:
+        upstream = ups.only[target]
+        if upstream != source:
+            if upstream != _SEVERAL or source not in ups.several[target]:
+                return False
+            waiting[target] -= 1
+            if waiting[target]:
+                continue
+        ready.append(target)
+    return True
