@@ -10,12 +10,14 @@ STAMP  := $(VENV)/.installed-stamp
 OCP_BASE_URL ?=
 export OCP_BASE_URL
 
-.PHONY: contract test docs lint typecheck check clean help
+.PHONY: contract test docs bench fuzz lint typecheck check clean help
 
 help:
 	@echo "make contract   run the contract suite (embedded mock; OCP_BASE_URL=... for a live OCP)"
 	@echo "make test       run the project's test suite"
 	@echo "make docs       render the API reference to docs-build/index.html"
+	@echo "make bench      time validate against parsing and a naive baseline (1k/10k/100k subtasks)"
+	@echo "make fuzz       a long fuzzing campaign of the validators"
 	@echo "make lint       ruff;  make typecheck   mypy --strict"
 
 $(STAMP): pyproject.toml
@@ -37,8 +39,14 @@ test: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/ocp-contract docs --out docs-build
 
+bench: $(STAMP)
+	$(BIN)/python bench/validate_bench.py
+
+fuzz: $(STAMP)
+	OCP_FUZZ_EXAMPLES=20000 $(BIN)/pytest tests/hardening/test_fuzz.py -p no:cacheprovider --timeout 3600
+
 lint: $(STAMP)
-	$(BIN)/ruff check contracts tests conftest.py
+	$(BIN)/ruff check contracts tests bench conftest.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

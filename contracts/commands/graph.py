@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from contracts.commands._input import read_input
 from contracts.docs.flags import flags_for
 from contracts.docs.mermaid import render_mermaid
 from contracts.docs.statuses import subtask_statuses
@@ -38,16 +39,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="which operation answered (default: upgrade)")
 
 
-def _read(name: str) -> bytes:
-    if name == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(name).read_bytes()
-    except OSError as error:
-        reason = error.strerror or error
-        raise UsageError(f"cannot read {name}: {reason}; expected a saved task response") from None
-
-
 def _task_and_findings(body: Any, operation: str, source: str) -> tuple[Any, list[Violation], str]:
     """The task to draw, the violations to highlight, and the pointer prefix they carry."""
     data = body.get("data") if isinstance(body, Mapping) else None
@@ -67,7 +58,7 @@ def _format(args: argparse.Namespace) -> str:
 
 def execute(args: argparse.Namespace) -> int:
     source = "standard input" if args.file == "-" else args.file
-    body = load_body(_read(args.file), source=source)
+    body = load_body(read_input(args.file, expected="a saved task response"), source=source)
     task, violations, prefix = _task_and_findings(body, args.operation, source)
     if not has_graph(task):
         raise UsageError(f"{source}: the subtasks carry no upstreams/downstreams (a task-list item?); "

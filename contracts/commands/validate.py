@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
+from contracts.commands._input import read_input
 from contracts.docs.flags import graph_hint
 from contracts.spec import OPERATIONS
 from contracts.validate import collector_paused, has_errors, load_body, validate_response
 from contracts.versions import ocp_version, profile
-from contracts.violations import UsageError, Violation
+from contracts.violations import Violation
 
 NAME = "validate"
 HELP = "check a saved response body against the contract (exit 0 conforms, 1 violations, 2 unusable input)"
@@ -62,17 +61,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _read(name: str) -> bytes:
-    if name == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(name).read_bytes()
-    except OSError as error:
-        raise UsageError(
-            f"cannot read {name}: {error.strerror or error}; expected a readable file or -"
-        ) from None
-
-
 def _summary(violations: list[Violation]) -> str:
     errors = sum(1 for v in violations if v.is_error)
     warnings = len(violations) - errors
@@ -87,7 +75,7 @@ def execute(args: argparse.Namespace) -> int:
 
 def _execute(args: argparse.Namespace) -> int:
     source = "standard input" if args.file == "-" else args.file
-    body = load_body(_read(args.file), source=source)
+    body = load_body(read_input(args.file, expected="a readable file or -"), source=source)
     violations = validate_response(
         body,
         operation=args.operation,

@@ -1,0 +1,18 @@
+"""Reading a command's input file (or standard input) with one-line errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from contracts.violations import UsageError
+
+
+def read_input(name: str, *, expected: str) -> bytes:
+    """The bytes of ``name``, or of standard input for ``-``; unreadable → :class:`UsageError`."""
+    if name == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(name).read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {name}: {error.strerror or error}; expected {expected}") from None
