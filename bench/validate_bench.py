@@ -286,7 +286,7 @@ def report(rows: list[Row], runs: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000,10000,100000", help="subtask counts, comma-separated")
-    parser.add_argument("--runs", type=int, default=7, help="timing rounds per size (default 7)")
+    parser.add_argument("--runs", type=int, default=9, help="timing rounds per size (default 9)")
     parser.add_argument(
         "--baseline-runs", type=int, default=3, help="baseline rounds per size; 1 above 50,000 subtasks"
     )
