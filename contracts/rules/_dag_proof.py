@@ -16,7 +16,8 @@ target's upstreams, following chains of single edges without going through its s
 
 :func:`prove_clean` answers yes or "not proven", never reports anything: when the proof fails
 or does not apply (string ids, absent arrays, duplicates, …), :mod:`contracts.rules.dag` walks
-the subtasks one by one and says exactly what is wrong, so the two paths cannot disagree.
+the subtasks one by one and says exactly what is wrong. Every violation therefore comes from
+the walk; ``tests/rules/test_dag_paths.py`` pins that the proof never hides one.
 """
 
 from __future__ import annotations
