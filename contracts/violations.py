@@ -31,8 +31,18 @@ def describe(value: Any, limit: int = 120) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
     except (TypeError, ValueError, RecursionError):
-        text = repr(value)
+        text = _fallback(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fallback(value: Any) -> str:
+    """``repr`` when it can be had; an integer too long for ``str`` is described by its size."""
+    if isinstance(value, int):
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    try:
+        return repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} value"
 
 
 @dataclass(frozen=True, slots=True)
