@@ -1,7 +1,7 @@
 """The contract suite under pytest: the target comes from the top-level ``conftest.py`` options
 (``--ocp-url``, ``--ocp-allow-upgrade``, ``--ocp-cluster-id``, ``--ocp-obproxy-ids``,
-``--ocp-package``, ``--ocp-version``) and credentials from the environment only. Without ``--ocp-url`` the embedded
-mock serves, quickly enough for every ``make test``.
+``--ocp-package``, ``--ocp-version``) and credentials from the environment only. Without
+``--ocp-url`` the embedded mock serves, quickly enough for every ``make test``.
 
 The suite runs once per session (:func:`contracts.run.run_suite`, the code behind
 ``ocp-contract run``); the tests then read its results, one test per operation and check.
