@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
 from werkzeug.test import Client
 
 from contracts.mock import MockOCP
@@ -20,6 +21,22 @@ VIEWER = ("viewer", "ocp-demo-viewer")
 PACKAGE = "obproxy-1.9.1.1-1919579"
 UPGRADE = "/api/v2/obproxy/clusters/{cluster}/obproxies/{ids}/upgrade"
 _UNSET: Any = object()
+
+
+def upgrade_over_requests(base_url: str) -> requests.Response:
+    """Upgrade servers 1 and 2 of cluster 1 through ``requests`` and assert the answer conforms."""
+    created = requests.post(
+        f"{base_url}/obproxy/clusters/1/obproxies/1,2/upgrade",
+        json={"shortRpmName": PACKAGE},
+        auth=ADMIN,
+        timeout=5,
+    )
+    assert created.status_code == 200
+    violations = validate_response(
+        created.json(), operation="upgrade", request_obproxy_ids=[1, 2], headers=dict(created.headers)
+    )
+    assert violations == []
+    return created
 
 
 def basic(user: str, password: str) -> dict[str, str]:

@@ -13,26 +13,13 @@ from contracts.mock import create_app, mock_responses
 from contracts.mock.responses_adapter import install
 from contracts.validate import validate_response
 from contracts.violations import UsageError
-
-ADMIN = ("admin", "ocp-demo-admin")
+from tests.mock._support import ADMIN, upgrade_over_requests
 
 
 def test_a_requests_script_upgrades_and_follows_the_task() -> None:
     with mock_responses() as ocp:
         base = "http://127.0.0.1:8080/api/v2"
-        created = requests.post(
-            f"{base}/obproxy/clusters/1/obproxies/1,2/upgrade",
-            json={"shortRpmName": "obproxy-1.9.1.1-1919579"},
-            auth=ADMIN,
-            timeout=5,
-        )
-        assert created.status_code == 200
-        assert (
-            validate_response(
-                created.json(), operation="upgrade", request_obproxy_ids=[1, 2], headers=dict(created.headers)
-            )
-            == []
-        )
+        created = upgrade_over_requests(base)
         task_id = created.json()["data"]["id"]
         status = "RUNNING"
         for _ in range(40):

@@ -18,10 +18,9 @@ from contracts.auth import AkSkAuth
 from contracts.cli import main
 from contracts.mock import FAULTS, MockServer, create_app, serve
 from contracts.mock.http import check_loopback
-from contracts.validate import validate_response
 from contracts.violations import UsageError
+from tests.mock._support import ADMIN, upgrade_over_requests
 
-ADMIN = ("admin", "ocp-demo-admin")
 SECRETS = ("ocp-demo-admin", "d75332c5eed8d440a84a35ac6248d397", "ocp-demo-viewer", "hunter2")
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,19 +29,7 @@ def test_the_server_answers_over_loopback_and_logs_one_line_per_request() -> Non
     lines: list[str] = []
     with serve(create_app(), log=lines.append) as server:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url) and server.port > 0
-        created = requests.post(
-            f"{server.url}/api/v2/obproxy/clusters/1/obproxies/1,2/upgrade",
-            json={"shortRpmName": "obproxy-1.9.1.1-1919579"},
-            auth=ADMIN,
-            timeout=5,
-        )
-        assert created.status_code == 200
-        assert (
-            validate_response(
-                created.json(), operation="upgrade", request_obproxy_ids=[1, 2], headers=dict(created.headers)
-            )
-            == []
-        )
+        created = upgrade_over_requests(f"{server.url}/api/v2")
         aksk = AkSkAuth("ocp-demo-ak", "d75332c5eed8d440a84a35ac6248d397")
         task = requests.get(
             f"{server.url}/api/v2/tasks/instances/{created.json()['data']['id']}", auth=aksk, timeout=5

@@ -6,7 +6,6 @@ Each row lists the subtasks as ``(id, upstreams, downstreams)`` and the exact
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 
 from contracts.rules.dag import check_dag
 from contracts.rules.state import check_state
+from contracts.validate import collector_paused
 from contracts.violations import Severity
 from tests.factories import make_chain, make_subtask, make_task, make_upgrade_dag
 
@@ -226,13 +226,8 @@ def test_realistic_upgrade_dag_conforms(seed: int) -> None:
 @pytest.fixture
 def without_cycle_collector() -> Iterator[None]:
     """Building a million subtasks makes the cyclic collector rescan them over and over; none is cyclic."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @pytest.mark.usefixtures("without_cycle_collector")
