@@ -100,16 +100,10 @@ def _read(subtasks: list[Any]) -> _Columns | None:
 def _distances(values: list[Any], first: int) -> list[int] | None:
     """``value - first`` for each value, when every one is an integer (not a boolean); else ``None``.
 
-    One pass over the values themselves: the subtraction refuses strings, nulls, arrays and
-    objects; a float gives a float and a boolean is itself, both found in compact lists.
+    Two C-level passes over the values: their types as a set (a boolean, float, string, null,
+    array or object is no ``int``), then the subtraction.
     """
-    if any(map(is_, values, repeat(True))) or any(map(is_, values, repeat(False))):
-        return None
-    try:
-        distances = list(map(sub, values, repeat(first)))
-    except TypeError:
-        return None
-    return distances if only(distances, int) else None
+    return list(map(sub, values, repeat(first))) if only(values, int) else None
 
 
 def _locator(ids: list[Any]) -> Locate | None:
@@ -126,12 +120,18 @@ def _locator(ids: list[Any]) -> Locate | None:
     if high - low >= _DENSE * len(ids) + 64:
         where = dict(zip(ids, range(len(ids)), strict=True))
         return None if len(where) != len(ids) else _sparse(where)
-    table: list[int | None] = [None] * (high - low + 1)
-    for position, distance in enumerate(distances):
-        if table[distance] is not None:
-            return None
-        table[distance] = position
-    return _dense(table, first, low, high)
+    table = _table(distances, high - low + 1)
+    return None if table is None else _dense(table, first, low, high)
+
+
+def _table(distances: list[int], size: int) -> list[int | None] | None:
+    """Each distance's position in a list of ``size`` slots, filled at C speed; ``None`` on a repeat.
+
+    A repeated distance overwrites its slot, leaving one more slot empty than the ids allow.
+    """
+    table: list[int | None] = [None] * size
+    list(map(table.__setitem__, distances, range(len(distances))))
+    return table if table.count(None) == size - len(distances) else None
 
 
 def _dense(table: list[int | None], first: int, low: int, high: int) -> Locate:
