@@ -97,31 +97,19 @@ def _read(subtasks: list[Any]) -> _Columns | None:
         return None
 
 
-def _distances(values: list[Any], first: int) -> list[int] | None:
-    """``value - first`` for each value, when every one is an integer (not a boolean); else ``None``.
-
-    Two C-level passes over the values: their types as a set (a boolean, float, string, null,
-    array or object is no ``int``), then the subtraction.
-    """
-    return list(map(sub, values, repeat(first))) if only(values, int) else None
-
-
 def _locator(ids: list[Any]) -> Locate | None:
-    """How to turn ids into positions; ``None`` when an id is not an integer or repeats.
+    """How to turn ids into positions; ``None`` when an id is not an integer (or is a boolean) or repeats.
 
-    Dense ids index a list by their distance from the first id — a negative distance wraps
-    around to the end of the list, where no other id lands — and other ids a dict.
+    Dense ids index a list by their distance from the smallest id, other ids a dict.
     """
-    first = ids[0]
-    distances = _distances(ids, first)
-    if distances is None:
+    if not only(ids, int):
         return None
-    low, high = min(distances), max(distances)
-    if high - low >= _DENSE * len(ids) + 64:
+    lowest, highest = min(ids), max(ids)
+    if highest - lowest >= _DENSE * len(ids) + 64:
         where = dict(zip(ids, range(len(ids)), strict=True))
         return None if len(where) != len(ids) else _sparse(where)
-    table = _table(distances, high - low + 1)
-    return None if table is None else _dense(table, first, low, high)
+    table = _table(list(map(sub, ids, repeat(lowest))), highest - lowest + 1)
+    return None if table is None else _dense(table, lowest)
 
 
 def _table(distances: list[int], size: int) -> list[int | None] | None:
@@ -134,12 +122,18 @@ def _table(distances: list[int], size: int) -> list[int | None] | None:
     return table if table.count(None) == size - len(distances) else None
 
 
-def _dense(table: list[int | None], first: int, low: int, high: int) -> Locate:
+def _dense(table: list[int | None], lowest: int) -> Locate:
+    """Locate by distance from ``lowest``: a value below it is refused before it could wrap around the
+    table, one beyond the table's end raises ``IndexError``, one in a gap finds ``None``.
+    """
+
     def locate(values: list[Any]) -> list[int] | None:
-        distances = _distances(values, first)
-        if distances is None or (distances and (min(distances) < low or max(distances) > high)):
+        if not only(values, int) or (values and min(values) < lowest):
             return None
-        return _known(list(map(table.__getitem__, distances)))
+        try:
+            return _known(list(map(table.__getitem__, map(sub, values, repeat(lowest)))))
+        except IndexError:
+            return None
 
     return locate
 
