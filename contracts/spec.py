@@ -131,19 +131,31 @@ def standalone_schema(document: dict[str, Any], schema_name: str, *, strict: boo
     }
 
 
-def _resolve(document: dict[str, Any], node: Any) -> Any:
-    """Follow a local ``$ref`` (responses and examples are referenced from components)."""
-    seen = 0
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and seen < 32:
+def follow_refs(document: dict[str, Any], node: Any) -> tuple[Any, str | None]:
+    r"""Follow local ``$ref``\ s from ``node``: ``(target, name of the last component)``.
+
+    The one resolver of the project (the spec, its examples, the reference and the shapes use
+    it). A broken reference raises ``KeyError``; the spec is validated, so none should exist.
+    """
+    name = None
+    for _ in range(32):
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            break
         target: Any = document
-        for token in node["$ref"].lstrip("#/").split("/"):
+        for token in ref[2:].split("/"):
             target = target[token]
-        node, seen = target, seen + 1
-    return node
+        node, name = target, ref.rsplit("/", 1)[-1]
+    return node, name
+
+
+def resolve_ref(document: dict[str, Any], node: Any) -> Any:
+    r"""``node`` with its local ``$ref``\ s followed (responses and examples live in components)."""
+    return follow_refs(document, node)[0]
 
 
 def _schema_name(document: dict[str, Any], response: Any) -> str | None:
-    content = _resolve(document, response).get("content", {})
+    content = resolve_ref(document, response).get("content", {})
     schema = content.get("application/json", {}).get("schema", {})
     ref = schema.get("$ref", "")
     return ref[len(_COMPONENT_PREFIX) :] if ref.startswith(_COMPONENT_PREFIX) else None

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.spec import Spec
+from contracts.spec import Spec, resolve_ref
 
 
 @dataclass(frozen=True)
@@ -27,15 +27,6 @@ class SpecExample:
         return f"{self.operation_id} {self.status} {self.name}"
 
 
-def _deref(spec: Spec, node: Any) -> Any:
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        target: Any = spec.document
-        for token in node["$ref"].lstrip("#/").split("/"):
-            target = target[token]
-        node = target
-    return node
-
-
 def response_examples(spec: Spec) -> Iterator[SpecExample]:
     """Every ``example`` / ``examples`` value under every documented response of every operation."""
     for path_item in spec.document["paths"].values():
@@ -43,10 +34,13 @@ def response_examples(spec: Spec) -> Iterator[SpecExample]:
             if not isinstance(method_item, dict) or "operationId" not in method_item:
                 continue
             for status, response in method_item.get("responses", {}).items():
-                media = _deref(spec, response).get("content", {}).get("application/json", {})
+                media = resolve_ref(spec.document, response).get("content", {}).get("application/json", {})
                 if "example" in media:
                     yield SpecExample(method_item["operationId"], int(status), "example", media["example"])
                 for name, example in media.get("examples", {}).items():
                     yield SpecExample(
-                        method_item["operationId"], int(status), name, _deref(spec, example)["value"]
+                        method_item["operationId"],
+                        int(status),
+                        name,
+                        resolve_ref(spec.document, example)["value"],
                     )

@@ -18,7 +18,7 @@ from contracts.docs.schema_view import Part, SchemaView, constraints, schema_vie
 from contracts.docs.statuses import subtask_statuses, task_statuses
 from contracts.docs.svg import render_svg
 from contracts.docs.taskgraph import has_graph, task_graph
-from contracts.spec import Spec
+from contracts.spec import Spec, follow_refs
 from contracts.versions import PROFILE_NAMES, Feature, features, profile
 
 __all__ = ["Reference", "build_reference", "split_sections"]
@@ -202,16 +202,7 @@ class _Builder:
 
     def deref(self, node: Any) -> tuple[Any, str | None]:
         """``(target, component name)`` of a local ``$ref`` (or the node itself and ``None``)."""
-        name = None
-        for _ in range(16):
-            ref = node.get("$ref") if isinstance(node, dict) else None
-            if not isinstance(ref, str) or not ref.startswith("#/"):
-                break
-            target: Any = self.doc
-            for token in ref[2:].split("/"):
-                target = target[token]
-            node, name = target, ref.rsplit("/", 1)[-1]
-        return node, name
+        return follow_refs(self.doc, node)
 
     def method_of(self, operation_id: str) -> str:
         known = self.spec.operations.get(operation_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.docs.palette import STATUS_COLOURS
-from contracts.spec import Spec
+from contracts.spec import Spec, resolve_ref
 
 __all__ = ["property_enum", "subtask_statuses", "task_statuses"]
 
@@ -13,12 +13,7 @@ __all__ = ["property_enum", "subtask_statuses", "task_statuses"]
 def property_enum(spec: Spec, schema: str, prop: str) -> list[str]:
     """The enum of ``components/schemas/<schema>/properties/<prop>``, following ``$ref``; ``[]`` if none."""
     schemas: dict[str, Any] = spec.document.get("components", {}).get("schemas", {})
-    node: Any = schemas.get(schema, {}).get("properties", {}).get(prop, {})
-    for _ in range(8):
-        ref = node.get("$ref") if isinstance(node, dict) else None
-        if not isinstance(ref, str):
-            break
-        node = schemas.get(ref.rsplit("/", 1)[-1], {})
+    node: Any = resolve_ref(spec.document, schemas.get(schema, {}).get("properties", {}).get(prop, {}))
     values = node.get("enum") if isinstance(node, dict) else None
     return [str(v) for v in values] if isinstance(values, list) else []
 

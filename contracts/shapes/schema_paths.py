@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts._pointer import escape_token
-from contracts.spec import Spec
+from contracts.spec import Spec, resolve_ref
 from contracts.violations import SpecError
 
 __all__ = ["SchemaPaths", "schema_paths"]
@@ -30,17 +30,6 @@ class SchemaPaths:
 
     enums: frozenset[str] = frozenset()
     maps: frozenset[str] = frozenset()
-
-
-def _deref(document: dict[str, Any], node: Any) -> Any:
-    hops = 0
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and hops < 16:
-        ref = node["$ref"]
-        if not ref.startswith(_REF_PREFIX):
-            return {}
-        node = document.get("components", {}).get("schemas", {}).get(ref[len(_REF_PREFIX):], {})
-        hops += 1
-    return node
 
 
 def _children(path: str, node: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -67,7 +56,7 @@ def schema_paths(spec: Spec, operation_id: str, status: int) -> SchemaPaths:
     stack: list[tuple[str, Any, int]] = [("", {"$ref": _REF_PREFIX + schema_name}, 0)]
     while stack:
         path, node, depth = stack.pop()
-        node = _deref(spec.document, node)
+        node = resolve_ref(spec.document, node)
         if not isinstance(node, dict) or depth > _MAX_DEPTH:
             continue
         if "enum" in node or "x-known-values" in node:
