@@ -6,9 +6,17 @@ with their ``$ref``\\ s rewritten — and compiles them with jsonschema-rs, the 
 validator for Python. Two validators exist per schema:
 
 * **lenient**, the spec as written (undocumented properties allowed, as OCP may add fields);
-* **strict**, the same with ``unevaluatedProperties: false`` added to every object schema that
-  lists ``properties`` and does not already say what extra properties may be. Its extra
-  failures are exactly the undocumented properties.
+* **strict**, the same where every object schema that lists ``properties`` and does not
+  already say what extra properties may be forbids the others. Its extra failures are exactly
+  the undocumented properties.
+
+How strict forbids: ``additionalProperties: false`` on an object schema that applies no other
+schema in place (no ``$ref``, ``allOf``, ``anyOf``, ``oneOf``, ``if``/``then``/``else``,
+``dependentSchemas``), ``unevaluatedProperties: false`` on one that does. On the former both
+mean the same — only ``properties`` and ``patternProperties`` evaluate anything there — and
+jsonschema-rs checks ``additionalProperties`` at no cost over the lenient schema, while
+``unevaluatedProperties`` collects annotations and made a 100,000-subtask task take half as
+long again.
 """
 
 from __future__ import annotations
@@ -107,10 +115,24 @@ def _walk_dicts(node: Any) -> Iterator[dict[str, Any]]:
             stack.extend(item)
 
 
+#: Keywords that apply another schema to the same object: where one is present, only
+#: ``unevaluatedProperties`` sees the properties it evaluates.
+_IN_PLACE_APPLICATORS = frozenset(
+    {"$ref", "$dynamicRef", "allOf", "anyOf", "oneOf", "if", "then", "else", "dependentSchemas"}
+)
+
+
 def _forbid_undocumented(schemas: dict[str, Any]) -> None:
+    """Make every object schema with ``properties`` refuse the others (see the module docstring)."""
     for node in _walk_dicts(schemas):
-        if isinstance(node.get("properties"), dict) and "additionalProperties" not in node:
-            node.setdefault("unevaluatedProperties", False)
+        if not isinstance(node.get("properties"), dict):
+            continue
+        if "additionalProperties" in node or "unevaluatedProperties" in node:
+            continue
+        if _IN_PLACE_APPLICATORS.isdisjoint(node):
+            node["additionalProperties"] = False
+        else:
+            node["unevaluatedProperties"] = False
 
 
 def standalone_schema(document: dict[str, Any], schema_name: str, *, strict: bool) -> dict[str, Any]:

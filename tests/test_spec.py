@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import jsonschema_rs
 import pytest
 from openapi_spec_validator import validate as validate_openapi
 
-from contracts.spec import OPERATIONS, load_spec, standalone_schema
+from contracts.rules.schema import check_schema
+from contracts.spec import OPERATIONS, Operation, Spec, load_spec, standalone_schema
 from contracts.spec_examples import response_examples
 from contracts.validate import validate_response
 
@@ -100,5 +103,70 @@ def test_upgrade_operation_models_what_the_documents_say() -> None:
 
 def test_strict_schema_forbids_only_undocumented_properties() -> None:
     strict = standalone_schema(SPEC.document, "TaskInstance", strict=True)["$defs"]
-    assert strict["TaskInstance"]["unevaluatedProperties"] is False
-    assert "unevaluatedProperties" not in strict["TaskContextObject"]["properties"]["listMap"]
+    assert strict["TaskInstance"]["additionalProperties"] is False
+    assert strict["SubtaskInstance"]["additionalProperties"] is False
+    list_map = strict["TaskContextObject"]["properties"]["listMap"]
+    assert list_map["additionalProperties"] != False  # noqa: E712 - a map of lists stays open
+    assert "unevaluatedProperties" not in list_map
+
+
+def test_strict_schema_uses_unevaluated_properties_where_other_schemas_apply_in_place() -> None:
+    document = {
+        "components": {
+            "schemas": {
+                "Base": {"type": "object", "properties": {"a": {"type": "integer"}}},
+                "Derived": {"allOf": [{"$ref": "#/components/schemas/Base"}], "properties": {"b": {}}},
+            }
+        }
+    }
+    strict = standalone_schema(document, "Derived", strict=True)["$defs"]
+    assert strict["Derived"]["unevaluatedProperties"] is False
+    assert "additionalProperties" not in strict["Derived"]
+
+
+def _unevaluated_everywhere(schema_name: str) -> Any:
+    """The strict schema as first built: ``unevaluatedProperties: false`` on every object schema."""
+    schema = standalone_schema(SPEC.document, schema_name, strict=False)
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("properties"), dict) and "additionalProperties" not in node:
+                node["unevaluatedProperties"] = False
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+
+
+def _refused(validator: Any, body: Any) -> list[tuple[str, ...]]:
+    found = []
+    for error in validator.iter_errors(body):
+        unexpected = error.kind.as_dict().get("unexpected", [])
+        found.extend(tuple(map(str, [*error.instance_path, name])) for name in unexpected)
+    return sorted(found)
+
+
+@pytest.mark.parametrize("case", sorted((DATA / "invalid").glob("*.json")), ids=lambda c: c.stem)
+def test_strict_schema_refuses_what_unevaluated_properties_everywhere_refuses(case: Path) -> None:
+    body = json.loads(case.read_text())
+    for status, schema_name in SPEC.operation("upgrade").response_schemas.items():
+        if schema_name is None or not status.isdigit():
+            continue
+        ours, reference = SPEC.validator(schema_name, strict=True), _unevaluated_everywhere(schema_name)
+        assert ours.is_valid(body) == reference.is_valid(body), (status, schema_name)
+        assert _refused(ours, body) == _refused(reference, body), (status, schema_name)
+
+
+def test_a_property_the_spec_itself_forbids_is_one_contract_error_not_also_undocumented() -> None:
+    document = {
+        "components": {
+            "schemas": {
+                "Closed": {"type": "object", "properties": {"a": {}}, "additionalProperties": False},
+            }
+        }
+    }
+    operation = Operation("closed", "GET", "/closed", {"200": "Closed"})
+    spec = Spec(Path("closed.yaml"), document, {"closed": operation})
+    found = [(v.rule, v.pointer) for v in check_schema({"a": 1, "b": 2}, spec, operation, 200)]
+    assert found == [("schema.additional-properties", "")]

@@ -5,10 +5,12 @@ field of the contract. jsonschema-rs reports *what* failed; this module turns ea
 :class:`Violation` with a stable rule id (``schema.<keyword>``), a JSON pointer, expected and
 actual values and the spec location.
 
-Undocumented properties are found by the strict validator (``unevaluatedProperties: false``):
+Undocumented properties are found by the strict validator (``additionalProperties: false``, or
+``unevaluatedProperties: false`` where other schemas apply in place; see :mod:`contracts.spec`):
 they are ``schema.undocumented-property`` warnings, errors with ``strict``. A conforming body
-costs one validation; only a body the strict validator rejects is validated a second time,
-leniently, to tell contract errors from undocumented properties.
+costs one ``is_valid`` call, the cheapest question jsonschema-rs answers; only a body the
+strict validator rejects is validated again, for its errors, and leniently, to tell contract
+errors from undocumented properties.
 """
 
 from __future__ import annotations
@@ -109,8 +111,15 @@ def _lenient_errors(errors: Any) -> Iterator[Any]:
         yield error
 
 
-def _undocumented(errors: list[Any], severity: Severity) -> Iterator[Violation]:
-    """``unevaluatedProperties`` failures, also inside ``anyOf`` alternatives, one per property."""
+_FORBIDDING = frozenset({"AdditionalProperties", "UnevaluatedProperties"})
+
+
+def _undocumented(errors: list[Any], severity: Severity, reported: set[str]) -> Iterator[Violation]:
+    """Properties the strict schema refused, also inside ``anyOf`` alternatives, one per property.
+
+    ``reported`` holds pointers the lenient schema already refused (a schema of the spec that
+    itself says ``additionalProperties: false``): those are contract errors, not undocumented.
+    """
     stack = list(errors)
     while stack:
         error = stack.pop()
@@ -118,11 +127,14 @@ def _undocumented(errors: list[Any], severity: Severity) -> Iterator[Violation]:
         if kind_name in ("AnyOf", "OneOfNotValid"):
             for branch in error.kind.context:
                 stack.extend(branch)
-        elif kind_name == "UnevaluatedProperties":
+        elif kind_name in _FORBIDDING:
             for name in error.kind.as_dict().get("unexpected", []):
+                pointer = _pointer.from_path([*error.instance_path, name])
+                if pointer in reported:
+                    continue
                 yield Violation(
                     rule="schema.undocumented-property",
-                    pointer=_pointer.from_path([*error.instance_path, name]),
+                    pointer=pointer,
                     message=f"property {name!r} is not in the contract",
                     expected="only documented properties",
                     actual=f"{name!r}",
@@ -149,9 +161,15 @@ def check_schema(
     schema_name = operation.schema_name_for(http_status)
     if schema_name is None:
         return
-    strict_errors = list(spec.validator(schema_name, strict=True).iter_errors(body))
-    if not strict_errors:
+    strict_validator = spec.validator(schema_name, strict=True)
+    if strict_validator.is_valid(body):
         return
+    reported: set[str] = set()
     for error in _lenient_errors(spec.validator(schema_name, strict=False).iter_errors(body)):
-        yield _from_error(error)
-    yield from _undocumented(strict_errors, Severity.ERROR if strict else Severity.WARNING)
+        violation = _from_error(error)
+        if type(error.kind).__name__ == "AdditionalProperties":
+            unexpected = error.kind.as_dict().get("unexpected", [])
+            reported.update(_pointer.from_path([*error.instance_path, name]) for name in unexpected)
+        yield violation
+    strict_errors = list(strict_validator.iter_errors(body))
+    yield from _undocumented(strict_errors, Severity.ERROR if strict else Severity.WARNING, reported)
