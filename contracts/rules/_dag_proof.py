@@ -1,18 +1,28 @@
 """The DAG rule's fast path: proving in bulk that the graph of a usual task is clean.
 
 A usual task is one where every subtask is a JSON object with a distinct integer id and
-``upstreams`` and ``downstreams`` arrays of integers. Clean means: every entry names another
-subtask, every edge is recorded on both ends, and there is no cycle.
+``upstreams`` and ``downstreams`` arrays of integers (within a Java ``long``). Clean means:
+every entry names another subtask, every edge is recorded on both ends, and there is no cycle.
 
 Why a separate path: on a large task the cost is memory traffic, not arithmetic. The parsed
 subtasks are spread over a heap of hundreds of megabytes, and every pass over them costs a
-few percent of the time it took to parse them, whatever it does. So the proof makes as few
-passes as it can, each in subtask order and at C speed — ``dict.get`` mapped over the
-subtasks, types tested as a set, ``itertools.chain`` — turns every id into its subtask's
-position (by its distance from the first id when the ids are dense, as OCP's database
-sequences make them, else through one dict) and then works on small lists of positions only:
-one pass of Kahn's algorithm along the downstreams that also checks each edge against its
-target's upstreams, following chains of single edges without going through its stack.
+few percent of the time it took to parse them, whatever it does. So the proof touches the
+Python objects as few times as it can — each field read once with ``dict.get`` mapped over
+the subtasks, the lists flattened once with ``itertools.chain``, their types tested as a set,
+and each column copied once into a NumPy array — and does everything else on those arrays:
+
+* **ids to positions** — through a table indexed by the distance from the smallest id when
+  the ids are dense, as OCP's database sequences make them, else by binary search in the
+  sorted ids; an entry naming no subtask, or a repeated id, ends the proof;
+* **both ends** — each downstream entry ``s → t`` is checked against ``t``'s upstreams: in
+  one vectorised comparison where ``t`` has a single upstream (all but the forks' joins),
+  by set membership of ``(t, s)`` pairs where it has several. With as many upstream as
+  downstream entries and no list naming an id twice, every upstream entry then has its
+  downstream partner too;
+* **no cycle** — Kahn's algorithm: the subtasks whose upstreams are all ordered are ordered
+  a whole layer at a time, for at most :data:`_LAYERS` layers (an upgrade graph has a
+  handful), and a plain loop orders what remains (a long chain has one subtask per layer),
+  so the work stays linear in subtasks plus edges whatever the graph's shape.
 
 :func:`prove_clean` answers yes or "not proven", never reports anything: when the proof fails
 or does not apply (string ids, absent arrays, duplicates, …), :mod:`contracts.rules.dag` walks
@@ -22,21 +32,20 @@ the walk; ``tests/rules/test_dag_paths.py`` pins that the proof never hides one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from itertools import accumulate, chain, compress, repeat
-from operator import is_, ne, sub
+from itertools import chain, repeat
 from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from contracts.rules._ids import only
 
 __all__ = ["Ends", "prove_clean"]
 
-_NONE = -1  # marks, in a table of each subtask's only upstream (downstream), a subtask with none
-_SEVERAL = -2  # … and one with several
-_DENSE = 2  # ids spanning at most about this many times their number are looked up in a list
+Array = npt.NDArray[np.int64]
 
-#: Positions of the subtasks the given ids name; ``None`` when one names none.
-Locate = Callable[[list[Any]], list[int] | None]
+_DENSE = 2  # ids spanning at most about this many times their number are located through a table
+_LAYERS = 64  # Kahn's layers ordered in bulk before a plain loop takes over
 
 
 class Ends(NamedTuple):
@@ -46,181 +55,195 @@ class Ends(NamedTuple):
     finishes: list[int]
 
 
-class _Columns(NamedTuple):
-    """The graph's fields of every subtask, in subtask order, as parsed."""
-
-    ids: list[int]
-    ups: list[list[int]]
-    downs: list[list[int]]
-    up_counts: list[int]
-    down_counts: list[int]
-
-
 class _Side(NamedTuple):
-    """One field's lists by subtask position: ``entries[starts[i]:starts[i + 1]]`` are subtask ``i``'s."""
+    """One field of every subtask as arrays: entry ``k`` belongs to subtask ``owners[k]``."""
 
-    entries: list[int]
-    starts: list[int]
-    only: list[int]  # the one position each list names, or a marker (none, several)
-    empty: list[int]  # the subtasks whose list is empty
-    several: dict[int, set[int]]  # the positions each list naming several names
+    counts: Array  # entries per subtask
+    owners: Array  # the position of the subtask listing each entry
+    targets: Array  # the position of the subtask each entry names
 
 
 def prove_clean(subtasks: list[Any]) -> Ends | None:
     """The graph's end nodes when it is proven clean, else ``None`` (not usual, or something is wrong)."""
     columns = _read(subtasks)
-    locate = None if columns is None else _locator(columns.ids)
-    if columns is None or locate is None:
+    if columns is None:
         return None
-    downs = _side(locate, columns.downs, columns.down_counts)
-    ups = _side(locate, columns.ups, columns.up_counts)
-    if downs is None or ups is None or not _ordered(downs, ups, list(columns.up_counts)):
+    ids, ups, downs = columns
+    id_array = _int64(ids)
+    if id_array is None:
         return None
-    ids = columns.ids.__getitem__
-    return Ends(list(map(ids, ups.empty)), list(map(ids, downs.empty)))
+    locate = _locator(id_array)
+    down_side = None if locate is None else _side(locate, downs)
+    up_side = None if locate is None else _side(locate, ups)
+    if down_side is None or up_side is None:
+        return None
+    if not (_both_ends(down_side, up_side) and _acyclic(down_side, up_side)):
+        return None
+    starts = np.flatnonzero(up_side.counts == 0).tolist()
+    finishes = np.flatnonzero(down_side.counts == 0).tolist()
+    return Ends([ids[position] for position in starts], [ids[position] for position in finishes])
 
 
-def _read(subtasks: list[Any]) -> _Columns | None:
-    """The subtasks' ids and lists, when every subtask is an object and both fields arrays; else ``None``.
+def _read(subtasks: list[Any]) -> tuple[list[Any], list[Any], list[Any]] | None:
+    """The subtasks' ids, upstreams and downstreams, one pass each; ``None`` unless all are objects.
 
-    Reading is testing: ``dict.get`` refuses anything but a dict and ``list.__len__`` anything
-    but a list, so each field costs one pass over the subtasks.
+    ``dict.get`` refuses anything but a dict, so reading is also testing.
     """
     if not subtasks:
         return None
     try:
-        ids: list[Any] = list(map(dict.get, subtasks, repeat("id")))
-        ups: list[Any] = list(map(dict.get, subtasks, repeat("upstreams")))
-        downs: list[Any] = list(map(dict.get, subtasks, repeat("downstreams")))
-        return _Columns(ids, ups, downs, list(map(list.__len__, ups)), list(map(list.__len__, downs)))
+        return tuple(  # type: ignore[return-value]
+            list(map(dict.get, subtasks, repeat(field))) for field in ("id", "upstreams", "downstreams")
+        )
     except TypeError:
         return None
 
 
-def _locator(ids: list[Any]) -> Locate | None:
-    """How to turn ids into positions; ``None`` when an id is not an integer (or is a boolean) or repeats.
-
-    Dense ids index a list by their distance from the smallest id, other ids a dict.
-    """
-    if not only(ids, int):
+def _int64(values: list[Any]) -> Array | None:
+    """``values`` as an array when every one is exactly an ``int`` (no ``bool``) within a Java long."""
+    if not only(values, int):
+        return None  # NumPy would take True as 1, 1.5 as 1 and "3" as 3: the types are tested first
+    try:
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
         return None
-    lowest, highest = min(ids), max(ids)
-    if highest - lowest >= _DENSE * len(ids) + 64:
-        where = dict(zip(ids, range(len(ids)), strict=True))
-        return None if len(where) != len(ids) else _sparse(where)
-    table = _table(list(map(sub, ids, repeat(lowest))), highest - lowest + 1)
-    return None if table is None else _dense(table, lowest)
 
 
-def _table(distances: list[int], size: int) -> list[int | None] | None:
-    """Each distance's position in a list of ``size`` slots, filled at C speed; ``None`` on a repeat.
+class _Locator(NamedTuple):
+    """Turns ids into the positions of the subtasks carrying them."""
 
-    A repeated distance overwrites its slot, leaving one more slot empty than the ids allow.
-    """
-    table: list[int | None] = [None] * size
-    list(map(table.__setitem__, distances, range(len(distances))))
-    return table if table.count(None) == size - len(distances) else None
+    lowest: int
+    highest: int
+    table: Array | None  # dense: position by distance from ``lowest``, -1 in the gaps
+    order: Array | None  # sparse: positions in the order of their ids …
+    sorted_ids: Array | None  # … and those ids
 
-
-def _dense(table: list[int | None], lowest: int) -> Locate:
-    """Locate by distance from ``lowest``: a value below it is refused before it could wrap around the
-    table, one beyond the table's end raises ``IndexError``, one in a gap finds ``None``.
-    """
-
-    def locate(values: list[Any]) -> list[int] | None:
-        if not only(values, int) or (values and min(values) < lowest):
+    def __call__(self, values: Array) -> Array | None:
+        """Positions of ``values``; ``None`` when one names no subtask."""
+        if not values.size:
+            return values
+        if int(values.min()) < self.lowest or int(values.max()) > self.highest:
             return None
-        try:
-            return _known(list(map(table.__getitem__, map(sub, values, repeat(lowest)))))
-        except IndexError:
-            return None
-
-    return locate
-
-
-def _sparse(where: dict[int, int]) -> Locate:
-    def locate(values: list[Any]) -> list[int] | None:
-        return _known(list(map(where.get, values))) if only(values, int) else None
-
-    return locate
+        if self.table is not None:
+            positions = self.table[values - self.lowest]
+            return None if bool((positions < 0).any()) else positions
+        assert self.order is not None and self.sorted_ids is not None
+        found = np.searchsorted(self.sorted_ids, values)
+        np.minimum(found, len(self.sorted_ids) - 1, out=found)
+        return self.order[found] if bool((self.sorted_ids[found] == values).all()) else None
 
 
-def _known(positions: list[int | None]) -> list[int] | None:
-    return None if any(map(is_, positions, repeat(None))) else positions  # type: ignore[return-value]
-
-
-def _side(locate: Locate, lists: list[list[int]], counts: list[int]) -> _Side | None:
-    """Positions for every entry of one field; ``None`` when one is no id of a subtask or a list repeats one.
-
-    Lists naming exactly one subtask — all but the ends and the forks — are found in bulk.
-    """
-    entries = locate(list(chain.from_iterable(lists)))
-    if entries is None:
+def _locator(ids: Array) -> _Locator | None:
+    """How to locate ids; ``None`` when one repeats."""
+    lowest, highest = int(ids.min()), int(ids.max())
+    if highest - lowest < _DENSE * len(ids) + 64:
+        table = np.full(highest - lowest + 1, -1, dtype=np.int64)
+        table[ids - lowest] = np.arange(len(ids), dtype=np.int64)
+        if int(np.count_nonzero(table >= 0)) != len(ids):
+            return None  # a repeated id overwrote a slot
+        return _Locator(lowest, highest, table, None, None)
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    if bool((sorted_ids[1:] == sorted_ids[:-1]).any()):
         return None
-    starts = list(accumulate(counts, initial=0))
-    only = list(map([*entries, _NONE].__getitem__, starts[:-1]))
-    empty: list[int] = []
-    several: dict[int, set[int]] = {}
-    for position in compress(range(len(counts)), map(ne, counts, repeat(1))):
-        if not counts[position]:
-            only[position] = _NONE
-            empty.append(position)
-            continue
-        several[position] = set(entries[starts[position] : starts[position + 1]])
-        if len(several[position]) != counts[position]:
-            return None
-        only[position] = _SEVERAL
-    return _Side(entries, starts, only, empty, several)
+    return _Locator(lowest, highest, None, order, sorted_ids)
 
 
-def _ordered(downs: _Side, ups: _Side, waiting: list[int]) -> bool:
-    """Kahn's algorithm along the downstreams, accepting an edge only when its target lists it back.
+def _side(locate: _Locator, lists: list[Any]) -> _Side | None:
+    """One field's entries located; ``None`` when a field is not an array or an entry no subtask's id."""
+    try:
+        counts = np.array(list(map(list.__len__, lists)), dtype=np.int64)
+    except TypeError:
+        return None  # list.__len__ refuses anything but a list
+    entries = _int64(list(chain.from_iterable(lists)))
+    targets = None if entries is None else locate(entries)
+    if targets is None:
+        return None
+    owners = np.repeat(np.arange(len(lists), dtype=np.int64), counts)
+    return _Side(counts, owners, targets)
 
-    A subtask with one upstream is ready as soon as that upstream is ordered; one with several
-    waits for each of them (``waiting`` holds the counts). When every subtask gets ordered, each
-    downstream entry has its upstream partner — and with as many entries on both sides and no
-    list naming an id twice, each upstream entry its downstream partner — and there is no
-    cycle (a self-loop waits for itself).
 
-    It runs once per subtask, so it is one loop with few calls: a subtask with a single
-    downstream that it makes ready hands over to it directly, following the chain.
-    """
-    if len(downs.entries) != len(ups.entries):
+def _both_ends(downs: _Side, ups: _Side) -> bool:
+    """Whether every edge is recorded on both ends, no list names its own subtask or an id twice."""
+    if len(downs.targets) != len(ups.targets) or bool((downs.owners == downs.targets).any()):
         return False
-    only_downstream, only_upstream, several = downs.only, ups.only, ups.several
-    ready = list(ups.empty)
+    size = len(downs.counts)
+    if not (_no_repeats(downs, size) and _no_repeats(ups, size)):
+        return False
+    up_counts = ups.counts[downs.targets]  # how many upstreams each downstream entry's target lists
+    single = up_counts == 1
+    if bool((up_counts == 0).any()):
+        return False
+    first_upstream = np.full(size, -1, dtype=np.int64)
+    listing = ups.counts > 0
+    first_upstream[listing] = ups.targets[(np.cumsum(ups.counts) - ups.counts)[listing]]
+    if not bool((first_upstream[downs.targets[single]] == downs.owners[single]).all()):
+        return False
+    several = ~single
+    if not bool(several.any()):
+        return True
+    wanted = downs.targets[several] * size + downs.owners[several]
+    joined = ups.counts[ups.owners] > 1
+    return bool(np.isin(wanted, ups.owners[joined] * size + ups.targets[joined]).all())
+
+
+def _no_repeats(side: _Side, size: int) -> bool:
+    """Whether no list names one id twice (only lists of several entries can)."""
+    several = side.counts[side.owners] > 1
+    if not bool(several.any()):
+        return True
+    pairs = np.sort(side.owners[several] * size + side.targets[several])
+    return not bool((pairs[1:] == pairs[:-1]).any())
+
+
+def _acyclic(downs: _Side, ups: _Side) -> bool:
+    """Kahn's algorithm along the downstreams: whether every subtask gets ordered.
+
+    Both ends agree (checked before), so a subtask waits for as many downstream entries as it
+    lists upstreams. Up to :data:`_LAYERS` layers go in bulk; the rest in :func:`_order_one_by_one`.
+    """
+    waiting = ups.counts.copy()
+    starts = np.cumsum(downs.counts) - downs.counts
+    stamp = np.empty(len(waiting), dtype=np.int64)  # see _once
+    layer = np.flatnonzero(waiting == 0)
     ordered = 0
-    while ready:
-        source = ready.pop()
-        while True:
-            ordered += 1
-            target = only_downstream[source]
-            if target == _SEVERAL:
-                if not _release(downs, ups, source, waiting, ready):
-                    return False
-                break
-            if target == _NONE:
-                break
-            upstream = only_upstream[target]
-            if upstream != source:
-                if upstream != _SEVERAL or source not in several[target]:
-                    return False
-                waiting[target] -= 1
-                if waiting[target]:
-                    break
-            source = target
+    for _ in range(_LAYERS):
+        if not layer.size:
+            return ordered == len(waiting)
+        ordered += len(layer)
+        sizes = downs.counts[layer]
+        ends = np.cumsum(sizes)
+        released = downs.targets[np.repeat(starts[layer] - (ends - sizes), sizes) + np.arange(int(ends[-1]))]
+        np.subtract.at(waiting, released, 1)
+        layer = _once(released[waiting[released] == 0], stamp)
+    ordered += _order_one_by_one(layer.tolist(), waiting.tolist(), starts.tolist(), downs)
     return ordered == len(waiting)
 
 
-def _release(downs: _Side, ups: _Side, source: int, waiting: list[int], ready: list[int]) -> bool:
-    """Kahn's step for a subtask with several downstreams: the ones it makes ready go on ``ready``."""
-    for target in downs.several[source]:
-        upstream = ups.only[target]
-        if upstream != source:
-            if upstream != _SEVERAL or source not in ups.several[target]:
-                return False
-            waiting[target] -= 1
-            if waiting[target]:
-                continue
-        ready.append(target)
-    return True
+def _once(positions: Array, stamp: Array) -> Array:
+    """``positions`` with each repeated one kept once, without sorting.
+
+    Each position writes its index into ``stamp``; whichever write wins, exactly one
+    occurrence of each position finds its own index there.
+    """
+    indexes = np.arange(len(positions), dtype=np.int64)
+    stamp[positions] = indexes
+    kept: Array = positions[stamp[positions] == indexes]
+    return kept
+
+
+def _order_one_by_one(ready: list[int], waiting: list[int], starts: list[int], downs: _Side) -> int:
+    """Kahn's algorithm from ``ready`` on, one subtask at a time; how many it orders."""
+    targets, counts = downs.targets.tolist(), downs.counts.tolist()
+    push, pop = ready.append, ready.pop
+    ordered = 0
+    while ready:
+        source = pop()
+        ordered += 1
+        begin = starts[source]
+        for target in targets[begin : begin + counts[source]]:
+            left = waiting[target] - 1
+            waiting[target] = left
+            if not left:
+                push(target)
+    return ordered
