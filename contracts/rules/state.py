@@ -77,6 +77,7 @@ class _Subtasks(NamedTuple):
     objects: list[Mapping[str, Any]]
     statuses: list[str | None]  # ``None`` where the status is absent or not a string
     plain: bool  # every item of ``subtasks`` is a dict: fields can be read in bulk
+    kinds: frozenset[str | None] = frozenset()  # the distinct values of ``statuses``
 
     def field(self, name: str) -> list[Any]:
         """``name`` of every subtask object, in order (``None`` where absent)."""
@@ -101,9 +102,23 @@ def _subtasks(task: Mapping[str, Any]) -> _Subtasks:
         pairs = [(index, item) for index, item in enumerate(items) if isinstance(item, Mapping)]
         located = _Subtasks([index for index, _ in pairs], [item for _, item in pairs], [], plain=False)
         statuses = located.field("status")
-    if not only(statuses, str):
+    kinds = _kinds(statuses)
+    if kinds is None or not only(kinds - {None}, str):  # a status that is not a string counts as none
         statuses = [status if isinstance(status, str) else None for status in statuses]
-    return located._replace(statuses=statuses)
+        kinds = frozenset(statuses)
+    return located._replace(statuses=statuses, kinds=kinds)
+
+
+def _kinds(statuses: list[Any]) -> frozenset[Any] | None:
+    """The distinct statuses, in one pass; ``None`` when one cannot be hashed (an array, an object).
+
+    Most questions the rules ask of all subtasks — is one FAILED, is any dispatched — are then
+    answered from these few values without another pass over the subtasks.
+    """
+    try:
+        return frozenset(statuses)
+    except TypeError:
+        return None
 
 
 def check_state(task: object) -> Iterator[Violation]:
@@ -149,6 +164,8 @@ def _dispatched(subtasks: _Subtasks) -> Iterator[tuple[int, Mapping[str, Any], s
 
     Candidates are picked in bulk by status; only they are looked at one by one.
     """
+    if _DISPATCHED.isdisjoint(subtasks.kinds):
+        return
     for index, subtask, status in subtasks.where(map(_DISPATCHED.__contains__, subtasks.statuses)):
         if status and subtask.get("upstreams") and text(subtask, "operation") not in _BACKWARD:
             yield index, subtask, status
@@ -160,9 +177,9 @@ def _nothing_blocks(subtasks: _Subtasks, dispatched: list[tuple[int, Mapping[str
     True when no subtask at all is in a blocking status, or — ids and upstreams being plain
     integers — when the blocking subtasks' ids and the listed upstreams have nothing in common.
     """
-    blocking = list(compress(subtasks.objects, map(_BLOCKING.__contains__, subtasks.statuses)))
-    if not blocking:
+    if _BLOCKING.isdisjoint(subtasks.kinds):
         return True
+    blocking = list(compress(subtasks.objects, map(_BLOCKING.__contains__, subtasks.statuses)))
     upstreams: list[Any] = [subtask.get("upstreams") for _, subtask, _ in dispatched]
     if not (only(upstreams, list) and only(chain.from_iterable(upstreams), int)):
         return False
@@ -192,7 +209,7 @@ def _task_status(task: Mapping[str, Any], subtasks: _Subtasks) -> Iterator[Viola
 
 def _unfinished(subtasks: _Subtasks, *, rolled_back: bool) -> Iterator[Violation]:
     settled = {"SUCCESSFUL", None, "PENDING"} if rolled_back else {"SUCCESSFUL", None}
-    if settled.issuperset(subtasks.statuses):
+    if settled.issuperset(subtasks.kinds):
         return
     for index, subtask, status in zip(subtasks.indexes, subtasks.objects, subtasks.statuses, strict=True):
         if status in settled:
@@ -209,7 +226,7 @@ def _unfinished(subtasks: _Subtasks, *, rolled_back: bool) -> Iterator[Violation
 
 
 def _failed(subtasks: _Subtasks) -> Iterator[Violation]:
-    if "FAILED" not in subtasks.statuses:
+    if "FAILED" not in subtasks.kinds:
         yield Violation(
             rule="state.task-failed-without-failed-subtask",
             pointer=join("status"),
@@ -218,7 +235,7 @@ def _failed(subtasks: _Subtasks) -> Iterator[Violation]:
             actual="no FAILED subtask",
             spec=_SPEC_TASK_STATUS,
         )
-    if _RUNNING.isdisjoint(subtasks.statuses):
+    if _RUNNING.isdisjoint(subtasks.kinds):
         return
     for index, subtask, status in zip(subtasks.indexes, subtasks.objects, subtasks.statuses, strict=True):
         if status in _RUNNING:
@@ -306,4 +323,4 @@ def _all_terminal(task: Mapping[str, Any], subtasks: _Subtasks) -> bool:
     items = task.get("subtasks")
     if not isinstance(items, list) or not items or len(subtasks.objects) != len(items):
         return False
-    return TERMINAL_SUBTASK.issuperset(subtasks.statuses)
+    return TERMINAL_SUBTASK.issuperset(subtasks.kinds)
