@@ -38,9 +38,10 @@ Decisions where the documentation is silent:
   business; the comparison skips it. Times are compared as instants, whatever their offsets.
 
 Speed: each field is read once for all subtasks (``dict.get`` mapped over them when they are
-all objects) and most questions are answered in bulk — "is any subtask FAILED", "does any
-dispatched subtask list an upstream that has not succeeded" — so a task of 100,000 subtasks
-costs a few passes over a list; only the subtasks a rule may fire on are looked at one by one.
+all objects) and most questions are answered in bulk — "is any subtask FAILED" from the set of
+distinct statuses, "does any dispatched subtask list an upstream that has not succeeded" from
+set intersections — so a task of 100,000 subtasks costs a few passes over a list; only the
+subtasks a rule may fire on are looked at one by one.
 """
 
 from __future__ import annotations
