@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from contracts.commands._hints import graph_hint
 from contracts.commands._input import read_input
-from contracts.docs.flags import graph_hint
 from contracts.spec import OPERATIONS
 from contracts.validate import collector_paused, has_errors, load_body, validate_response
 from contracts.versions import ocp_version, profile

@@ -23,7 +23,7 @@ from contracts.docs.taskgraph import subtask_key
 from contracts.rules._ids import id_key
 from contracts.violations import Violation
 
-__all__ = ["Flags", "flags_for", "graph_hint"]
+__all__ = ["Flags", "flags_for"]
 
 _EDGE_FIELDS = ("upstreams", "downstreams")
 
@@ -97,11 +97,3 @@ def flags_for(task: object, violations: Iterable[Violation], *, prefix: str = "/
         if not _place(flags, task, tokens, violation):
             flags.task.append(violation)
     return flags
-
-
-def graph_hint(violations: Iterable[Violation], source: str) -> str | None:
-    """The line ``validate`` prints when a picture of the task would help, else ``None``."""
-    if not any(v.rule.startswith("dag.") for v in violations):
-        return None
-    name = "FILE" if source == "standard input" else source
-    return f"hint: see the flagged subtasks in a picture: ocp-contract graph {name} --out task.svg"

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from contracts.cli import main
-from contracts.docs.flags import flags_for, graph_hint
+from contracts.commands._hints import graph_hint
+from contracts.docs.flags import flags_for
 from contracts.docs.mermaid import render_mermaid
 from contracts.docs.taskgraph import MISSING, task_graph
 from contracts.spec import load_spec
