@@ -16,7 +16,12 @@ from contracts.mock.faults import FAULTS
 from contracts.mock.http import MockServer, serve_until_signal
 from contracts.mock.inventory import default_inventory, load_inventory
 from contracts.mock.settings import MockSettings
+from contracts.spec import load_spec
+from contracts.versions import ocp_version, profile
 from contracts.violations import UsageError
+
+#: The operation whose request body OCP versions before 4.0.3 do not document.
+_UPGRADE = "upgradeObproxies"
 
 NAME = "mock"
 HELP = "serve a stateful mock OCP on loopback (Basic and AK/SK auth, task engine, named faults)"
@@ -66,6 +71,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="keep at most N finished tasks; older ones are evicted (default 1000)",
     )
+    parser.add_argument(
+        "--ocp-version",
+        type=ocp_version,
+        metavar="3.1.1|4.0.0|4.0.3|4.2|latest",
+        help="behave as this OCP version where the docs differ: before 4.0.3 the upgrade takes no body "
+        "and one without a body installs the newest package (default: latest)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log one line per request")
     parser.add_argument("--list-faults", action="store_true", help="list the named faults and exit")
 
@@ -83,6 +95,12 @@ def _mode(tick: float | None) -> str:
     return "one step per GET of the task" if tick is None else f"one step every {tick:g} s"
 
 
+def _body(upgrade_body: bool) -> str:
+    if upgrade_body:
+        return "the upgrade takes a body naming the package"
+    return "the upgrade takes no body; one without installs the newest package"
+
+
 def _limit(limit: int | None, window: float) -> str:
     return f"{limit} requests per {window:g} s per user" if limit else "off"
 
@@ -93,6 +111,8 @@ def execute(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"expected --port from 0 to 65535, got {args.port}")
     inventory = load_inventory(args.inventory) if args.inventory else default_inventory()
+    version = args.ocp_version or "latest"
+    upgrade_body = profile(version).has_request_body(_UPGRADE, load_spec().document)
     settings = MockSettings(
         seed=args.seed,
         tick=args.tick,
@@ -100,6 +120,7 @@ def execute(args: argparse.Namespace) -> int:
         rate_limit=args.rate_limit,
         rate_window=args.rate_window,
         max_finished=args.max_finished,
+        upgrade_body=upgrade_body,
     )
     mock = MockOCP(inventory, settings=settings)
     log = None if args.quiet else (lambda line: print(line, flush=True))
@@ -115,6 +136,7 @@ def execute(args: argparse.Namespace) -> int:
         f"  progression: {_mode(args.tick)}; seed {args.seed}",
         f"  faults: {', '.join(mock.faults.names) or 'none (a faithful OCP)'}",
         f"  rate limit: {_limit(args.rate_limit, args.rate_window)}",
+        f"  OCP version: {version} ({_body(upgrade_body)})",
         "  stop with Ctrl-C or SIGTERM",
     ]
     serve_until_signal(server, banner="\n".join(lines), out=sys.stdout)

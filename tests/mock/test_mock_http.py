@@ -18,6 +18,7 @@ from contracts.auth import AkSkAuth
 from contracts.cli import main
 from contracts.mock import FAULTS, MockServer, create_app, serve
 from contracts.mock.http import check_loopback
+from contracts.validate import validate_response
 from contracts.violations import UsageError
 from tests.mock._support import ADMIN, upgrade_over_requests
 
@@ -124,11 +125,15 @@ def test_list_faults_prints_one_line_each(capsys: pytest.CaptureFixture[str]) ->
 
 
 @pytest.fixture
-def command() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
-    """``ocp-contract mock --port 0`` in a subprocess: the process, its base URL and its banner."""
+def command(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+    """``ocp-contract mock --port 0`` in a subprocess: the process, its base URL and its banner.
+
+    Extra options come from ``@pytest.mark.parametrize("command", [[...]], indirect=True)``.
+    """
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    extra = list(getattr(request, "param", []))
     process = subprocess.Popen(
-        [sys.executable, "-m", "contracts.cli", "mock", "--port", "0", "--seed", "3"],
+        [sys.executable, "-m", "contracts.cli", "mock", "--port", "0", "--seed", "3", *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -165,3 +170,28 @@ def test_the_command_serves_until_a_signal_then_stops_cleanly(
     log = [line for line in out.splitlines() if '"GET /api/v2/tasks/instances/33149"' in line]
     assert len(log) == 1 and "user=admin" in log[0]
     assert "Traceback" not in err
+
+
+UPGRADE_PATH = "/api/v2/obproxy/clusters/1/obproxies/1/upgrade"
+
+
+@pytest.mark.parametrize("command", [["--ocp-version", "3.1.1"]], indirect=True)
+def test_as_an_ocp_before_4_0_3_the_upgrade_takes_no_body(
+    command: tuple[subprocess.Popen[str], str, str],
+) -> None:
+    process, url, banner = command
+    assert "OCP version: 3.1.1 (the upgrade takes no body" in banner
+    reply = requests.post(f"{url}{UPGRADE_PATH}", auth=ADMIN, timeout=5)
+    assert reply.status_code == 200, reply.text
+    assert validate_response(reply.json(), operation="upgrade", request_obproxy_ids=[1]) == []
+    process.send_signal(signal.SIGTERM)
+
+
+def test_as_the_latest_ocp_an_upgrade_without_a_body_is_refused(
+    command: tuple[subprocess.Popen[str], str, str],
+) -> None:
+    process, url, banner = command
+    assert "OCP version: latest (the upgrade takes a body" in banner
+    reply = requests.post(f"{url}{UPGRADE_PATH}", auth=ADMIN, timeout=5)
+    assert reply.status_code == 400, reply.text
+    process.send_signal(signal.SIGTERM)
