@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from typing import Any
+from unittest.mock import patch
 
 import networkx
 import pytest
@@ -50,16 +51,23 @@ def graphs(draw: st.DrawFn) -> tuple[set[tuple[int, int]], int]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(graph=graphs(), spread=st.sampled_from(ID_SPREADS), seed=st.integers(0, 2**32))
+@given(
+    graph=graphs(),
+    spread=st.sampled_from(ID_SPREADS),
+    seed=st.integers(0, 2**32),
+    block=st.sampled_from([_dag_proof._BLOCK, 1, 7, 64]),
+)
 def test_proof_holds_exactly_on_acyclic_graphs(
-    graph: tuple[set[tuple[int, int]], int], spread: tuple[int, int], seed: int
+    graph: tuple[set[tuple[int, int]], int], spread: tuple[int, int], seed: int, block: int
 ) -> None:
+    """Also with the subtasks read in small blocks, so that every graph spans several."""
     edges, size = graph
     subtasks = _task(edges, size, spread, random.Random(seed))
     reference = networkx.DiGraph()
     reference.add_nodes_from(s["id"] for s in subtasks)
     reference.add_edges_from((s["id"], t) for s in subtasks for t in s["downstreams"])
-    proven = prove_clean(subtasks)
+    with patch.object(_dag_proof, "_BLOCK", block):
+        proven = prove_clean(subtasks)
     assert (proven is not None) == networkx.is_directed_acyclic_graph(reference)
     if proven is not None:
         assert sorted(proven.starts) == sorted(n for n, d in reference.in_degree if d == 0)
@@ -100,11 +108,14 @@ def test_a_cycle_is_found_wherever_the_layers_reach_it(where: str) -> None:
         pytest.param(lambda s: s.append(7), id="subtask not an object"),
     ],
 )
-def test_anything_unusual_is_left_to_the_walk(edit: Any) -> None:
+@pytest.mark.parametrize("block", [_dag_proof._BLOCK, 2])
+def test_anything_unusual_is_left_to_the_walk(edit: Any, block: int) -> None:
+    """Wherever it is: in the one block, or in the last of several."""
     subtasks = _chain(5)
-    assert prove_clean(subtasks) is not None
-    edit(subtasks)
-    assert prove_clean(subtasks) is None
+    with patch.object(_dag_proof, "_BLOCK", block):
+        assert prove_clean(subtasks) is not None
+        edit(subtasks)
+        assert prove_clean(subtasks) is None
 
 
 def test_a_list_naming_one_subtask_twice_is_left_to_the_walk() -> None:
