@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/validate_bench.py [--sizes 1000,10000,100000] [--runs 7] [--baseline-runs 3]
+    .venv/bin/python bench/validate_bench.py [--sizes 1000,10000,100000] [--runs 15] [--baseline-runs 3]
 
 For each size it generates one successful "Upgrade an OBProxy" response — a just-created task
 whose subtasks are shaped like the documented sample (class name, description, timeout, …): a
@@ -294,7 +294,7 @@ def report(rows: list[Row], runs: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000,10000,100000", help="subtask counts, comma-separated")
-    parser.add_argument("--runs", type=int, default=9, help="timing rounds per size (default 9)")
+    parser.add_argument("--runs", type=int, default=15, help="timing rounds per size (default 15)")
     parser.add_argument(
         "--baseline-runs", type=int, default=3, help="baseline rounds per size; 1 above 50,000 subtasks"
     )
