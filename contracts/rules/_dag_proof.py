@@ -63,6 +63,7 @@ class _Side(NamedTuple):
     """One field of every subtask as arrays: entry ``k`` belongs to subtask ``owners[k]``."""
 
     counts: Array  # entries per subtask
+    starts: Array  # where each subtask's entries begin: ``targets[starts[i]:starts[i] + counts[i]]``
     owners: Array  # the position of the subtask listing each entry
     targets: Array  # the position of the subtask each entry names
 
@@ -195,7 +196,7 @@ def _side(locate: _Locator, counts: Array, entries: Array) -> _Side | None:
     if targets is None:
         return None
     owners = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    return _Side(counts, owners, targets)
+    return _Side(counts, np.cumsum(counts) - counts, owners, targets)
 
 
 def _both_ends(downs: _Side, ups: _Side) -> bool:
@@ -211,7 +212,7 @@ def _both_ends(downs: _Side, ups: _Side) -> bool:
         return False
     first_upstream = np.full(size, -1, dtype=np.int64)
     listing = ups.counts > 0
-    first_upstream[listing] = ups.targets[(np.cumsum(ups.counts) - ups.counts)[listing]]
+    first_upstream[listing] = ups.targets[ups.starts[listing]]
     if not bool((first_upstream[downs.targets[single]] == downs.owners[single]).all()):
         return False
     several = ~single
@@ -238,7 +239,7 @@ def _acyclic(downs: _Side, ups: _Side) -> bool:
     lists upstreams. Up to :data:`_LAYERS` layers go in bulk; the rest in :func:`_order_one_by_one`.
     """
     waiting = ups.counts.copy()
-    starts = np.cumsum(downs.counts) - downs.counts
+    starts = downs.starts
     stamp = np.empty(len(waiting), dtype=np.int64)  # see _once
     layer = np.flatnonzero(waiting == 0)
     ordered = 0
