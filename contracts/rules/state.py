@@ -81,6 +81,9 @@ class _Subtasks(NamedTuple):
     plain: bool  # every item of ``subtasks`` is a dict: fields can be read in bulk
     kinds: frozenset[str | None] = frozenset()  # the distinct values of ``statuses``
     finish_times: Sequence[Any] = ()  # each subtask's ``finishTime`` as sent (``None`` where absent)
+    #: positions (in ``objects``) of the READY, RUNNING, CANCELING and SUCCESSFUL subtasks, when
+    #: the reading found them; ``None``: pick them from ``statuses``
+    dispatched: Sequence[int] | None = None
 
     def field(self, name: str) -> list[Any]:
         """``name`` of every subtask object, in order (``None`` where absent)."""
@@ -90,7 +93,11 @@ class _Subtasks(NamedTuple):
 
     def where(self, mask: Iterable[object]) -> Iterator[tuple[int, Mapping[str, Any], str | None]]:
         """``(index, subtask, status)`` of the subtasks whose ``mask`` entry is true (picked in bulk)."""
-        for position in compress(range(len(self.objects)), mask):
+        return self.at(compress(range(len(self.objects)), mask))
+
+    def at(self, positions: Iterable[int]) -> Iterator[tuple[int, Mapping[str, Any], str | None]]:
+        """``(index, subtask, status)`` of the subtasks at ``positions`` (in ``objects``)."""
+        for position in positions:
             yield self.indexes[position], self.objects[position], self.statuses[position]
 
 
@@ -99,33 +106,48 @@ def _subtasks(task: Mapping[str, Any]) -> _Subtasks:
     if not isinstance(items, list):
         return _Subtasks((), [], [], plain=True)
     try:  # dict.get refuses anything but a dict: all objects, the usual case
-        statuses, finish_times = _read_plain(items)
-        located = _Subtasks(range(len(items)), items, statuses, plain=True, finish_times=finish_times)
+        located, hashable = _read_plain(items)
     except TypeError:
         pairs = [(index, item) for index, item in enumerate(items) if isinstance(item, Mapping)]
         located = _Subtasks([index for index, _ in pairs], [item for _, item in pairs], [], plain=False)
-        statuses = located.field("status")
-        located = located._replace(finish_times=located.field("finishTime"))
-    kinds = _kinds(statuses)
-    if kinds is None or not only(kinds - {None}, str):  # a status that is not a string counts as none
-        statuses = [status if isinstance(status, str) else None for status in statuses]
-        kinds = frozenset(statuses)
-    return located._replace(statuses=statuses, kinds=kinds)
+        located = located._replace(statuses=located.field("status"), finish_times=located.field("finishTime"))
+        kinds = _kinds(located.statuses)
+        hashable = kinds is not None
+        located = located._replace(kinds=kinds or frozenset())
+    if not hashable or not only(located.kinds - {None}, str):  # a status not a string counts as none
+        statuses = [status if isinstance(status, str) else None for status in located.statuses]
+        located = located._replace(statuses=statuses, kinds=frozenset(statuses), dispatched=None)
+    return located
 
 
-def _read_plain(items: list[Any]) -> tuple[list[Any], list[Any]]:
-    """Every subtask's ``status`` and ``finishTime``, :data:`_BLOCK` subtasks at a time, so that the
-    second field is read while the block's objects are still in the CPU's cache.
+def _read_plain(items: list[Any]) -> tuple[_Subtasks, bool]:
+    """Read ``items`` (all dicts) :data:`_BLOCK` subtasks at a time: ``status`` and ``finishTime``,
+    the distinct statuses and where the dispatched subtasks are — each pass over a block finds its
+    objects and their status strings still in the CPU's cache.
 
-    Raises ``TypeError`` when an item is not a dict (``dict.get`` refuses it).
+    Raises ``TypeError`` when an item is not a dict (``dict.get`` refuses it). The flag says
+    whether every status could be hashed (else ``kinds`` and ``dispatched`` are not filled in).
     """
     statuses: list[Any] = []
     finish_times: list[Any] = []
+    kinds: set[Any] | None = set()
+    dispatched: list[int] = []
     for begin in range(0, len(items), _BLOCK):
         block = items[begin : begin + _BLOCK]
-        statuses += map(dict.get, block, repeat("status"))
+        found = list(map(dict.get, block, repeat("status")))
         finish_times += map(dict.get, block, repeat("finishTime"))
-    return statuses, finish_times
+        statuses += found
+        new = _kinds(found) if kinds is not None else None
+        if kinds is None or new is None:
+            kinds = None
+            continue
+        kinds |= new
+        if not _DISPATCHED.isdisjoint(new):
+            dispatched += compress(range(begin, begin + len(found)), map(_DISPATCHED.__contains__, found))
+    located = _Subtasks(range(len(items)), items, statuses, plain=True, finish_times=finish_times)
+    if kinds is None:
+        return located, False
+    return located._replace(kinds=frozenset(kinds), dispatched=dispatched), True
 
 
 def _kinds(statuses: list[Any]) -> frozenset[Any] | None:
@@ -185,7 +207,11 @@ def _dispatched(subtasks: _Subtasks) -> Iterator[tuple[int, Mapping[str, Any], s
     """
     if _DISPATCHED.isdisjoint(subtasks.kinds):
         return
-    for index, subtask, status in subtasks.where(map(_DISPATCHED.__contains__, subtasks.statuses)):
+    if subtasks.dispatched is None:
+        candidates = subtasks.where(map(_DISPATCHED.__contains__, subtasks.statuses))
+    else:
+        candidates = subtasks.at(subtasks.dispatched)
+    for index, subtask, status in candidates:
         if status and subtask.get("upstreams") and text(subtask, "operation") not in _BACKWARD:
             yield index, subtask, status
 

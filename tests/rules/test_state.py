@@ -7,9 +7,11 @@ given; pointers are relative to the task.
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
+from contracts.rules import state
 from contracts.rules.state import check_state
 from contracts.violations import Severity
 from tests.factories import make_subtask, make_task
@@ -204,8 +206,11 @@ def _pairs(task: object) -> list[tuple[str, str]]:
         ),
     ],
 )
-def test_status_rules(task: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    assert _pairs(task) == sorted(expected)
+@pytest.mark.parametrize("block", [state._BLOCK, 1, 2])
+def test_status_rules(task: dict[str, Any], expected: list[tuple[str, str]], block: int) -> None:
+    """Also with the subtasks read in blocks of one or two, so that findings lie in later blocks."""
+    with patch.object(state, "_BLOCK", block):
+        assert _pairs(task) == sorted(expected)
 
 
 @pytest.mark.parametrize(
