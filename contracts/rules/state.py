@@ -256,9 +256,7 @@ def _unfinished(subtasks: _Subtasks, *, rolled_back: bool) -> Iterator[Violation
     settled = {"SUCCESSFUL", None, "PENDING"} if rolled_back else {"SUCCESSFUL", None}
     if settled.issuperset(subtasks.kinds):
         return
-    for index, subtask, status in zip(subtasks.indexes, subtasks.objects, subtasks.statuses, strict=True):
-        if status in settled:
-            continue
+    for index, subtask, status in subtasks.where(status not in settled for status in subtasks.statuses):
         yield Violation(
             rule="state.task-successful-unfinished-subtask",
             pointer=join("subtasks", index, "status"),
@@ -282,17 +280,16 @@ def _failed(subtasks: _Subtasks) -> Iterator[Violation]:
         )
     if _RUNNING.isdisjoint(subtasks.kinds):
         return
-    for index, subtask, status in zip(subtasks.indexes, subtasks.objects, subtasks.statuses, strict=True):
-        if status in _RUNNING:
-            yield Violation(
-                rule="state.task-failed-with-running-subtask",
-                pointer=join("subtasks", index, "status"),
-                message=f"the task is FAILED while subtask {describe(subtask.get('id'))} is still {status}",
-                expected="FAILED, SUCCESSFUL, PENDING or READY",
-                actual=str(status),
-                spec=_SPEC_TASK_STATUS,
-                hint="the engine marks a task FAILED only once nothing runs (CANCELING still runs)",
-            )
+    for index, subtask, status in subtasks.where(map(_RUNNING.__contains__, subtasks.statuses)):
+        yield Violation(
+            rule="state.task-failed-with-running-subtask",
+            pointer=join("subtasks", index, "status"),
+            message=f"the task is FAILED while subtask {describe(subtask.get('id'))} is still {status}",
+            expected="FAILED, SUCCESSFUL, PENDING or READY",
+            actual=str(status),
+            spec=_SPEC_TASK_STATUS,
+            hint="the engine marks a task FAILED only once nothing runs (CANCELING still runs)",
+        )
 
 
 def _finish_before_start(item: Mapping[str, Any], prefix: tuple[str | int, ...]) -> Iterator[Violation]:
