@@ -52,7 +52,9 @@ class Violation:
     ``rule`` is a stable id (``dag.asymmetric-edge``) that tooling may match on;
     ``pointer`` is an RFC 6901 pointer into the checked payload; ``expected`` and ``actual``
     are short human-readable renderings; ``spec`` points at the part of the contract that
-    says so; ``hint`` suggests a fix when one is known.
+    says so; ``hint`` suggests a fix when one is known. ``edges`` names, as data, the subtask
+    edges ``(from_id, to_id)`` the violation is about (a cycle's every hop, however long its
+    printed path is shortened), so pictures never read the prose.
     """
 
     rule: str
@@ -63,14 +65,11 @@ class Violation:
     severity: Severity = Severity.ERROR
     spec: str = ""
     hint: str = ""
+    edges: tuple[tuple[int, int], ...] = ()
 
     def under(self, prefix: str) -> Violation:
         """The same violation with ``prefix`` (a pointer) put in front of its pointer."""
         return replace(self, pointer=prefix + self.pointer) if prefix else self
-
-    def as_error(self) -> Violation:
-        """The same violation promoted to an error (``--strict``)."""
-        return replace(self, severity=Severity.ERROR)
 
     @property
     def is_error(self) -> bool:
@@ -80,8 +79,9 @@ class Violation:
         """Errors first, then by pointer and rule, so output is stable run to run."""
         return (0 if self.is_error else 1, self.pointer, self.rule, self.message)
 
-    def to_dict(self) -> dict[str, str]:
-        return {
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form; ``edges`` appears only on violations about edges."""
+        fields: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity.value,
             "pointer": self.pointer,
@@ -91,6 +91,9 @@ class Violation:
             "spec": self.spec,
             "hint": self.hint,
         }
+        if self.edges:
+            fields["edges"] = [list(edge) for edge in self.edges]
+        return fields
 
     def render(self) -> str:
         """Headline, then ``at`` / ``expected`` / ``actual`` / ``spec`` and a hint if any."""

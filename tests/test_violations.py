@@ -46,4 +46,3 @@ def test_errors_sort_before_warnings_then_by_pointer_and_duplicates_go() -> None
     late, early = Violation("r", "/b", "m"), Violation("r", "/a", "m")
     assert sort_violations([warning, late, early, late]) == [early, late, warning]
     assert warning.under("/data").pointer == "/data/a"
-    assert warning.as_error().is_error

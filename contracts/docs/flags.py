@@ -6,15 +6,14 @@ subtask ids and edges. This module maps one to the other:
 * ``…/subtasks/i`` and anything below it → the subtask at index ``i``;
 * ``…/subtasks/i/upstreams/j`` → also the edge from that upstream to subtask ``i``
   (``downstreams/j`` → the edge from ``i`` to that downstream);
-* ``dag.cycle`` → every subtask and edge of the cycle its ``actual`` spells out
-  (``34963 -> 34964 -> 34963``);
+* a violation that names its ``edges`` (``dag.cycle``: every hop of the cycle) → those edges
+  and their subtasks, read from the data, never from the printed path;
 * anything else (the task's own fields, ``/subtasks`` as a whole) → a task-level finding,
   listed beside the picture.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -51,11 +50,6 @@ class Flags:
         return len(self.nodes) + len(self.edges) + len(self.task)
 
 
-def _cycle(violation: Violation) -> list[int]:
-    keys = [id_key(part.strip()) for part in violation.actual.split("->")]
-    return [key for key in keys if key is not None]
-
-
 def _entry(task: object, index: int, field_name: str, position: int) -> int | None:
     subtasks = task.get("subtasks") if isinstance(task, Mapping) else None
     subtask = subtasks[index] if isinstance(subtasks, list) and 0 <= index < len(subtasks) else None
@@ -84,13 +78,12 @@ def flags_for(task: object, violations: Iterable[Violation], *, prefix: str = "/
     """Map ``violations`` of a response (pointers under ``prefix``) onto ``task``'s picture."""
     flags = Flags()
     for violation in violations:
-        if violation.rule == "dag.cycle":
-            cycle = _cycle(violation)
-            for source, target in itertools.pairwise(cycle):
+        if violation.edges:
+            for source, target in violation.edges:
                 flags.mark_node(source, violation)
+                flags.mark_node(target, violation)
                 flags.mark_edge((source, target), violation)
-            if cycle:
-                continue
+            continue
         pointer = violation.pointer
         inside = pointer == prefix or pointer.startswith(prefix + "/")
         tokens = split(pointer[len(prefix):]) if inside else []

@@ -243,6 +243,7 @@ def _cycles(graph: _Graph, upstream_only: list[Edge]) -> Iterator[Violation]:
             expected="an acyclic graph",
             actual=path,
             spec=_SPEC_GRAPH,
+            edges=tuple(zip(cycle, (*cycle[1:], cycle[0]), strict=True)),
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -16,7 +17,9 @@ from contracts.docs.flags import flags_for
 from contracts.docs.mermaid import render_mermaid
 from contracts.docs.taskgraph import MISSING, task_graph
 from contracts.spec import load_spec
+from contracts.validate import validate_response
 from contracts.violations import Violation
+from tests.factories import make_chain, make_task
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -146,3 +149,21 @@ def test_validate_hint_appears_only_for_graph_findings() -> None:
     assert graph_hint([other, dag], "saved.json") == (
         "hint: see the flagged subtasks in a picture: ocp-contract graph saved.json --out task.svg"
     )
+
+
+def test_a_cycle_longer_than_its_printed_path_flags_every_edge_and_only_those() -> None:
+    """The printed path of a 25-subtask cycle is shortened; the picture reads the edges as data."""
+    ids = list(range(7001, 7026))
+    subtasks = make_chain(ids=ids)
+    subtasks[0]["upstreams"], subtasks[-1]["downstreams"] = [ids[-1]], [ids[0]]
+    task = make_task(subtasks=subtasks)
+
+    cycles = [v for v in validate_response({"data": task}, operation="task", http_status=200)
+              if v.rule == "dag.cycle"]
+    assert len(cycles) == 1 and "more" in cycles[0].actual, "the printed path is shortened"
+    flags = flags_for(task, cycles)
+
+    expected = set(itertools.pairwise([*ids, ids[0]]))
+    assert set(flags.edges) == expected
+    assert set(flags.nodes) == set(ids)
+    assert flags.task == []
