@@ -32,6 +32,7 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
+from contracts._pointer import split, unescape_token
 from contracts.violations import SpecError
 
 #: Where the contract lives in a checkout; ``OCP_CONTRACT_SPEC`` overrides it.
@@ -165,9 +166,9 @@ def follow_refs(document: dict[str, Any], node: Any) -> tuple[Any, str | None]:
         if not isinstance(ref, str) or not ref.startswith("#/"):
             break
         target: Any = document
-        for token in ref[2:].split("/"):
+        for token in split(ref[1:]):
             target = target[token]
-        node, name = target, ref.rsplit("/", 1)[-1]
+        node, name = target, unescape_token(ref.rsplit("/", 1)[-1])
     return node, name
 
 

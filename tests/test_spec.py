@@ -11,7 +11,7 @@ import pytest
 from openapi_spec_validator import validate as validate_openapi
 
 from contracts.rules.schema import check_schema
-from contracts.spec import OPERATIONS, Operation, Spec, load_spec, standalone_schema
+from contracts.spec import OPERATIONS, Operation, Spec, follow_refs, load_spec, standalone_schema
 from contracts.spec_examples import response_examples
 from contracts.validate import validate_response
 
@@ -170,3 +170,14 @@ def test_a_property_the_spec_itself_forbids_is_one_contract_error_not_also_undoc
     spec = Spec(Path("closed.yaml"), document, {"closed": operation})
     found = [(v.rule, v.pointer) for v in check_schema({"a": 1, "b": 2}, spec, operation, 200)]
     assert found == [("schema.additional-properties", "")]
+
+
+def test_follow_refs_unescapes_pointer_tokens() -> None:
+    """RFC 6901: ``~1`` is ``/`` and ``~0`` is ``~`` inside a ``$ref`` (paths are keys with slashes)."""
+    document = {
+        "paths": {"/tasks/{id}": {"get": {"x": 1}}},
+        "components": {"schemas": {"a~b": {"type": "string"}}},
+        "refs": [{"$ref": "#/paths/~1tasks~1{id}/get"}, {"$ref": "#/components/schemas/a~0b"}],
+    }
+    assert follow_refs(document, document["refs"][0]) == ({"x": 1}, "get")
+    assert follow_refs(document, document["refs"][1]) == ({"type": "string"}, "a~b")
