@@ -455,4 +455,5 @@ def _observe(report: TaskReport, response: requests.Response) -> None:
         if item.get("status") == "FAILED" and report.failed_subtask is None:
             report.failed_subtask = name
             said = next((item[k] for k in _FAILURE_KEYS if isinstance(item.get(k), str) and item[k]), None)
-            report.message = said or str(item.get("description") or "") or None
+            description = str(item.get("description") or "")
+            report.message = said or (description if description != item.get("name") else None)
