@@ -157,8 +157,9 @@ class Gate:
     ) -> requests.Response:
         for attempt in range(MAX_429_RETRIES + 1):
             self.politeness.before_send()
+            full = self.politeness.full_timeout(kwargs.get("timeout"))
             kwargs["timeout"] = self.politeness.timeout(kwargs.get("timeout"))
-            shortened = kwargs["timeout"] < self.politeness.timeout(None) or self.politeness.deadline.expired
+            shortened = kwargs["timeout"] < full or self.politeness.deadline.expired
             try:
                 response = self._send_recorded(request, send, kwargs, deadline_cut=shortened)
             except requests.RequestException as error:

@@ -154,11 +154,16 @@ class Politeness:
         if self._spacer is not None:
             self._spacer.acquire()
 
-    def timeout(self, given: object) -> float:
-        """The per-request timeout: ``--request-timeout``, a caller's shorter one, never past the deadline."""
+    def full_timeout(self, given: object) -> float:
+        """The per-request timeout before the deadline cuts it: ``--request-timeout`` or a shorter one."""
         timeout = self._timeout
         if isinstance(given, int | float) and not isinstance(given, bool) and 0 < given < timeout:
             timeout = float(given)
+        return timeout
+
+    def timeout(self, given: object) -> float:
+        """The per-request timeout: :meth:`full_timeout`, never past the deadline."""
+        timeout = self.full_timeout(given)
         remaining = self.deadline.remaining()
         return timeout if remaining is None else max(MIN_REQUEST_WINDOW, min(timeout, remaining))
 
