@@ -8,7 +8,11 @@ Three parts, in this order, all through the gate (so the safety guard and polite
    Content-Type, a non-numeric task id. Safe mode sends them all.
 2. **Read-only task checks** — the first page of the task list, then every ``--task-id`` and the
    listed tasks, each fetched more than once: a running ``--task-id`` is followed to its end.
-3. **One followed upgrade per target** (only when upgrades are allowed: the embedded mock, or
+3. **An upgrade of a cluster proven absent** (when upgrades are allowed): a read of the named
+   cluster must answer 200 and a read of a far-away id 404 — the safety guard watches both and
+   only then lets the upgrade of the named servers and package on that id leave; any 2xx to it
+   is ``http.unknown-id-accepted``. Never a guessed id: without the proof nothing is sent.
+4. **One followed upgrade per target** (only when upgrades are allowed: the embedded mock, or
    ``--allow-upgrade`` with its named target) — ``POST …/upgrade``, then ``GET`` the task until it
    is SUCCESSFUL or FAILED (bounded by ``--max-time``), then twice more: a finished task stays so.
 
@@ -42,6 +46,7 @@ from contracts.auth import basic_auth, curl_command
 from contracts.run import judge
 from contracts.run.config import UpgradeTarget
 from contracts.run.history import TaskHistory, task_id_of
+from contracts.run.http_rules import unknown_id_accepted
 from contracts.run.politeness import (
     MIN_REQUEST_WINDOW,
     PROGRESS_EVERY,
@@ -58,6 +63,9 @@ from contracts.violations import Violation
 _UPGRADE = "/api/v2/obproxy/clusters/{cluster}/obproxies/{ids}/upgrade"
 _TASK = "/api/v2/tasks/instances/{task}"
 _TASKS = "/api/v2/tasks/instances"
+_CLUSTER = "/api/v2/obproxy/clusters/{cluster}"
+#: Cluster ids tried, in order, as one the target does not have (offsets from the named one).
+ABSENT_CLUSTER_OFFSETS = (1_000_000, 100_000_000)
 #: A user no OCP has: the wrong-credentials probe never counts against a real account.
 PROBE_USER = "ocp-contract-no-such-user"
 _PROBE_PACKAGE = "ocp-contract-probe-no-such-package"
@@ -186,6 +194,8 @@ class Workflow:
                     title=probe.title,
                 )
             self._read_only(plan)
+            if plan.upgrades:
+                self._absent_cluster(plan.upgrades[0], plan)
             for target in plan.upgrades:
                 self._upgrade(target, plan)
         except DeadlineReached:
@@ -230,6 +240,46 @@ class Workflow:
                 f"task {report.task_id} did not finish: last seen {report.progress} after "
                 f"{report.seconds:.0f} s; its end state was not checked"
             )
+
+    def _absent_cluster(self, target: UpgradeTarget, plan: Plan) -> None:
+        """Prove a cluster id absent by reads, then send the named upgrade to it: it must be refused."""
+        named = self._read(_CLUSTER.format(cluster=target.cluster_id))
+        if named != 200:
+            self.results.notes.append(
+                f"unknown-cluster probe not sent: reading cluster {target.cluster_id} answered "
+                f"{named}, so no read can prove another id absent"
+            )
+            return
+        absent = next(
+            (
+                target.cluster_id + offset
+                for offset in ABSENT_CLUSTER_OFFSETS
+                if self._read(_CLUSTER.format(cluster=target.cluster_id + offset)) == 404
+            ),
+            None,
+        )
+        if absent is None:
+            self.results.notes.append("unknown-cluster probe not sent: no cluster id was proven absent")
+            return
+        ids = ",".join(map(str, target.obproxy_ids))
+        body = b'{"shortRpmName": "%s"}' % target.package.encode("utf-8") if plan.upgrade_body else None
+        self._send(
+            "upgrade",
+            "POST",
+            _UPGRADE.format(cluster=absent, ids=ids),
+            body=body,
+            title=f"upgrade of cluster {absent}, proven absent by a read",
+            absent=f"cluster {absent}",
+        )
+
+    def _read(self, path: str) -> int | None:
+        """The status of a read outside the contract (not judged, not counted as a case)."""
+        if not self.deadline.allows(MIN_REQUEST_WINDOW):
+            raise self.deadline.reached("the workflow's requests")
+        try:
+            return self.session.get(self.base_url + path).status_code
+        except UpgradeBlocked:  # pragma: no cover - a read is never kept back
+            return None
 
     def _upgrade(self, target: UpgradeTarget, plan: Plan) -> None:
         ids = ",".join(map(str, target.obproxy_ids))
@@ -348,7 +398,9 @@ class Workflow:
         body: bytes | None = None,
         content_type: str | None = "application/json",
         auth: AuthBase | None = None,
+        absent: str | None = None,
     ) -> requests.Response | None:
+        """Send and judge one request; ``absent`` names what it upgrades that a read proved absent."""
         if not self.deadline.allows(MIN_REQUEST_WINDOW):
             raise self.deadline.reached("the workflow's requests")
         headers = {"Content-Type": content_type} if body is not None and content_type else {}
@@ -360,10 +412,18 @@ class Workflow:
         except UpgradeBlocked:
             return None  # the guard recorded it; it is reported as kept back, not as a result
         self.results.count_case("workflow")
-        self._judge(operation, response, title, time.perf_counter() - started)
+        self._judge(operation, response, title, time.perf_counter() - started, absent=absent)
         return response
 
-    def _judge(self, operation: str, response: requests.Response, title: str, elapsed: float) -> None:
+    def _judge(
+        self,
+        operation: str,
+        response: requests.Response,
+        title: str,
+        elapsed: float,
+        *,
+        absent: str | None = None,
+    ) -> None:
         observed = judge.Observed(
             operation,
             WireRequest.from_prepared(response.request),
@@ -376,6 +436,8 @@ class Workflow:
             judge.HTTP: judge.http(observed, known=self.known, upgrade_body=self.profile.upgrade_body),
             judge.TRANSITIONS: judge.transitions(observed, self.history),
         }
+        if absent is not None:
+            verdicts[judge.HTTP] += list(unknown_id_accepted(absent, response.status_code))
         curl = _curl(response.request)
         for check, found in verdicts.items():
             if not judge.applies(check, operation):

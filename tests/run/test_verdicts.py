@@ -228,3 +228,19 @@ def test_skipped_phases_say_why_in_the_summary_and_junit(
     assert "  skipped: stateful: a live OCP" in out
     assert 'message="stateful skipped: a live OCP: its chains start with an upgrade' in junit.read_text()
     assert " 1 cases" not in out
+
+
+# ------------------------------------------------------------------ unknown ids, proven absent
+
+
+def test_an_unknown_cluster_accepted_with_data_null_is_a_violation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for ocp in serve(faults=("unknown-cluster-accepted",)):
+        assert main(["run", *LIVE, *_upgrade(1, "1,2")]) == 1
+        paths = [(r.method, r.path) for r in ocp.received]
+    out = capsys.readouterr().out
+    assert "http.unknown-id-accepted" in out
+    probe = next(i for i, (m, p) in enumerate(paths) if m == "POST" and "/clusters/1000001/" in p)
+    assert ("GET", "/api/v2/obproxy/clusters/1000001") in paths[:probe], "proven absent by a read first"
+    assert ("GET", "/api/v2/obproxy/clusters/1") in paths[:probe]
