@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from itertools import groupby
 from typing import TextIO
 
 from schemathesis.engine import events
@@ -161,7 +160,7 @@ def workflow_lines(result: RunResult) -> list[str]:
     for task in result.results.tasks:
         lines.append(
             f"  task {task.task_id} ({task.title}): {task.progress} after {task.seconds:.0f} s; "
-            f"polls: {_polls(task.polls)}"
+            f"polls: {task.poll_trail()}"
         )
         if task.failed_subtask:
             said = f": {task.message}" if task.message else ""
@@ -169,12 +168,6 @@ def workflow_lines(result: RunResult) -> list[str]:
         if task.rolled_back:
             lines.append("      rolled back (subtasks carry operation ROLLBACK)")
     return lines
-
-
-def _polls(polls: list[str]) -> str:
-    """``RUNNING ×4 → FAILED ×3``: each run of one status once, with its count."""
-    runs = [(status, sum(1 for _ in group)) for status, group in groupby(polls)]
-    return " → ".join(f"{status} ×{n}" if n != 1 else status for status, n in runs) or "none"
 
 
 def summary(result: RunResult) -> list[str]:

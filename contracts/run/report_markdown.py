@@ -61,9 +61,8 @@ def _workflow(result: RunResult) -> list[str]:
     ]
     for task in tasks:
         done = sum(1 for status in task.subtasks.values() if status in ("SUCCESSFUL", "FAILED"))
-        polls = " → ".join(task.polls) or "none"
         lines.append(
-            f"| {task.task_id} | {task.title} | {task.status} | {polls} | "
+            f"| {task.task_id} | {task.title} | {task.status} | {task.poll_trail()} | "
             f"{done}/{len(task.subtasks)} | {task.seconds:.0f} |"
         )
     for task in tasks:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from contracts.violations import Violation
 
@@ -98,6 +99,11 @@ class TaskReport:
         """``RUNNING, 3/7 subtasks done``."""
         done = sum(1 for status in self.subtasks.values() if status in ("SUCCESSFUL", "FAILED"))
         return f"{self.status}, {done}/{len(self.subtasks)} subtasks done"
+
+    def poll_trail(self) -> str:
+        """Every poll's status in order, runs collapsed: ``RUNNING ×4 → FAILED ×3``."""
+        runs = [(status, sum(1 for _ in group)) for status, group in groupby(self.polls)]
+        return " → ".join(f"{status} ×{n}" if n != 1 else status for status, n in runs) or "none"
 
     def problem(self) -> str | None:
         """Why this task does not verify what was asked of it, or ``None``."""

@@ -72,3 +72,13 @@ def test_counts_are_plural_only_when_they_should_be() -> None:
     assert plural(1, "case") == "1 case"
     assert plural(0, "case") == "0 cases"
     assert plural(2, "failed check") == "2 failed checks"
+
+
+def test_a_rolled_back_or_unfinished_task_says_so() -> None:
+    rolled = TaskReport(7, "upgrade of cluster 1", polls=["RUNNING", "SUCCESSFUL"], rolled_back=True)
+    assert rolled.problem() == "task 7 (upgrade of cluster 1) was rolled back"
+    running = TaskReport(8, "task 8", polls=["RUNNING"], subtasks={"1 a": "SUCCESSFUL", "2 b": "RUNNING"})
+    assert running.problem() == "task 8 (task 8) did not finish: last seen RUNNING, 1/2 subtasks done"
+    assert TaskReport(9, "t", polls=["SUCCESSFUL"]).problem() is None
+    assert running.poll_trail() == "RUNNING"
+    assert TaskReport(9, "t", polls=["RUNNING", "RUNNING", "FAILED"]).poll_trail() == "RUNNING ×2 → FAILED"

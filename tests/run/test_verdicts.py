@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from contracts.cli import main
-from tests.run.conftest import ADMIN, ADMIN_PASSWORD, LIVE_URL, PACKAGE, RecordingOCP, serve
+from contracts.cli import build_parser, main
+from contracts.run import run_suite
+from contracts.run.console import summary
+from tests.run.conftest import ADMIN, ADMIN_PASSWORD, LIVE_URL, PACKAGE, RecordingOCP, live_config, serve
 
 SMALL = ["--max-examples", "2", "--seed", "1", "--request-timeout", "5", "--poll-interval", "0.01"]
 LIVE = ["--base-url", LIVE_URL, *SMALL]
@@ -101,7 +103,7 @@ def test_an_upgrade_task_that_ends_failed_is_incomplete_and_reported(
     report = (tmp_path / "report.md").read_text()
     assert "**Verdict: incomplete" in report and "(exit 3)" in report
     assert "## Upgrade workflow" in report and "| FAILED |" in report
-    assert "RUNNING → " in report, "every poll's status"
+    assert "| RUNNING ×" in report and "→ FAILED ×" in report, "every poll's status"
     assert 'name="verified"' in (tmp_path / "junit.xml").read_text()
 
 
@@ -117,6 +119,7 @@ def test_a_successful_named_upgrade_is_verified_and_reported(capsys: pytest.Capt
 def test_max_time_cutting_the_upgrade_workflow_is_incomplete_with_progress(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    build_parser()
     for _ in serve(tick=3600.0):  # the task never moves on
         started = time.monotonic()
         code = main(["run", *LIVE, *_upgrade(1, "1,2"), "--max-time", "8", "--poll-interval", "2"])
@@ -152,6 +155,7 @@ def _slow(ocp: RecordingOCP, seconds: float) -> None:
 
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 def test_a_broken_target_cut_by_max_time_exits_1_within_the_cap(capsys: pytest.CaptureFixture[str]) -> None:
+    build_parser()  # the command's modules are loaded: the clock measures the run
     for ocp in serve(faults=("edge-one-end",)):
         _slow(ocp, 0.05)
         started = time.monotonic()
@@ -244,3 +248,14 @@ def test_an_unknown_cluster_accepted_with_data_null_is_a_violation(
     probe = next(i for i, (m, p) in enumerate(paths) if m == "POST" and "/clusters/1000001/" in p)
     assert ("GET", "/api/v2/obproxy/clusters/1000001") in paths[:probe], "proven absent by a read first"
     assert ("GET", "/api/v2/obproxy/clusters/1") in paths[:probe]
+
+
+def test_rate_limited_until_the_deadline_is_incomplete() -> None:
+    for _ in serve(rate_limit=3, rate_window=600.0):  # the 4th request of a user waits 10 minutes
+        started = time.monotonic()
+        result = run_suite(live_config(max_time=5.0).with_phases("workflow"))
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 3, result.results.findings
+    assert elapsed <= 5 + 2
+    reason = "  not verified: rate limited (429) until the deadline"
+    assert any(line.startswith(reason) for line in summary(result)), summary(result)
