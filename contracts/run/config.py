@@ -328,8 +328,14 @@ def _check_outputs(config: RunConfig) -> None:
 
 
 def unused_options(config: RunConfig) -> str | None:
-    """A warning when the target flags were given but cannot be used (no ``--allow-upgrade``)."""
-    if config.is_live and config.target is not None and not config.allow_upgrade:
+    """A warning when the target flags were given but are not used: the embedded mock, or no
+    ``--allow-upgrade``."""
+    if config.target is not None and not config.is_live:
+        return (
+            "warning: --cluster-id, --obproxy-ids and --package are unused with the embedded mock "
+            "(it upgrades its own inventory); give --base-url to name a live target"
+        )
+    if config.target is not None and not config.allow_upgrade:
         return (
             "warning: --cluster-id, --obproxy-ids and --package are unused without --allow-upgrade "
             "(the run stays read-only: nothing is upgraded; the ids only name the rejection probes)"

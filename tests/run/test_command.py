@@ -34,6 +34,8 @@ INTERFACE = (
     "--insecure",
     "--junit-xml",
     "--report-dir",
+    "--poll-interval",
+    "--quiet",
 )
 
 
@@ -47,7 +49,7 @@ def test_every_documented_option_exists() -> None:
         assert not [extra for extra in parsed[1] if extra.startswith("--")], option
 
 
-_FLAGS = {"--allow-upgrade", "--strict", "--insecure"}
+_FLAGS = {"--allow-upgrade", "--strict", "--insecure", "--quiet"}
 
 
 def test_task_ids_are_fetched_read_only(live_ocp: RecordingOCP) -> None:

@@ -218,6 +218,14 @@ def test_target_flags_without_allow_upgrade_are_said_to_be_unused(
     assert line.startswith("ocp-contract run: warning:") and "unused without --allow-upgrade" in line
 
 
+def test_target_flags_are_said_to_be_unused_with_the_embedded_mock(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["run", *SMALL, "--cluster-id", "1", "--obproxy-ids", "1,2", "--package", PACKAGE]) == 0
+    line = _err_line(capsys.readouterr())
+    assert line.startswith("ocp-contract run: warning:") and "unused with the embedded mock" in line
+
+
 # ------------------------------------------------------------------ skip reasons
 
 
