@@ -338,6 +338,7 @@ class Workflow:
             report.seconds = time.monotonic() - started
             if response is None or response.status_code != 200:
                 self._unreadable(report, response)
+                self._following = None
                 return report
             _observe(report, response)
             trail_done = trail_done or report.finished or not until_done
