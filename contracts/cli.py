@@ -1,7 +1,9 @@
 """``ocp-contract``: a thin front end that parses options, calls the layers and maps results to exit codes.
 
 Exit codes, for every sub-command: 0 conforms, 1 contract violations, 2 usage, configuration or
-connection error (one line, never a traceback).
+connection error (one line, never a traceback); ``run`` adds 3, incomplete (nothing violated, but
+not everything asked for was verified). 130/143 after SIGINT/SIGTERM; 141 when the reader of
+stdout has gone (:mod:`contracts.terminal`).
 
 Each sub-command lives in its own module exposing ``NAME``, ``HELP``, ``configure(parser)`` and
 ``execute(args) -> int``; this module only wires them together.
@@ -15,11 +17,13 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
+from contracts import terminal
 from contracts.violations import SpecError, UsageError
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
 
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -63,13 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args._execute(args))
+        return terminal.guarded(lambda: int(args._execute(args)))
     except (UsageError, SpecError) as error:
         print(f"ocp-contract {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"ocp-contract {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        name = terminal.signal_name(interrupt)
+        print(f"ocp-contract {args.command}: interrupted ({name})", file=sys.stderr)
+        return terminal.exit_code(interrupt)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from contracts import terminal
 from contracts.mock.app import MockOCP
 from contracts.mock.faults import FAULTS
 from contracts.mock.http import MockServer, serve_until_signal
@@ -123,7 +124,8 @@ def execute(args: argparse.Namespace) -> int:
         upgrade_body=upgrade_body,
     )
     mock = MockOCP(inventory, settings=settings)
-    log = None if args.quiet else (lambda line: print(line, flush=True))
+    log = None if args.quiet else terminal.Lines(sys.stdout)  # a closed stdout stops the mock
+    terminal.stop_when_stdout_closes()
     server = MockServer(mock, host=args.host, port=args.port, log=log)
     lines = [
         f"mock OCP listening on {server.url}",

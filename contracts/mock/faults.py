@@ -37,6 +37,7 @@ class Quirk(enum.Enum):
     STALE_READS = "stale-reads"
     WRONG_TASK = "wrong-task"
     TEXT_CONTENT_TYPE = "text-content-type"
+    UNKNOWN_CLUSTER_ACCEPTED = "unknown-cluster-accepted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +281,16 @@ FAULTS: dict[str, Fault] = {
             _H,
             "POST an upgrade without a body",
             quirk=Quirk.ACCEPT_MISSING_BODY,
+        ),
+        Fault(
+            "unknown-cluster-accepted",
+            "an upgrade of a cluster that does not exist is answered 200 with data null",
+            "an unknown cluster id is refused with 404 before anything is done",
+            "http.unknown-id-accepted",
+            _H,
+            "POST an upgrade naming a cluster id that a read proved absent",
+            quirk=Quirk.UNKNOWN_CLUSTER_ACCEPTED,
+            also=("schema.type",),  # data: null where the task is documented
         ),
         Fault(
             "non-numeric-id-500",

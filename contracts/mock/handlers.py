@@ -72,8 +72,14 @@ class World:
         return params.parse_id_list(raw, name)
 
 
+class _UnknownCluster(Exception):
+    """The ``unknown-cluster-accepted`` fault: an unknown cluster is "accepted" with no data."""
+
+
 def _servers(world: World, cluster_id: int, server_ids: Sequence[int]) -> tuple[Any, tuple[Server, ...]]:
     cluster = world.inventory.cluster(cluster_id)
+    if cluster is None and world.faults.has(Quirk.UNKNOWN_CLUSTER_ACCEPTED):
+        raise _UnknownCluster()
     if cluster is None:
         raise errors.not_found("obproxy cluster", cluster_id, "id")
     servers: list[Server] = []
@@ -92,7 +98,10 @@ def upgrade(world: World, call: Call) -> Answer:
     lenient = world.faults.has(Quirk.ACCEPT_MISSING_BODY) or not world.upgrade_body
     package = params.read_short_rpm_name(call.content_type, call.body, allow_missing=lenient)
     package = package if package is not None else world.inventory.packages[-1]
-    cluster, servers = _servers(world, cluster_id, server_ids)
+    try:
+        cluster, servers = _servers(world, cluster_id, server_ids)
+    except _UnknownCluster:
+        return Answer(None)
     if not world.inventory.has_package(package):
         raise errors.not_found("obproxy install package", package, "shortRpmName")
     engine = world.engine
@@ -180,8 +189,20 @@ def list_tasks(world: World, call: Call) -> Answer:
     return Answer({"contents": contents, "page": page})
 
 
+def get_cluster(world: World, call: Call) -> Answer:
+    """``GET /api/v2/obproxy/clusters/{id}``: the cluster and its servers, or 404 — outside the
+    contract, served so a run can prove a cluster id absent before it probes the upgrade with it."""
+    cluster_id = world.path_id(call, "id")
+    cluster = world.inventory.cluster(cluster_id)
+    if cluster is None:
+        raise errors.not_found("obproxy cluster", cluster_id, "id")
+    servers = [{"id": server.id, "hostId": server.host_id} for server in cluster.servers]
+    return Answer({"id": cluster.id, "name": cluster.name, "obproxies": servers})
+
+
 HANDLERS: dict[str, Callable[[World, Call], Answer]] = {
     "upgrade": upgrade,
+    "cluster": get_cluster,
     "task": get_task,
     "tasks": list_tasks,
 }

@@ -44,6 +44,8 @@ ROUTES: tuple[Route, ...] = (
         "OBPROXY_MANAGER",
     ),
     Route("GET", f"{API_PREFIX}/tasks/instances/{{taskInstanceId}}", "task", "TASK_VIEWER"),
+    # Not part of the contract: the read a run uses to prove a cluster id absent before probing it.
+    Route("GET", f"{API_PREFIX}/obproxy/clusters/{{id}}", "cluster", "OBPROXY_MANAGER"),
     Route("GET", f"{API_PREFIX}/tasks/instances", "tasks", "TASK_VIEWER"),
 )
 _COMPILED = tuple((route, route.pattern) for route in ROUTES)

@@ -7,6 +7,9 @@ built-in's failure becomes one violation named ``schemathesis.<check>``. Reprodu
 here with :func:`contracts.auth.curl_command` from the request as sent, so credentials are
 masked (schemathesis' own code samples are never used: they show the ``Authorization`` header).
 
+A phase that did not run is kept with its reason in ``Results.skipped``, said in the summary and
+in JUnit.
+
 Errors: a request the safety guard refused is not an error (the guard reports it as kept back);
 a network failure is kept apart, because it ends the run with exit 2; anything else is an error
 of the run.
@@ -32,6 +35,23 @@ from contracts.run.safety import UpgradeBlocked
 from contracts.violations import Violation
 
 _QUIET_ERRORS = (UpgradeBlocked, DeadlineReached, CredentialsRejected, ServerFailing)
+_SKIP_REASONS = {
+    "disabled": "not among the phases asked for",
+    "not_supported": "the spec does not support it",
+    "not_applicable": "no links between operations to follow",
+    "failure_limit_reached": "the failure limit was reached",
+    "server_unavailable": "the server stopped responding",
+    "nothing_to_test": "nothing to test",
+    "no_checks_ran": "no check applied to its cases",
+}
+_LIVE_STATEFUL = "a live OCP: its chains start with an upgrade (the embedded mock runs them)"
+
+
+def skip_reason(phase: str, reason: str | None, *, live: bool) -> str:
+    """Why schemathesis skipped ``phase``, in words."""
+    if phase == "stateful" and live:
+        return _LIVE_STATEFUL
+    return _SKIP_REASONS.get(reason or "", reason or "not run")
 
 
 def _curl(recorder: Any, case_id: str) -> str:
@@ -104,9 +124,12 @@ def _record_error(results: Results, event: events.NonFatalError) -> None:
 class Collector:
     """Feeds engine events into :class:`Results`; ``operation_of`` maps a case to its short name."""
 
-    def __init__(self, results: Results, operation_of: Callable[[Any], str | None]) -> None:
+    def __init__(
+        self, results: Results, operation_of: Callable[[Any], str | None], *, live: bool = False
+    ) -> None:
         self.results = results
         self.operation_of = operation_of
+        self.live = live
         self.stop_reason: str | None = None
 
     def handle(self, event: events.EngineEvent) -> None:
@@ -118,5 +141,9 @@ class Collector:
             _record_error(self.results, event)
         elif isinstance(event, events.FatalError):
             self.results.error(f"engine: {type(event.exception).__name__}: {event.exception}"[:300])
+        elif isinstance(event, events.PhaseFinished) and not event.phase.is_enabled:
+            name = event.phase.name.value
+            reason = event.phase.skip_reason.value if event.phase.skip_reason else None
+            self.results.skipped[name] = skip_reason(name, reason, live=self.live)
         elif isinstance(event, events.EngineFinished):
             self.stop_reason = event.stop_reason.value

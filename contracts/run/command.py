@@ -1,8 +1,11 @@
 """``ocp-contract run``: the contract suite against the embedded mock OCP or a live one.
 
-Exit 0 the target honours the contract, 1 contract violations, 2 usage, configuration or
-connection error — always with one line on stderr, never a traceback. The options and
-environment variables are a fixed interface (other tooling depends on them).
+Exit 0 everything asked for was verified and honoured, 1 contract violations (they win over any
+other outcome), 2 usage, configuration or connection error — always with one line on stderr,
+never a traceback — 3 incomplete: nothing violated, but something asked for was not verified (the
+summary says what and why); 130/143 after SIGINT/SIGTERM, with the partial reports written. The
+verdict is the last line on stdout. The options and environment variables are a fixed interface
+(other tooling depends on them).
 """
 
 from __future__ import annotations
@@ -16,19 +19,21 @@ from contracts.run.config import (
     DEFAULT_MAX_RESPONSE_MB,
     DEFAULT_REQUEST_TIMEOUT,
     from_options,
+    unused_options,
 )
 from contracts.run.console import Progress, banner, summary
 from contracts.run.redaction import Redactor
 from contracts.run.reports import write_reports
 from contracts.run.results import Results
-from contracts.run.runner import EXIT_ERROR, run_suite
+from contracts.run.runner import EXIT_ERROR, LIVE_POLL_INTERVAL, run_suite
 from contracts.run.safety import Policy
+from contracts.terminal import Lines
 from contracts.versions import ocp_version
 
 NAME = "run"
 HELP = (
     "run the contract suite (schemathesis + the task workflow) against the embedded mock or a live OCP "
-    "(exit 0 honours the contract, 1 violations, 2 usage/configuration/connection error)"
+    "(exit 0 all verified, 1 violations, 2 usage/configuration/connection error, 3 incomplete)"
 )
 
 
@@ -101,7 +106,14 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         "--max-time",
         type=float,
         metavar="S",
-        help="stop sending after this many seconds; the run ends at most 2 s later",
+        help="a hard cap, never a budget: stop sending after this many seconds (what it cuts is "
+        "reported as not verified); the run ends at most 2 s later",
+    )
+    group.add_argument(
+        "--poll-interval",
+        type=float,
+        metavar="S",
+        help=f"seconds between two polls of a followed task (default {LIVE_POLL_INTERVAL:g} on a live OCP)",
     )
     group.add_argument(
         "--max-response-mb",
@@ -118,6 +130,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _upgrade_options(parser)
     _run_options(parser)
     group = parser.add_argument_group("reports")
+    group.add_argument(
+        "--quiet", action="store_true", help="no progress lines (for CI logs): only the summary and verdict"
+    )
     group.add_argument("--junit-xml", metavar="PATH", help="JUnit XML: one test case per operation and check")
     group.add_argument(
         "--report-dir",
@@ -136,8 +151,11 @@ def _label(base_url: str | None) -> str:
 def execute(args: argparse.Namespace) -> int:
     config = from_options(vars(args), os.environ)
     scrub = Redactor(config.secrets, username=config.username)
+    warning = unused_options(config)
+    if warning is not None:
+        print(f"ocp-contract run: {warning}", file=sys.stderr)
     results = Results()
-    progress = Progress(results, sys.stdout, scrub)
+    progress = Progress(results, Lines(sys.stdout), scrub, quiet=config.quiet, live=config.is_live)
     progress.say(banner(config, _label(config.base_url), Policy.for_run(config).mode.value, scrub))
     result = run_suite(config, results=results, listener=progress)
     for path in write_reports(result):

@@ -9,12 +9,18 @@ in ``repr`` or in an error message.
 ``ocp_version`` (``--ocp-version``) names the OCP version whose documentation the target is held
 to (:mod:`contracts.run.profile`); AK/SK before 4.0.3, which documents Basic only, is refused here.
 
-Fields that the command line does not expose (``phases``, ``mock_faults``, ``poll_interval``) let
-the tests and the pytest entry point run a narrower suite with the same code.
+Everything that can be known before the first request is checked here: a base URL that carries the
+API prefix (``…/api/v2``: the suite adds it), a report path that cannot be written, an OCP version
+the project does not know. Target flags without ``--allow-upgrade`` are not an error:
+:func:`unused_options` names them for a warning.
+
+Fields that the command line does not expose (``phases``, ``mock_faults``) let the tests and the
+pytest entry point run a narrower suite with the same code.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -22,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from contracts.versions import LATEST, parse_version, profile
+from contracts.versions import LATEST, PROFILE_NAMES, parse_version, profile
 from contracts.violations import UsageError
 
 #: The phases of a run, in the order they run. ``workflow`` is the project's own stateful step
@@ -38,6 +44,11 @@ DEFAULT_MAX_RESPONSE_MB = 64
 _MB = 1024 * 1024
 #: How long the workflow follows a real upgrade when ``--max-time`` is not given (seconds).
 DEFAULT_LIVE_FOLLOW_TIME = 1800.0
+
+#: The major versions of OCP the contract documents (``--ocp-version`` refuses the others).
+KNOWN_MAJORS = (3, 4)
+#: The API prefix every path of the contract starts with; a base URL must not carry it.
+API_PREFIX = "/api/v2"
 
 _RATE = re.compile(r"^\s*(?P<count>[0-9]+)\s*/\s*(?P<unit>[smh])\s*$")
 _PERIODS = {"s": 1.0, "m": 60.0, "h": 3600.0}
@@ -106,10 +117,14 @@ class RunConfig:
     save_shape: Path | None = None
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_MB * _MB
     ocp_version: str | None = None
+    #: Seconds between two polls of a followed task (``--poll-interval``; ``None``: 3 s live, no
+    #: wait on the embedded mock).
+    poll_interval: float | None = None
+    #: ``--quiet``: no progress lines, only the summary and the verdict.
+    quiet: bool = False
     # -- not on the command line
     phases: tuple[str, ...] = ALL_PHASES
     mock_faults: tuple[str, ...] = ()
-    poll_interval: float | None = None
 
     @property
     def is_live(self) -> bool:
@@ -188,6 +203,13 @@ def _check_base_url(url: str) -> str:
         )
     if parts.query or parts.fragment:
         raise UsageError(f"--base-url: expected no query or fragment, got {url!r}")
+    path = parts.path.rstrip("/")
+    if path.endswith(API_PREFIX) or path.endswith("/api") or f"{API_PREFIX}/" in path + "/":
+        fixed = url[: url.find("/api")].rstrip("/")
+        raise UsageError(
+            f"--base-url: drop the API prefix, the suite adds {API_PREFIX}/... itself: "
+            f"expected {fixed!r}, got {url!r}"
+        )
     return url.rstrip("/")
 
 
@@ -248,6 +270,7 @@ def _check_numbers(config: RunConfig) -> None:
         raise UsageError(f"--workers: expected an integer from 1 to 64, got {config.workers}")
     _positive(config.request_timeout, "--request-timeout")
     _positive(config.max_time, "--max-time")
+    _positive(config.poll_interval, "--poll-interval")
     if config.max_response_bytes < _MB:
         raise UsageError(
             f"--max-response-mb: expected an integer >= 1, got {config.max_response_bytes / _MB:g}"
@@ -264,9 +287,14 @@ def _check_version(config: RunConfig) -> None:
         return
     if config.ocp_version != LATEST:
         try:
-            parse_version(config.ocp_version)
+            version = parse_version(config.ocp_version)
         except UsageError as error:
             raise UsageError(f"--ocp-version: {error}") from None
+        if version[0] not in KNOWN_MAJORS:
+            raise UsageError(
+                f"--ocp-version: unknown OCP version {config.ocp_version!r}; expected "
+                f"{'|'.join(PROFILE_NAMES)} (or another 3.x or 4.x version)"
+            )
     if config.auth_scheme == "aksk":
         try:
             profile(config.ocp_version).require_auth("akSkAuth")
@@ -276,12 +304,52 @@ def _check_version(config: RunConfig) -> None:
             ) from None
 
 
+def _writable(path: Path, option: str, *, directory: bool) -> None:
+    """``path`` (a directory, or a file's directory) exists and is writable, or can be created."""
+    folder = path if directory else path.parent
+    if directory and path.exists() and not path.is_dir():
+        raise UsageError(f"{option}: expected a directory, got the file {str(path)!r}")
+    if not directory and path.is_dir():
+        raise UsageError(f"{option}: expected a file path, got the directory {str(path)!r}")
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{option}: {str(existing)!r} is not writable; expected a writable path")
+
+
+def _check_outputs(config: RunConfig) -> None:
+    if config.report_dir is not None:
+        _writable(config.report_dir, "--report-dir", directory=True)
+    if config.junit_xml is not None:
+        _writable(config.junit_xml, "--junit-xml", directory=False)
+    if config.save_shape is not None:
+        _writable(config.save_shape, "--save-shape", directory=False)
+
+
+def unused_options(config: RunConfig) -> str | None:
+    """A warning when the target flags were given but are not used: the embedded mock, or no
+    ``--allow-upgrade``."""
+    if config.target is not None and not config.is_live:
+        return (
+            "warning: --cluster-id, --obproxy-ids and --package are unused with the embedded mock "
+            "(it upgrades its own inventory); give --base-url to name a live target"
+        )
+    if config.target is not None and not config.allow_upgrade:
+        return (
+            "warning: --cluster-id, --obproxy-ids and --package are unused without --allow-upgrade "
+            "(the run stays read-only: nothing is upgraded; the ids only name the rejection probes)"
+        )
+    return None
+
+
 def validate(config: RunConfig) -> RunConfig:
     """``config`` unchanged if it is usable; else a one-line :class:`UsageError`."""
     _check_credentials(config)
     _check_version(config)
     _check_tls(config)
     _check_numbers(config)
+    _check_outputs(config)
     if config.is_live and config.allow_upgrade and config.target is None:
         raise UsageError(
             "--allow-upgrade on a live OCP needs the real target: --cluster-id, --obproxy-ids and --package"
@@ -323,5 +391,7 @@ def from_options(options: Mapping[str, Any], env: Mapping[str, str]) -> RunConfi
         save_shape=None if options.get("save_shape") is None else Path(options["save_shape"]),
         max_response_bytes=_given(options.get("max_response_mb"), DEFAULT_MAX_RESPONSE_MB) * _MB,
         ocp_version=options.get("ocp_version"),
+        poll_interval=options.get("poll_interval"),
+        quiet=bool(options.get("quiet")),
     )
     return validate(config)

@@ -1,5 +1,10 @@
 """What the run prints: progress while it runs, a summary at the end (with cases per second), and
-the one line of an exit 2 — every line through the run's :class:`Redactor`."""
+the one line of an exit 2 — every line through the run's :class:`Redactor`.
+
+The verdict is the summary's last line, one of :data:`VERDICTS`; before it the summary lists what
+was not verified and why (exit 3), the tasks the workflow followed, and the phases skipped with
+their reason. ``--quiet`` keeps the progress lines back, never the summary.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,30 @@ from typing import TextIO
 from schemathesis.engine import events
 
 from contracts.run.checks import operation_names
+from contracts.run.collect import skip_reason
 from contracts.run.config import RunConfig
 from contracts.run.profile import run_profile
 from contracts.run.redaction import Redactor
 from contracts.run.report_junit import operation_for
 from contracts.run.results import Results
 from contracts.run.runner import RunResult
+from contracts.terminal import Lines
+
+#: The last line of a run, by exit code.
+VERDICTS = {
+    0: "OK: the target honours the contract (exit 0)",
+    1: "FAILED: contract violations (exit 1)",
+    2: "ERROR: the run could not complete (exit 2)",
+    3: "INCOMPLETE: no violation found, but not everything asked for was verified (exit 3)",
+    130: "INTERRUPTED by SIGINT: partial results (exit 130)",
+    143: "INTERRUPTED by SIGTERM: partial results (exit 143)",
+    141: "STOPPED: stdout was closed (exit 141)",
+}
+
+
+def plural(n: int, word: str) -> str:
+    """``1 case``, ``2 cases``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 #: Findings printed in the summary; the reports hold them all.
 SHOWN_FINDINGS = 8
@@ -25,26 +48,41 @@ _ENGINE_PHASES = {"examples", "coverage", "fuzzing", "stateful"}
 class Progress:
     """Prints one line per phase as it ends: cases, failures, seconds."""
 
-    def __init__(self, results: Results, out: TextIO, scrub: Redactor) -> None:
+    def __init__(
+        self,
+        results: Results,
+        out: TextIO | Lines,
+        scrub: Redactor,
+        *,
+        quiet: bool = False,
+        live: bool = False,
+    ) -> None:
         self.results = results
-        self.out = out
+        self.out = out if isinstance(out, Lines) else Lines(out)
         self.scrub = scrub
+        self.quiet = quiet
+        self.live = live
         self._started: dict[str, float] = {}
         self._operations = operation_names()
 
     def say(self, text: str) -> None:
-        print(self.scrub(text), file=self.out, flush=True)
+        self.out(self.scrub(text))
+
+    def progress(self, text: str) -> None:
+        """A line while the run goes on (polls, 429 waits, phases); ``--quiet`` keeps it back."""
+        if not self.quiet:
+            self.say(text)
 
     def phase_started(self, phase: str) -> None:
         self._started[phase] = time.perf_counter()
 
-    def phase_finished(self, phase: str, *, skipped: bool = False) -> None:
+    def phase_finished(self, phase: str, *, skipped: bool = False, reason: str | None = None) -> None:
         seconds = time.perf_counter() - self._started.pop(phase, time.perf_counter())
         if skipped:
-            self.say(f"  {phase:<9} skipped")
+            self.progress(f"  {phase:<9} skipped: {reason or 'not run'}")
             return
         cases, failed = self.results.cases[phase], self.results.failures_by_phase[phase]
-        self.say(f"  {phase:<9} {cases:>5} cases  {failed:>4} failed  {seconds:6.1f} s")
+        self.progress(f"  {phase:<9} {plural(cases, 'case'):>11}  {failed:>4} failed  {seconds:6.1f} s")
 
     def scenario_finished(self, event: events.ScenarioFinished) -> None:
         """One line per operation as a phase finishes it, so a long live run shows progress."""
@@ -54,7 +92,7 @@ class Progress:
         cases = sum(1 for i in recorder.interactions.values() if i.response is not None)
         failed = len(recorder.failing_case_ids())
         operation = self._operations.get(event.label, event.label)
-        self.say(f"    {event.phase.value} · {operation}: {cases} cases, {failed} failed")
+        self.progress(f"    {event.phase.value} · {operation}: {plural(cases, 'case')}, {failed} failed")
 
     def on_event(self, event: events.EngineEvent) -> None:
         """Engine events → progress lines (only the testing phases)."""
@@ -65,7 +103,10 @@ class Progress:
         elif isinstance(event, events.PhaseFinished) and event.phase.name.value in _ENGINE_PHASES:
             name = event.phase.name.value
             if name in self._started:
-                self.phase_finished(name, skipped=not event.phase.is_enabled)
+                reason = event.phase.skip_reason.value if event.phase.skip_reason else None
+                skipped = not event.phase.is_enabled
+                why = skip_reason(name, reason, live=self.live) if skipped else None
+                self.phase_finished(name, skipped=skipped, reason=why)
 
 
 def banner(config: RunConfig, target: str, mode: str, scrub: Redactor) -> str:
@@ -106,14 +147,37 @@ def _blocked_lines(result: RunResult) -> list[str]:
         key = operation_for(request.url)
         by_operation[key] = by_operation.get(key, 0) + 1
     counts = ", ".join(f"{op} {n}" for op, n in sorted(by_operation.items()))
-    return [f"  kept back by the safety guard (not sent, skipped): {len(result.blocked)} ({counts})"]
+    reasons = "; ".join(sorted({request.reason for request in result.blocked}))
+    return [
+        f"  kept back by the safety guard (not sent, skipped): {len(result.blocked)} ({counts}): {reasons}"
+    ]
+
+
+def workflow_lines(result: RunResult) -> list[str]:
+    """Each followed task: id, every poll's status (runs collapsed), subtasks done, time; a FAILED
+    task's failing subtask and its message."""
+    lines: list[str] = []
+    for task in result.results.tasks:
+        lines.append(
+            f"  task {task.task_id} ({task.title}): {task.progress} after {task.seconds:.0f} s; "
+            f"polls: {task.poll_trail()}"
+        )
+        if task.failed_subtask:
+            said = f": {task.message}" if task.message else ""
+            lines.append(f"      failed at subtask {task.failed_subtask}{said}")
+        if task.rolled_back:
+            lines.append("      rolled back (subtasks carry operation ROLLBACK)")
+    return lines
 
 
 def summary(result: RunResult) -> list[str]:
-    """The closing lines: findings, skipped, warnings, throughput and the verdict."""
+    """The closing lines: findings, the workflow, skipped, what was not verified, warnings,
+    throughput and the verdict."""
     results = result.results
-    lines = _finding_lines(result) + _blocked_lines(result)
+    lines = _finding_lines(result) + workflow_lines(result) + _blocked_lines(result)
+    lines += [f"  skipped: {phase}: {why}" for phase, why in results.skipped.items()]
     lines += [f"  note: {note}" for note in dict.fromkeys(results.notes)]
+    lines += [f"  not verified: {what}" for what in results.incomplete]
     if results.warnings:
         by_rule: Counter[str] = Counter()
         for (_, rule), n in results.warnings.items():
@@ -121,13 +185,11 @@ def summary(result: RunResult) -> list[str]:
         top = ", ".join(f"{rule} ×{n}" for rule, n in by_rule.most_common(3))
         lines.append(f"  warnings (not failures): {top}")
     lines.append(
-        f"  {results.total_cases} cases in {result.elapsed:.1f} s ({result.cases_per_second:.0f} cases/s); "
-        f"{results.failure_count} failed checks; seed {result.seed}"
+        f"  {plural(results.total_cases, 'case')} in {result.elapsed:.1f} s "
+        f"({result.cases_per_second:.0f} cases/s); {plural(results.failure_count, 'failed check')}; "
+        f"seed {result.seed}"
     )
-    verdict = {
-        0: "OK: the target honours the contract",
-        1: "FAILED: contract violations (exit 1)",
-        2: "ERROR: the run could not complete (exit 2)",
-    }[result.exit_code]
-    lines.append(verdict)
+    if result.exit_code == 2 and result.problem:
+        lines.append(f"  problem: {result.problem}")
+    lines.append(VERDICTS[result.exit_code])
     return lines

@@ -3,7 +3,8 @@ checks to it, iterate the events into :class:`~contracts.run.results.Results`.
 
 The engine is stopped at once when the gate stops sending — our own credentials were refused
 (one 401 is enough to know, and a thousand more would only be noise), an exchange broke one of
-the run's bounds, a storm of 5xx tripped the breaker — and when ``--max-time`` is over. A request
+the run's bounds, a storm of 5xx tripped the breaker — and when ``--max-time`` is over (the
+deadline then remembers what it cut), or on SIGINT/SIGTERM. A request
 refused for the deadline or the storm may surface from schemathesis' own probes rather than a
 case; it ends the phases quietly, like the rest.
 """
@@ -33,10 +34,10 @@ from contracts.spec import load_spec
 EventSink = Callable[[events.EngineEvent], None]
 
 
-def load_schema(config: RunConfig, target: Target, *, seed: int, max_time: float | None) -> Any:
+def load_schema(config: RunConfig, target: Target, *, seed: int) -> Any:
     """The spec as a schemathesis schema, configured for this run (see :mod:`contracts.run.plan`);
     with ``--ocp-version``, the spec as that version documents it (no upgrade body before 4.0.3)."""
-    table = engine_config(config, base_url=target.base_url, seed=seed, max_time=max_time)
+    table = engine_config(config, base_url=target.base_url, seed=seed)
     loaded = SchemathesisConfig.from_dict(table)
     if config.ocp_version is None:
         return schemathesis.openapi.from_path(load_spec().path, config=loaded)
@@ -55,14 +56,16 @@ def run_engine(
     on_event: EventSink | None = None,
 ) -> str | None:
     """Run the engine phases of ``config``; returns schemathesis' stop reason."""
-    schema = load_schema(config, target, seed=seed, max_time=gate.politeness.deadline.remaining())
+    schema = load_schema(config, target, seed=seed)
     schema.auth.set_from_requests(identity.auth)
     if gate.guard.policy.is_guarding:
         install_filter(schema, gate.guard, target.base_url)
     state = _checks.SuiteState(
         strict=config.strict, known=identity.known, profile=run_profile(config.ocp_version)
     )
-    collector = Collector(results, lambda case: state.operations.get(case.operation.label))
+    collector = Collector(
+        results, lambda case: state.operations.get(case.operation.label), live=config.is_live
+    )
     deadline = gate.politeness.deadline
     with _checks.bound(schema, state):
         stream = from_schema(schema).execute()
@@ -71,9 +74,15 @@ def run_engine(
                 collector.handle(event)
                 if on_event is not None:
                     on_event(event)
-                if gate.stopped is not None or deadline.expired:
+                if gate.stopped is not None:
+                    stream.stop()
+                elif deadline.expired:
+                    deadline.reached("the schemathesis phases did not finish")
                     stream.stop()
         except (DeadlineReached, ServerFailing):
             stream.stop()
+        except KeyboardInterrupt:
+            stream.stop()
+            raise
     results.warnings.update(state.warnings)
     return collector.stop_reason

@@ -19,6 +19,7 @@ _OVERRIDES = {
     "premature-failure": "workflow",  # needs a task followed while one branch fails
     "credentials-ignored": "workflow",  # the probes without credentials
     "wrong-content-type": "examples",  # every answer carries it
+    "unknown-cluster-accepted": "workflow",  # only the workflow proves an id absent first
 }
 
 

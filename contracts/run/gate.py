@@ -7,11 +7,14 @@ session, schemathesis' own included — passes :meth:`Gate.send`, which in this 
    exchange broke one of the run's bounds (:class:`~contracts.run.bounds.Tripwire`);
 2. asks the :class:`~contracts.run.safety.SafetyGuard` (a blocked request raises
    :class:`~contracts.run.safety.UpgradeBlocked` and never leaves);
-3. waits for its rate-limit slot and caps the timeout (:mod:`contracts.run.politeness`);
+3. waits for its rate-limit slot and caps the timeout (:mod:`contracts.run.politeness`); a
+   request that runs out of time because the deadline shortened its timeout was cut by
+   ``--max-time`` (:class:`~contracts.run.politeness.DeadlineReached`), not a slow target;
 4. sends within the run's bounds — wall-clock budget, body size, redirects
    (:func:`~contracts.run.bounds.bounded_send`) — and on 429 waits as OCP asks
    (``RateLimit-Reset``/``Retry-After``) and resends;
-5. records the exchange (headers already redacted) for the HAR file;
+5. records the exchange (headers already redacted) for the HAR file, and shows the guard every
+   answer to a cluster read (what proves a cluster id absent, :meth:`SafetyGuard.observe`);
 6. trips the credential watch on a 401 to a request that carried our valid credentials, and the
    5xx breaker on a storm of server errors.
 
@@ -144,6 +147,7 @@ class Gate:
         wire = WireRequest.from_prepared(request)
         self.guard.check(wire, where="transport")
         response = self._send_politely(request, send, kwargs)
+        self.guard.observe(wire, response.status_code)
         self.watch.check(wire, response)
         storm = self.breaker.observe(response.status_code)
         if storm is not None:
@@ -155,8 +159,15 @@ class Gate:
     ) -> requests.Response:
         for attempt in range(MAX_429_RETRIES + 1):
             self.politeness.before_send()
+            full = self.politeness.full_timeout(kwargs.get("timeout"))
             kwargs["timeout"] = self.politeness.timeout(kwargs.get("timeout"))
-            response = self._send_recorded(request, send, kwargs)
+            shortened = kwargs["timeout"] < full or self.politeness.deadline.expired
+            try:
+                response = self._send_recorded(request, send, kwargs, deadline_cut=shortened)
+            except requests.RequestException as error:
+                if shortened and _out_of_time(error, self.politeness):
+                    raise self.politeness.deadline.reached("a request cut short") from None
+                raise
             if response.status_code != 429 or attempt == MAX_429_RETRIES:
                 return response
             if not self.politeness.back_off(response.headers):
@@ -164,7 +175,12 @@ class Gate:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send_recorded(
-        self, request: requests.PreparedRequest, send: SendFunction, kwargs: dict[str, Any]
+        self,
+        request: requests.PreparedRequest,
+        send: SendFunction,
+        kwargs: dict[str, Any],
+        *,
+        deadline_cut: bool = False,
     ) -> requests.Response:
         started, clock = time.time(), time.perf_counter()
         try:
@@ -172,12 +188,19 @@ class Gate:
                 send, request, kwargs, budget=kwargs["timeout"], max_body=self.bounds.max_body
             )
         except requests.RequestException as error:
-            if isinstance(error, BoundBroken | requests.TooManyRedirects):
+            cut = deadline_cut and _out_of_time(error, self.politeness)
+            if isinstance(error, BoundBroken | requests.TooManyRedirects) and not cut:
                 self.tripwire.trip(error)
             self.log.add(_exchange(request, started, time.perf_counter() - clock, note=type(error).__name__))
             raise
         self.log.add(_exchange(request, started, time.perf_counter() - clock, response=response))
         return response
+
+
+def _out_of_time(error: requests.RequestException, politeness: Politeness) -> bool:
+    """A timeout, or any failure once the deadline is over: the deadline, not the target, ended it."""
+    remaining = politeness.deadline.remaining()
+    return isinstance(error, requests.Timeout) or (remaining is not None and remaining < 1.0)
 
 
 def _exchange(

@@ -11,6 +11,9 @@
   :mod:`contracts.run.rejection`, shared with the safety guard.
 * ``http.task-not-found-after-create`` — an upgrade answered with task N, then
   ``GET /tasks/instances/N`` answered 404.
+* ``http.unknown-id-accepted`` — an upgrade naming a cluster id that a read proved absent in this
+  run (``GET …/obproxy/clusters/{id}`` answered 404) was answered 2xx (``data: null`` included):
+  OCP refuses an unknown cluster with 404 before it does anything.
 
 Pointers are ``""``: these rules are about the whole exchange, not a place in the body.
 """
@@ -63,6 +66,20 @@ def rejection_ignored(assessment: Assessment, status: int) -> Iterator[Violation
         spec=_RESPONSES + ("UnsupportedMediaType" if rejection.status == 415 else "BadRequest"),
         hint="OCP validates credentials, path ids and the body before it starts a task",
     )
+
+
+def unknown_id_accepted(what: str, status: int) -> Iterator[Violation]:
+    """``http.unknown-id-accepted`` when an upgrade of ``what`` (proven absent) got 2xx."""
+    if 200 <= status < 300:
+        yield Violation(
+            rule="http.unknown-id-accepted",
+            pointer="",
+            message=f"an upgrade of {what}, which a read proved absent, was accepted",
+            expected="HTTP 404: an unknown cluster or server is refused before anything is done",
+            actual=f"HTTP {status}",
+            spec=_RESPONSES + "NotFound",
+            hint="a 200 with data: null is not a refusal; a release gate would read it as success",
+        )
 
 
 def task_not_found_after_create(task_id: int, status: int) -> Iterator[Violation]:

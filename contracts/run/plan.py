@@ -18,6 +18,10 @@ Checks, tuned to what OCP really answers:
   TRACE or QUERY: Spring answers HEAD and OPTIONS itself and Tomcat refuses TRACE with an HTML
   page, so none of those says anything about OCP.
 
+``--max-time`` is not handed to schemathesis: there it is a budget to fill (fuzzing repeats
+until it runs out), and ours is a hard cap. Generation stops when ``--max-examples`` is
+exhausted; the run's deadline only cuts (:mod:`contracts.run.politeness`, the engine's loop).
+
 Generation: no example database (local and CI runs then draw the same cases from the same seed),
 no shrinking (a live OCP is not hammered to minimise a failure; every failure carries a curl).
 
@@ -82,7 +86,7 @@ def _live_upgrade_overrides() -> list[dict[str, Any]]:
     ]
 
 
-def engine_config(config: RunConfig, *, base_url: str, seed: int, max_time: float | None) -> dict[str, Any]:
+def engine_config(config: RunConfig, *, base_url: str, seed: int) -> dict[str, Any]:
     """The schemathesis configuration of one run (validated by ``SchemathesisConfig.from_dict``)."""
     table: dict[str, Any] = {
         "seed": seed,
@@ -102,8 +106,6 @@ def engine_config(config: RunConfig, *, base_url: str, seed: int, max_time: floa
         "phases": _phases(config),
         "output": {"sanitization": {"enabled": True}},
     }
-    if max_time is not None:
-        table["max-time"] = max(1, int(max_time))
     if config.is_live:
         table["operations"] = _live_upgrade_overrides()
     return table

@@ -1,6 +1,8 @@
 """Being a polite client of a live OCP: rate limit, per-request timeout, 429 back-off, one deadline.
 
-* :class:`Deadline` — the run's global time budget (``--max-time``); nothing waits past it.
+* :class:`Deadline` — the run's hard cap (``--max-time``): nothing waits past it, and a request
+  is not started when less than :data:`MIN_REQUEST_WINDOW` is left (it could not finish); the
+  deadline remembers that it cut something, so the verdict can say what was not verified.
 * :class:`Spacer` — ``--rate-limit N/s``: requests leave at most every ``1/N`` seconds, shared by
   all worker threads (a smooth limit, no bursts).
 * :func:`wait_after_429` — how long OCP asks us to wait: ``RateLimit-Reset`` (seconds, OCP's
@@ -27,6 +29,12 @@ Sleep = Callable[[float], None]
 MAX_429_WAIT = 60.0
 #: Retries of one request after 429 answers.
 MAX_429_RETRIES = 3
+#: A request is not started with less time than this left before the deadline (seconds).
+MIN_REQUEST_WINDOW = 0.5
+#: While waiting (a 429, a poll), a progress line at least this often (seconds).
+PROGRESS_EVERY = 5.0
+
+Say = Callable[[str], None]
 
 
 class DeadlineReached(Exception):
@@ -38,7 +46,21 @@ class Deadline:
 
     def __init__(self, seconds: float | None, *, clock: Clock = time.monotonic) -> None:
         self._clock = clock
+        self.seconds = seconds
         self._end = None if seconds is None else clock() + seconds
+        #: What the deadline cut first (``None``: it cut nothing).
+        self.cut: str | None = None
+
+    def reached(self, what: str) -> DeadlineReached:
+        """Remember that the deadline cut ``what``; returns the exception to raise."""
+        if self.cut is None:
+            self.cut = what
+        return DeadlineReached(f"--max-time is over: {what}")
+
+    def allows(self, seconds: float) -> bool:
+        """Whether ``seconds`` from now is still before the deadline."""
+        remaining = self.remaining()
+        return remaining is None or seconds < remaining
 
     def remaining(self) -> float | None:
         return None if self._end is None else max(0.0, self._end - self._clock())
@@ -113,34 +135,54 @@ class Politeness:
         deadline: Deadline,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
+        say: Say | None = None,
     ) -> None:
         self.deadline = deadline
         self._timeout = timeout
         self._sleep = sleep
         self._spacer = None if rate is None else Spacer(rate, clock=clock, sleep=sleep)
+        #: Where waiting prints its progress (the console; ``None``: nowhere).
+        self.say = say
+        #: Set when a 429 asked us to wait past the deadline: the run ended rate limited.
+        self.rate_limited_out = False
 
     def before_send(self) -> None:
-        """Wait for a rate-limit slot; :class:`DeadlineReached` when the run's time is over."""
-        if self.deadline.expired:
-            raise DeadlineReached("--max-time is over: no more requests are sent")
+        """Wait for a rate-limit slot; :class:`DeadlineReached` when too little time is left to
+        finish a request (less than :data:`MIN_REQUEST_WINDOW`): it is then not started."""
+        if not self.deadline.allows(MIN_REQUEST_WINDOW):
+            raise self.deadline.reached("requests not sent")
         if self._spacer is not None:
             self._spacer.acquire()
 
-    def timeout(self, given: object) -> float:
-        """The per-request timeout: ``--request-timeout``, a caller's shorter one, never past the deadline."""
+    def full_timeout(self, given: object) -> float:
+        """The per-request timeout before the deadline cuts it: ``--request-timeout`` or a shorter one."""
         timeout = self._timeout
         if isinstance(given, int | float) and not isinstance(given, bool) and 0 < given < timeout:
             timeout = float(given)
+        return timeout
+
+    def timeout(self, given: object) -> float:
+        """The per-request timeout: :meth:`full_timeout`, never past the deadline."""
+        timeout = self.full_timeout(given)
         remaining = self.deadline.remaining()
-        return timeout if remaining is None else max(0.001, min(timeout, remaining))
+        return timeout if remaining is None else max(MIN_REQUEST_WINDOW, min(timeout, remaining))
 
     def back_off(self, headers: Mapping[str, str]) -> bool:
-        """After a 429: sleep as asked and return ``True``, or ``False`` when that would pass the deadline."""
+        """After a 429: sleep as asked and return ``True``, or ``False`` when that would pass the deadline.
+
+        A wait longer than :data:`PROGRESS_EVERY` prints a line at least that often.
+        """
         wait = wait_after_429(headers)
         if wait is None:
             wait = 1.0
-        remaining = self.deadline.remaining()
-        if remaining is not None and wait >= remaining:
+        if not self.deadline.allows(wait + MIN_REQUEST_WINDOW):
+            self.rate_limited_out = True
             return False
-        self._sleep(wait)
+        left = wait
+        while left > 0:
+            if self.say is not None and wait > PROGRESS_EVERY:
+                self.say(f"    rate limited (429): waiting {left:.0f} s as the OCP asks")
+            step = min(left, PROGRESS_EVERY)
+            self._sleep(step)
+            left -= step
         return True

@@ -3,8 +3,10 @@
 A failed test case names the rules broken in its ``message`` and ``type``; its text gives, per
 distinct finding, each violation (rule, JSON pointer, expected, actual, spec) and a curl that
 reproduces the request with credentials masked. Requests the safety guard kept back are one
-*skipped* test case per operation; errors of the run (an unreachable target, refused
-credentials) are one test case with an ``<error>``.
+*skipped* test case per operation, and so is each phase that did not run, both with their reason;
+what was asked for and not verified (exit 3) is one skipped test case ``run/verified`` naming
+each; errors of the run (an unreachable target, refused credentials, a named target that does not
+exist) are one test case with an ``<error>``. The verdict is the suite's ``verdict`` property.
 """
 
 from __future__ import annotations
@@ -75,14 +77,28 @@ def _blocked_cases(suite: ET.Element, blocked: tuple[BlockedRequest, ...], scrub
         case = ET.SubElement(
             suite, "testcase", classname=f"{SUITE}.{operation}", name="safety-guard", time="0"
         )
+        reasons = "; ".join(sorted({r.reason for r in requests}))
+        count = f"{len(requests)} request{'' if len(requests) == 1 else 's'}"
         skipped = ET.SubElement(
-            case,
-            "skipped",
-            message=f"{len(requests)} requests kept back by the safety guard "
-            "(not sent: they could start an upgrade)",
+            case, "skipped", message=xml_safe(scrub(f"{count} kept back by the safety guard: {reasons}"))
         )
         skipped.text = xml_safe(scrub("\n".join(sorted({r.line() for r in requests}))))
     return len(by_operation)
+
+
+def _skipped_cases(suite: ET.Element, result: RunResult, scrub: Redactor) -> int:
+    """A skipped test case per phase that did not run, and one for what was not verified."""
+    for phase, why in result.results.skipped.items():
+        case = ET.SubElement(suite, "testcase", classname=f"{SUITE}.phases", name=phase, time="0")
+        ET.SubElement(case, "skipped", message=xml_safe(scrub(f"{phase} skipped: {why}")))
+    incomplete = result.results.incomplete
+    if incomplete:
+        case = ET.SubElement(suite, "testcase", classname=f"{SUITE}.run", name="verified", time="0")
+        skipped = ET.SubElement(
+            case, "skipped", message=xml_safe(scrub(f"not verified: {incomplete[0]}"))
+        )
+        skipped.text = xml_safe(scrub("\n".join(incomplete)))
+    return len(result.results.skipped) + (1 if incomplete else 0)
 
 
 def _error_case(suite: ET.Element, result: RunResult, scrub: Redactor) -> int:
@@ -94,7 +110,10 @@ def _error_case(suite: ET.Element, result: RunResult, scrub: Redactor) -> int:
     )
     error = ET.SubElement(case, "error", message=xml_safe(scrub(problem)), type="run-error")
     error.text = xml_safe(
-        scrub("\n".join([*result.results.errors, *result.results.network_errors]) or problem)
+        scrub(
+            "\n".join([*result.results.unusable, *result.results.errors, *result.results.network_errors])
+            or problem
+        )
     )
     return 1
 
@@ -111,11 +130,16 @@ def render(result: RunResult, scrub: Redactor) -> bytes:
         time=f"{result.elapsed:.3f}",
     )
     properties = ET.SubElement(suite, "properties")
-    for name, value in (("target", result.target), ("mode", result.mode), ("seed", str(result.seed))):
+    for name, value in (
+        ("target", result.target),
+        ("mode", result.mode),
+        ("seed", str(result.seed)),
+        ("verdict", f"exit {result.exit_code}"),
+    ):
         ET.SubElement(properties, "property", name=name, value=xml_safe(scrub(value)))
     for (operation, check), cell in sorted(result.results.cells.items()):
         _cell_case(suite, operation, check, cell, scrub)
-    skipped = _blocked_cases(suite, result.blocked, scrub)
+    skipped = _blocked_cases(suite, result.blocked, scrub) + _skipped_cases(suite, result, scrub)
     errors = _error_case(suite, result, scrub)
     failures = sum(1 for cell in result.results.cells.values() if cell.failed)
     tests = len(result.results.cells) + skipped + errors

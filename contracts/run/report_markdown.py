@@ -1,4 +1,5 @@
-"""The human report (``report.md``): verdict, what ran, the grid of checks, every finding with its
+"""The human report (``report.md``): verdict, what was not verified and why, what ran, the upgrade
+workflow (each followed task's polls and subtasks), the grid of checks, every finding with its
 reproduction, what the safety guard kept back, and warnings."""
 
 from __future__ import annotations
@@ -9,7 +10,15 @@ from contracts.run.redaction import Redactor
 from contracts.run.report_junit import finding_text, operation_for
 from contracts.run.runner import RunResult
 
-_VERDICT = {0: "the target honours the contract", 1: "contract violations", 2: "the run could not complete"}
+_VERDICT = {
+    0: "the target honours the contract",
+    1: "contract violations",
+    2: "the run could not complete",
+    3: "incomplete: no violation found, but not everything asked for was verified",
+    130: "interrupted by SIGINT (partial results)",
+    143: "interrupted by SIGTERM (partial results)",
+    141: "stopped: stdout was closed (partial results)",
+}
 
 
 def _header(result: RunResult) -> list[str]:
@@ -27,8 +36,44 @@ def _header(result: RunResult) -> list[str]:
         f"({result.cases_per_second:.0f} cases/s)",
         *([f"- problem: {result.problem}"] if result.problem else []),
         *(f"- note: {note}" for note in result.results.notes),
+        *(f"- skipped: {phase}: {why}" for phase, why in result.results.skipped.items()),
         "",
+        *_not_verified(result),
     ]
+
+
+def _not_verified(result: RunResult) -> list[str]:
+    incomplete = result.results.incomplete
+    if not incomplete:
+        return []
+    return ["## Not verified", "", *(f"- {what}" for what in incomplete), ""]
+
+
+def _workflow(result: RunResult) -> list[str]:
+    tasks = result.results.tasks
+    if not tasks:
+        return []
+    lines = [
+        "## Upgrade workflow",
+        "",
+        "| task | what | final status | polls | subtasks done | seconds |",
+        "|---:|---|---|---|---:|---:|",
+    ]
+    for task in tasks:
+        done = sum(1 for status in task.subtasks.values() if status in ("SUCCESSFUL", "FAILED"))
+        lines.append(
+            f"| {task.task_id} | {task.title} | {task.status} | {task.poll_trail()} | "
+            f"{done}/{len(task.subtasks)} | {task.seconds:.0f} |"
+        )
+    for task in tasks:
+        if task.failed_subtask:
+            said = f": {task.message}" if task.message else ""
+            lines += ["", f"Task {task.task_id} failed at subtask {task.failed_subtask}{said}."]
+        if task.rolled_back:
+            lines += ["", f"Task {task.task_id} was rolled back."]
+        lines += ["", f"Subtasks of task {task.task_id} (last poll):", ""]
+        lines += [f"- {name}: {status}" for name, status in task.subtasks.items()]
+    return [*lines, ""]
 
 
 def _grid(result: RunResult) -> list[str]:
@@ -95,6 +140,6 @@ def _errors(result: RunResult) -> list[str]:
 
 def render(result: RunResult, scrub: Redactor) -> bytes:
     """The Markdown report of a run."""
-    sections = [_header, _grid, _findings, _blocked, _warnings, _errors]
+    sections = [_header, _workflow, _grid, _findings, _blocked, _warnings, _errors]
     text = "\n".join(line for section in sections for line in section(result))
     return scrub(text).encode("utf-8")

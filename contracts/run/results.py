@@ -5,6 +5,10 @@ check (``ocp_contract``, a built-in such as ``positive_data_acceptance``, …). 
 exchanges that passed and failed it, and keeps each distinct :class:`Finding` — the rules broken,
 where, and a curl to reproduce it (credentials masked). JUnit writes one test case per cell.
 
+Besides the cells, a run keeps what decides its verdict when nothing was violated: what was asked
+for but not verified (``incomplete``, exit 3), what the target said does not exist (``unusable``,
+exit 2), the tasks the workflow followed (:class:`TaskReport`) and the signal that interrupted it.
+
 :class:`Results` is filled from several threads (the engine's workers record through the event
 loop, one thread) and read once the run is over.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from contracts.violations import Violation
 
@@ -63,6 +68,56 @@ class Cell:
         return self.passed + self.failed
 
 
+@dataclass
+class TaskReport:
+    """One task the workflow followed: every poll's status, each subtask's last status, the time taken.
+
+    ``asked`` is a task the user asked for (``--task-id``, or the upgrade of the named live target);
+    only such a task left unfinished, FAILED or rolled back makes the run incomplete.
+    """
+
+    task_id: int
+    title: str
+    asked: bool = False
+    polls: list[str] = field(default_factory=list)
+    subtasks: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    failed_subtask: str | None = None
+    message: str | None = None
+    rolled_back: bool = False
+
+    @property
+    def status(self) -> str:
+        return self.polls[-1] if self.polls else "not read"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("SUCCESSFUL", "FAILED")
+
+    @property
+    def progress(self) -> str:
+        """``RUNNING, 3/7 subtasks done``."""
+        done = sum(1 for status in self.subtasks.values() if status in ("SUCCESSFUL", "FAILED"))
+        return f"{self.status}, {done}/{len(self.subtasks)} subtasks done"
+
+    def poll_trail(self) -> str:
+        """Every poll's status in order, runs collapsed: ``RUNNING ×4 → FAILED ×3``."""
+        runs = [(status, sum(1 for _ in group)) for status, group in groupby(self.polls)]
+        return " → ".join(f"{status} ×{n}" if n != 1 else status for status, n in runs) or "none"
+
+    def problem(self) -> str | None:
+        """Why this task does not verify what was asked of it, or ``None``."""
+        if self.status == "FAILED":
+            where = f" at subtask {self.failed_subtask}" if self.failed_subtask else ""
+            said = f": {self.message}" if self.message else ""
+            return f"task {self.task_id} ({self.title}) ended FAILED{where}{said}"
+        if self.rolled_back:
+            return f"task {self.task_id} ({self.title}) was rolled back"
+        if not self.finished:
+            return f"task {self.task_id} ({self.title}) did not finish: last seen {self.progress}"
+        return None
+
+
 class Results:
     """The grid of cells, the cases sent, warnings, errors and the reason a run was cut short."""
 
@@ -75,6 +130,15 @@ class Results:
         self.network_errors: list[str] = []
         self.aborted: str | None = None
         self.notes: list[str] = []
+        #: What was asked for and not verified, and why (exit 3 when nothing was violated).
+        self.incomplete: list[str] = []
+        #: What the target says does not exist although the user named it (exit 2).
+        self.unusable: list[str] = []
+        self.tasks: list[TaskReport] = []
+        #: Phases that did not run, and why.
+        self.skipped: dict[str, str] = {}
+        #: The signal (``SIGINT``, ``SIGTERM``) that ended the run early, or ``None``.
+        self.interrupted: str | None = None
         self._lock = threading.Lock()
 
     def cell(self, operation: str, check: str) -> Cell:
@@ -107,6 +171,17 @@ class Results:
         with self._lock:
             if text not in self.network_errors:
                 self.network_errors.append(text)
+
+    def not_verified(self, text: str) -> None:
+        """Something asked for was not verified: ``text`` says what and why."""
+        with self._lock:
+            if text not in self.incomplete:
+                self.incomplete.append(text)
+
+    def does_not_exist(self, text: str) -> None:
+        with self._lock:
+            if text not in self.unusable:
+                self.unusable.append(text)
 
     @property
     def total_cases(self) -> int:

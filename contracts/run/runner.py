@@ -6,14 +6,19 @@ preflight (one read-only request) → the workflow → schemathesis' phases → 
 (results, requests kept back, recorded exchanges). Reports are written by the caller from the
 result (:mod:`contracts.run.reports`).
 
-Exit codes (:attr:`RunResult.exit_code`): 0 the target honours the contract; 1 violations;
-2 the run could not be trusted — refused credentials, an unreachable host, a TLS failure, a
-timeout, an exchange past the run's bounds (:mod:`contracts.run.bounds`), or an error of the
-run itself.
+Exit codes (:attr:`RunResult.exit_code`), in this order of precedence: 1 violations — found
+violations win over everything else, a deadline or a later connection error included; 2 the run
+could not be trusted — refused credentials, an unreachable host, a TLS failure, a timeout, an
+exchange past the run's bounds (:mod:`contracts.run.bounds`), a named target or task the target
+says does not exist, or an error of the run itself; 3 incomplete — nothing violated, but
+something asked for was not verified (:attr:`Results.incomplete`); 0 everything asked for was
+verified. A run ended by SIGINT or SIGTERM exits 130 or 143 after its partial reports.
 
-A run ends within ``--max-time`` plus :data:`DEADLINE_GRACE`: no exchange outlives the deadline
-(its wall-clock budget is cut to what is left), and the grace covers winding down — the engine's
-last events, the reports.
+``--max-time`` is a hard cap, never a budget: generation stops when ``--max-examples`` is
+exhausted, and the deadline only cuts. A run ends within ``--max-time`` plus
+:data:`DEADLINE_GRACE`: a request is not started without time left to finish it, no exchange
+outlives the deadline (its wall-clock budget is cut to what is left), and the grace covers
+winding down — the engine's last events, the reports.
 """
 
 from __future__ import annotations
@@ -31,15 +36,16 @@ from contracts.run.config import DEFAULT_LIVE_FOLLOW_TIME, ENGINE_PHASES, RunCon
 from contracts.run.engine import run_engine
 from contracts.run.errors import RunAborted, describe_network_error
 from contracts.run.gate import CredentialsRejected, Exchange, Gate, installed
-from contracts.run.politeness import Deadline, DeadlineReached, Politeness
+from contracts.run.politeness import MIN_REQUEST_WINDOW, Deadline, DeadlineReached, Politeness
 from contracts.run.profile import run_profile
 from contracts.run.results import Results
 from contracts.run.safety import BlockedRequest, Policy, SafetyGuard
 from contracts.run.target import Identity, Target, identity_for, opened, preflight, session_for
 from contracts.run.threads import serialised_ast_parsing
 from contracts.run.workflow import Plan, Workflow, probes
+from contracts.terminal import EXIT_SIGNAL, signal_name
 
-EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
 #: Seconds a run may take past ``--max-time`` to wind down (see the module docstring).
 DEADLINE_GRACE = 2.0
 #: Live polls are spaced this far apart unless the config says otherwise (seconds).
@@ -72,9 +78,14 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        if self.results.aborted or self.results.network_errors or self.results.errors:
+        results = self.results
+        if results.interrupted:
+            return EXIT_SIGNAL.get(results.interrupted, 130)  # 130, 143, or 141 (stdout closed)
+        if results.failure_count:
+            return EXIT_VIOLATIONS
+        if results.aborted or results.unusable or results.network_errors or results.errors:
             return EXIT_ERROR
-        return EXIT_VIOLATIONS if self.results.failure_count else EXIT_OK
+        return EXIT_INCOMPLETE if results.incomplete else EXIT_OK
 
     @property
     def cases_per_second(self) -> float:
@@ -86,6 +97,8 @@ class RunResult:
         results = self.results
         if results.aborted:
             return results.aborted
+        if results.unusable:
+            return results.unusable[0]
         if results.network_errors:
             return f"{self.target}: {results.network_errors[0]}"
         if results.errors:
@@ -100,7 +113,13 @@ def _workflow_plan(config: RunConfig, target: Target) -> Plan:
         upgrades = (config.target,) if config.allow_upgrade and config.target is not None else ()
         interval = LIVE_POLL_INTERVAL if config.poll_interval is None else config.poll_interval
         return Plan(
-            probes(config.target, upgrade_body=body), config.task_ids, upgrades, interval, 100_000, body
+            probes(config.target, upgrade_body=body),
+            config.task_ids,
+            upgrades,
+            interval,
+            100_000,
+            body,
+            upgrades_asked=True,
         )
     embedded = target.upgrade_targets()
     interval = 0.0 if config.poll_interval is None else config.poll_interval
@@ -121,6 +140,7 @@ def _run_phases(
         if listener is not None:
             listener.phase_started("workflow")
         follow = Deadline(_follow_budget(config, gate.politeness.deadline))
+        say = getattr(listener, "progress", None)
         Workflow(
             session,
             target.base_url,
@@ -129,14 +149,34 @@ def _run_phases(
             known=identity.known,
             deadline=follow,
             profile=run_profile(config.ocp_version),
+            say=say,
         ).run(_workflow_plan(config, target))
+        if follow.cut and gate.politeness.deadline.cut is None:
+            gate.politeness.deadline.cut = follow.cut
         if listener is not None:
             listener.phase_finished("workflow")
-    running = gate.stopped is None and not gate.politeness.deadline.expired
-    if any(phase in config.phases for phase in ENGINE_PHASES) and running:
+    deadline = gate.politeness.deadline
+    running = gate.stopped is None and deadline.allows(MIN_REQUEST_WINDOW)
+    asked = [phase for phase in ENGINE_PHASES if phase in config.phases]
+    if asked and running:
         on_event = None if listener is None else listener.on_event
         return run_engine(config, target, identity, gate, results, seed=seed, on_event=on_event)
+    if asked and gate.stopped is None:
+        deadline.reached(f"phases {', '.join(asked)} not run")
     return None
+
+
+def _note_incomplete(gate: Gate, results: Results, stop_reason: str | None) -> None:
+    """What the deadline or a rate limit kept the run from verifying."""
+    deadline = gate.politeness.deadline
+    if gate.politeness.rate_limited_out:
+        results.not_verified("rate limited (429) until the deadline: the last requests were not answered")
+    if deadline.cut is not None or stop_reason == "max_time":
+        cap = f" ({deadline.seconds:g} s)" if deadline.seconds is not None else ""
+        results.not_verified(
+            f"cut by --max-time{cap}: {deadline.cut or 'the phases did not finish'}; "
+            "the cases after it were not sent"
+        )
 
 
 def _note_tripwire(gate: Gate, results: Results) -> None:
@@ -168,7 +208,12 @@ def run_suite(
     policy = Policy.for_run(config)
     gate = Gate(
         guard=SafetyGuard(policy),
-        politeness=Politeness(rate=config.rate_limit, timeout=config.request_timeout, deadline=deadline),
+        politeness=Politeness(
+            rate=config.rate_limit,
+            timeout=config.request_timeout,
+            deadline=deadline,
+            say=getattr(listener, "progress", None),
+        ),
         bounds=Bounds(max_body=config.max_response_bytes),
     )
     results = results if results is not None else Results()
@@ -185,6 +230,10 @@ def run_suite(
             results.notes.append("stopped at --max-time")
         except ServerFailing:
             pass  # the breaker tripped in the workflow; _note_tripwire says so
+        except KeyboardInterrupt as interrupt:  # SIGINT, or SIGTERM turned into one
+            results.interrupted = signal_name(interrupt)
+            results.not_verified(f"interrupted by {results.interrupted}: the run did not finish")
+        _note_incomplete(gate, results, stop_reason)
         if gate.watch.message is not None:
             results.aborted = gate.watch.message
         _note_tripwire(gate, results)

@@ -15,7 +15,11 @@ The decision is :meth:`Policy.decide` over the request *as it goes on the wire*
 Modes: the embedded mock lets everything through; **safe** (a live OCP without
 ``--allow-upgrade``) lets through read-only requests and requests a correct OCP must reject
 before acting; **permit target** (``--allow-upgrade``) additionally lets through upgrades of
-exactly the named cluster, servers and package — never of ids a generator made up.
+exactly the named cluster, servers and package — never of ids a generator made up — and the
+upgrade of the named servers and package on a cluster id **proven absent** in this run: the guard
+itself watched a read of the named cluster answer 200 and a read of that id answer 404
+(:meth:`SafetyGuard.observe`), so the endpoint works and says the cluster does not exist. The
+id must be spelled canonically (digits, no leading zero), the spelling that was read.
 
 The policy knows the OCP version's upgrade (``upgrade_body``, from ``--ocp-version``): before
 4.0.3 an upgrade takes no body, so no body makes it certain to be refused — safe mode then keeps
@@ -38,7 +42,18 @@ from dataclasses import dataclass
 from contracts.auth import Credentials as KnownCredentials
 from contracts.run.config import RunConfig, UpgradeTarget
 from contracts.run.profile import run_profile
-from contracts.run.rejection import Assessment, Credentials, Kind, WireRequest, assess, credentials_of
+from contracts.run.rejection import (
+    Assessment,
+    Credentials,
+    Kind,
+    WireRequest,
+    assess,
+    credentials_of,
+    path_segments,
+)
+
+#: The read that proves a cluster id absent: ``GET /api/v2/obproxy/clusters/{id}``.
+CLUSTER_READ = ("api", "v2", "obproxy", "clusters")
 
 
 class Mode(enum.Enum):
@@ -149,14 +164,46 @@ class SafetyGuard:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self._blocked: list[BlockedRequest] = []
+        self._cluster_reads: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def check(self, request: WireRequest, *, where: str) -> Verdict:
         """The verdict for ``request``; a blocked one is recorded and raises :class:`UpgradeBlocked`."""
         verdict = self.policy.decide(request)
+        if not verdict.allowed and self._probes_absent_cluster(verdict.assessment):
+            return Verdict(True, verdict.assessment)
         if not verdict.allowed:
             raise UpgradeBlocked(self.record(request, verdict.reason, where=where))
         return verdict
+
+    def observe(self, request: WireRequest, status: int) -> None:
+        """Note the answer to a read of a cluster (``GET …/obproxy/clusters/{id}``)."""
+        segments = path_segments(request.url)
+        if request.method != "GET" or len(segments) != len(CLUSTER_READ) + 1:
+            return
+        if tuple(s.lower() for s in segments[:-1]) == CLUSTER_READ and _canonical_id(segments[-1]):
+            with self._lock:
+                self._cluster_reads[segments[-1]] = status
+
+    def proven_absent(self, cluster_id: str) -> bool:
+        """Whether this run saw the named cluster read as 200 and ``cluster_id`` read as 404."""
+        target = self.policy.target
+        if self.policy.mode is not Mode.PERMIT_TARGET or target is None or not _canonical_id(cluster_id):
+            return False
+        with self._lock:
+            named = self._cluster_reads.get(str(target.cluster_id))
+            return named == 200 and self._cluster_reads.get(cluster_id) == 404
+
+    def _probes_absent_cluster(self, assessment: Assessment) -> bool:
+        """An upgrade of exactly the named servers and package, on a cluster proven absent."""
+        call, target = assessment.upgrade, self.policy.target
+        if call is None or target is None or not self.proven_absent(call.cluster_id):
+            return False
+        return (
+            sorted(call.obproxy_ids.split(",")) == sorted(str(i) for i in target.obproxy_ids)
+            and (bool(call.packages) or not self.policy.upgrade_body)
+            and all(package == target.package for package in call.packages)
+        )
 
     def record(self, request: WireRequest, reason: str, *, where: str) -> BlockedRequest:
         """Remember a request that did not leave (``where``: transport, before_call or plan)."""
@@ -169,6 +216,11 @@ class SafetyGuard:
     def blocked(self) -> tuple[BlockedRequest, ...]:
         with self._lock:
             return tuple(self._blocked)
+
+
+def _canonical_id(text: str) -> bool:
+    """Digits only, no leading zero: the one spelling of a Long id."""
+    return text.isascii() and text.isdigit() and str(int(text)) == text
 
 
 def _without_query(url: str) -> str:

@@ -82,6 +82,10 @@ def _negative(api: Api, findings: Findings) -> None:
         findings.judge(reply, f"POST {label}")
         if reply.status < 300:
             findings.add("http.negative-data-accepted", f"POST {label}")
+    unknown = api.upgrade(999, "3")
+    findings.judge(unknown, "POST unknown cluster")
+    if unknown.status < 300:
+        findings.add("http.unknown-id-accepted", "POST unknown cluster")
     findings.judge(api.upgrade("abc", "3"), "POST non-numeric id")
     findings.judge(api.task("abc"), "GET non-numeric id")
 

@@ -117,13 +117,15 @@ def test_a_slow_answer_ends_the_run_at_the_request_budget(
 def test_max_time_bounds_a_run_whose_requests_may_take_longer(
     behave: Behaviour, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``--request-timeout 30`` would let each request run on; ``--max-time 2`` ends the run."""
+    """``--request-timeout 30`` would let each request run on; ``--max-time 2`` ends the run. The
+    request the deadline cut is not a connection problem: the run is incomplete (3), unless it
+    found a violation (1)."""
     outcome = run_against(behave, capsys, "--request-timeout", "30", "--max-time", "2", good_first=MID_RUN)
 
     assert outcome.elapsed < 2 + DEADLINE_GRACE, f"{outcome.elapsed:.1f} s"
-    assert outcome.code in (1, 2)
-    if outcome.code == 2:
-        assert "timeout" in outcome.line
+    assert outcome.code in (1, 3), outcome.out
+    if outcome.code == 3:
+        assert "  not verified: cut by --max-time (2 s)" in outcome.out
 
 
 # --------------------------------------------------------------------------- size and hops

@@ -33,6 +33,8 @@ INTERFACE = (
     "--insecure",
     "--junit-xml",
     "--report-dir",
+    "--poll-interval",
+    "--quiet",
 )
 
 
@@ -46,7 +48,7 @@ def test_every_documented_option_exists() -> None:
         assert not [extra for extra in parsed[1] if extra.startswith("--")], option
 
 
-_FLAGS = {"--allow-upgrade", "--strict", "--insecure"}
+_FLAGS = {"--allow-upgrade", "--strict", "--insecure", "--quiet"}
 
 
 def test_task_ids_are_fetched_read_only(live_ocp: RecordingOCP) -> None:
@@ -91,11 +93,14 @@ def test_ocp_429s_are_waited_out() -> None:
         assert ocp.created_tasks == 0
 
 
-def test_max_time_bounds_the_run(live_ocp: RecordingOCP) -> None:
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")  # 10,000 examples grow large
+def test_max_time_bounds_the_run_and_what_it_cut_is_not_verified(live_ocp: RecordingOCP) -> None:
     result = run_suite(live_config(max_examples=10_000, max_time=2.0).with_phases("workflow", "fuzzing"))
 
     assert result.problem is None
     assert result.elapsed < 12
+    assert result.exit_code == 3
+    assert any(line.startswith("cut by --max-time (2 s)") for line in result.results.incomplete)
 
 
 @pytest.mark.parametrize("workers", [2])

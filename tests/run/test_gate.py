@@ -13,7 +13,7 @@ import responses
 from contracts.auth import Credentials as Known
 from contracts.auth import basic_auth
 from contracts.run.gate import CredentialsRejected, Gate, active_gate, installed
-from contracts.run.politeness import Deadline, Politeness
+from contracts.run.politeness import Deadline, DeadlineReached, Politeness
 from contracts.run.safety import Mode, Policy, SafetyGuard, UpgradeBlocked
 from contracts.run.target import Identity, Target, session_for
 
@@ -115,3 +115,25 @@ def test_the_workflow_session_keeps_no_cookies(ocp: responses.RequestsMock) -> N
     session.get(TASKS)
     second = session.get(TASKS)
     assert "Cookie" not in second.request.headers
+
+
+def test_a_request_timed_out_because_the_deadline_shortened_it_was_cut_not_lost() -> None:
+    def send(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        raise requests.exceptions.ReadTimeout("Read timed out.")
+
+    gate = make_gate(max_time=1.0)  # a 3 s request timeout, cut to what is left
+    prepared = requests.Request("GET", TASKS, auth=AUTH).prepare()
+    with pytest.raises(DeadlineReached):
+        gate.send(prepared, send)
+    assert gate.tripwire.error is None, "not a connection problem"
+    assert gate.politeness.deadline.cut == "a request cut short"
+
+
+def test_a_timeout_within_the_full_request_timeout_is_still_a_network_error() -> None:
+    def send(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        raise requests.exceptions.ReadTimeout("Read timed out.")
+
+    gate = make_gate(max_time=None)
+    prepared = requests.Request("GET", TASKS, auth=AUTH).prepare()
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        gate.send(prepared, send)

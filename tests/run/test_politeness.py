@@ -10,6 +10,8 @@ import pytest
 from contracts.run.config import RateLimit
 from contracts.run.politeness import (
     MAX_429_WAIT,
+    MIN_REQUEST_WINDOW,
+    PROGRESS_EVERY,
     Deadline,
     DeadlineReached,
     Politeness,
@@ -102,3 +104,36 @@ def test_nothing_is_sent_after_the_deadline() -> None:
     fake.now += 2
     with pytest.raises(DeadlineReached):
         polite.before_send()
+
+
+def test_a_request_is_not_started_without_time_to_finish_it() -> None:
+    fake = FakeTime()
+    polite = _polite(fake, max_time=2.0)
+    fake.now += 2.0 - MIN_REQUEST_WINDOW / 2
+    with pytest.raises(DeadlineReached):
+        polite.before_send()
+    assert polite.deadline.cut == "requests not sent"
+
+
+def test_the_timeout_is_never_cut_to_milliseconds() -> None:
+    fake = FakeTime()
+    polite = _polite(fake, max_time=2.0)
+    fake.now += 1.999
+    assert polite.timeout(None) >= MIN_REQUEST_WINDOW
+
+
+def test_a_long_429_wait_says_its_progress_at_least_every_5_s() -> None:
+    fake = FakeTime()
+    said: list[str] = []
+    polite = _polite(fake, max_time=100.0)
+    polite.say = said.append
+    assert polite.back_off({"RateLimit-Reset": "12"})
+    assert sum(fake.slept) == 12.0 and max(fake.slept) <= PROGRESS_EVERY
+    assert len(said) >= 12 // PROGRESS_EVERY and "rate limited (429): waiting 12 s" in said[0]
+
+
+def test_a_429_asking_to_wait_past_the_deadline_marks_the_run_rate_limited() -> None:
+    fake = FakeTime()
+    polite = _polite(fake, max_time=5.0)
+    assert not polite.back_off({"RateLimit-Reset": "30"})
+    assert polite.rate_limited_out

@@ -90,3 +90,53 @@ def test_a_blocked_request_is_recorded_and_raised() -> None:
     assert raised.value.blocked.url.endswith("/upgrade"), "no query kept"
     assert "could start an upgrade" in raised.value.blocked.line()
     assert guard.check(upgrade(package=""), where="transport").allowed
+
+
+def _read(cluster: str) -> WireRequest:
+    return WireRequest("GET", f"{BASE}/api/v2/obproxy/clusters/{cluster}", AUTH, None)
+
+
+def _proven(policy: Policy, reads: dict[str, int]) -> SafetyGuard:
+    guard = SafetyGuard(policy)
+    for cluster, status in reads.items():
+        guard.observe(_read(cluster), status)
+    return guard
+
+
+@pytest.mark.parametrize(
+    ("reads", "wire", "allowed"),
+    [
+        pytest.param({"7": 200, "1000007": 404}, upgrade(cluster="1000007"), True, id="proven-absent"),
+        pytest.param({"1000007": 404}, upgrade(cluster="1000007"), False, id="named-cluster-not-read"),
+        pytest.param({"7": 404, "1000007": 404}, upgrade(cluster="1000007"), False, id="reads-all-404"),
+        pytest.param({"7": 200, "1000007": 200}, upgrade(cluster="1000007"), False, id="it-exists"),
+        pytest.param({"7": 200}, upgrade(cluster="1000007"), False, id="never-read"),
+        pytest.param(
+            {"7": 200, "1000007": 404}, upgrade(cluster="01000007"), False, id="other-spelling"
+        ),
+        pytest.param(
+            {"7": 200, "1000007": 404}, upgrade(cluster="1000007", ids="5"), False, id="other-servers"
+        ),
+        pytest.param(
+            {"7": 200, "1000007": 404},
+            upgrade(cluster="1000007", package="obproxy-ce-4.2.2.0-1"),
+            False,
+            id="other-package",
+        ),
+    ],
+)
+def test_an_upgrade_of_a_cluster_leaves_only_when_a_read_proved_it_absent(
+    reads: dict[str, int], wire: WireRequest, allowed: bool
+) -> None:
+    guard = _proven(PERMIT, reads)
+    if allowed:
+        assert guard.check(wire, where="transport").allowed
+    else:
+        with pytest.raises(UpgradeBlocked):
+            guard.check(wire, where="transport")
+
+
+def test_safe_mode_never_probes_an_absent_cluster() -> None:
+    guard = _proven(SAFE, {"7": 200, "1000007": 404})
+    with pytest.raises(UpgradeBlocked):
+        guard.check(upgrade(cluster="1000007"), where="transport")

@@ -100,18 +100,23 @@ def test_the_gate_alone_holds_in_every_phase(live_ocp: RecordingOCP, monkeypatch
 
 
 def test_allow_upgrade_sends_the_named_upgrade_and_only_it(live_ocp: RecordingOCP) -> None:
+    """Besides the named upgrade, only the same servers and package on a cluster a read proved absent."""
     target = UpgradeTarget(1, (1, 2), PACKAGE)
     result = run_suite(live_config(allow_upgrade=True, target=target))
 
     assert result.exit_code == 0, result.problem or result.results.findings
     sent = [r for r in live_ocp.received if could_upgrade(r)]
     assert sent, "the named upgrade was sent"
+    reads = [(r.path, i) for i, r in enumerate(live_ocp.received) if r.method == "GET"]
     for request in sent:
         match = _UPGRADE_PATH.match(request.path)
         assert match is not None
-        assert (match["cluster"], sorted(match["ids"].split(","))) == ("1", ["1", "2"])
+        assert sorted(match["ids"].split(",")) == ["1", "2"]
         assert json.loads(request.body)["shortRpmName"] == PACKAGE
-    assert live_ocp.created_tasks >= 1
+        if match["cluster"] != "1":
+            proof = f"/api/v2/obproxy/clusters/{match['cluster']}"
+            assert any(path == proof for path, _ in reads), "read before it was probed"
+    assert live_ocp.created_tasks == 1
 
 
 def test_before_call_blocks_what_the_plan_let_through(

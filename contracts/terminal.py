@@ -1,0 +1,167 @@
+"""Output that survives how a command is used: piped into ``head``, written to a non-UTF-8
+terminal, stopped with Ctrl-C or ``kill``.
+
+* :func:`prepare_streams` — stdout and stderr replace what their encoding cannot show (``?``)
+  instead of raising ``UnicodeEncodeError`` (``PYTHONIOENCODING=ascii``, an old console).
+* :func:`guarded` — runs a command with SIGTERM turned into an :class:`Interrupted` (as Ctrl-C
+  is into ``KeyboardInterrupt``), so the command can write its partial results and exit 143; a
+  closed stdout ends it quietly with :data:`EXIT_PIPE` (no traceback, no "Exception ignored").
+* :class:`Lines` — prints one line at a time; once the reader has gone it drops what follows
+  and, in the main thread, raises :class:`PipeClosed` once, so a long run stops instead of
+  working for nobody.
+* :func:`stop_when_stdout_closes` — for a server that prints nothing for a while (the mock): a
+  watcher that sends the process SIGTERM when the reader of its stdout has gone.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import select
+import signal
+import stat
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import TextIO
+
+#: Exit code of a command whose stdout was closed by its reader (128 + SIGPIPE, as a shell says).
+EXIT_PIPE = 141
+#: Exit codes of a command ended by a signal (128 + its number).
+EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143, "SIGPIPE": EXIT_PIPE}
+
+
+class Interrupted(KeyboardInterrupt):
+    """The command was asked to stop (``signal_name``: SIGINT, SIGTERM, SIGPIPE)."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+class PipeClosed(Interrupted):
+    """The reader of stdout has gone (``| head``): nothing more can be shown."""
+
+    def __init__(self) -> None:
+        super().__init__("SIGPIPE")
+
+
+def signal_name(interrupt: KeyboardInterrupt) -> str:
+    """``SIGTERM`` for an :class:`Interrupted` from ``kill``, ``SIGINT`` for a plain Ctrl-C."""
+    return interrupt.signal_name if isinstance(interrupt, Interrupted) else "SIGINT"
+
+
+def exit_code(interrupt: KeyboardInterrupt) -> int:
+    return EXIT_SIGNAL.get(signal_name(interrupt), 130)
+
+
+def prepare_streams() -> None:
+    """Let stdout and stderr write any text: what the encoding cannot show becomes ``?``."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+
+
+_silenced = threading.Event()
+
+
+def silence_stdout() -> None:
+    """Point stdout's descriptor at the null device: the interpreter's last flush cannot fail."""
+    if _silenced.is_set():
+        return
+    _silenced.set()
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (a test's capture): nothing to flush at exit
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted("SIGTERM")
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises :class:`Interrupted` in the main thread while the block runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def guarded(command: Callable[[], int]) -> int:
+    """Run ``command`` with robust streams and SIGTERM as an interrupt; a closed stdout → 141."""
+    prepare_streams()
+    try:
+        with sigterm_interrupts():
+            return command()
+    except PipeClosed:
+        silence_stdout()
+        return EXIT_PIPE
+    except BrokenPipeError:
+        silence_stdout()
+        return EXIT_PIPE
+
+
+class Lines:
+    """Prints whole lines to ``out``; after the reader has gone, drops them (see the module doc)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.closed = False
+
+    def __call__(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            print(text, file=self.out, flush=True)
+        except (BrokenPipeError, ValueError):  # ValueError: the stream was closed under us
+            self.closed = True
+            if self.out is sys.stdout or self.out is sys.__stdout__:
+                silence_stdout()
+            if threading.current_thread() is threading.main_thread():
+                raise PipeClosed() from None
+
+
+def _reader_gone(fd: int) -> bool:
+    """Whether ``fd`` is a pipe whose reader has closed it (Linux and macOS report POLLERR)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLERR)
+    return any(event & select.POLLERR for _, event in poller.poll(0))
+
+
+def stop_when_stdout_closes(*, every: float = 0.5) -> threading.Event:
+    """Watch stdout; when its reader has gone (seen by a poll, or by a :class:`Lines` write that
+    failed), silence it and send this process SIGTERM.
+
+    Returns an event that ends the watch when set. Does nothing where stdout is not a pipe.
+    """
+    done = threading.Event()
+    try:
+        fd = sys.stdout.fileno()
+        is_pipe = stat.S_ISFIFO(os.fstat(fd).st_mode) and hasattr(select, "poll")
+    except (AttributeError, OSError, ValueError):
+        return done
+    if not is_pipe:
+        return done
+
+    def watch() -> None:
+        while not done.wait(every):
+            if _silenced.is_set() or _reader_gone(fd):
+                silence_stdout()
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    threading.Thread(target=watch, name="stdout-watch", daemon=True).start()
+    return done
