@@ -30,8 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from contracts.spec_cache import load_cached
 from contracts.violations import SpecError
 
 #: The contract as the package ships it: ``contracts/data/openapi.yaml``, package data read with
@@ -39,9 +38,6 @@ from contracts.violations import SpecError
 #: source, which the wheel and the sdist carry as a file. ``OCP_CONTRACT_SPEC`` overrides it.
 DEFAULT_SPEC_PATH = Path(str(resources.files("contracts").joinpath("data", "openapi.yaml")))
 
-#: libyaml's loader reads the 2,000-line spec about ten times faster than PyYAML's pure-Python
-#: one (the start-up of every command pays it); the pure one serves where libyaml is missing.
-YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Short operation names of the command line, mapped to the spec's operationIds.
 OPERATIONS: dict[str, str] = {
@@ -208,6 +204,20 @@ def _operations(document: dict[str, Any]) -> dict[str, Operation]:
     return operations
 
 
+def parse_yaml(raw: bytes) -> Any:
+    """The spec's YAML parsed with libyaml's safe loader, which reads it several times faster than
+    PyYAML's pure-Python one (still used where libyaml is missing). Either runs once per spec:
+    later processes read the result from :mod:`contracts.spec_cache`. Raises ``ValueError``
+    (``UnicodeDecodeError``, or the ``yaml.YAMLError`` as one) when it is no YAML."""
+    import yaml  # imported only when the spec is parsed, not when it comes from the cache
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(raw.decode("utf-8"), Loader=loader)
+    except yaml.YAMLError as error:
+        raise ValueError(str(error)) from None
+
+
 def spec_path() -> Path:
     return Path(os.environ.get("OCP_CONTRACT_SPEC", DEFAULT_SPEC_PATH))
 
@@ -217,8 +227,8 @@ def load_spec(path: Path | None = None) -> Spec:
     """Load and index the contract (cached): raises :class:`SpecError` when it is unusable."""
     path = path or spec_path()
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
-    except (OSError, yaml.YAMLError) as error:
+        document = load_cached(path.read_bytes(), parse_yaml)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
         raise SpecError(f"cannot read the contract at {path}: {error}") from None
     if not isinstance(document, dict) or "paths" not in document:
         raise SpecError(f"{path} is not an OpenAPI document (no 'paths')")
