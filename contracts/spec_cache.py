@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,8 @@ def cache_dir() -> Path | None:
 
 
 def _write(path: Path, data: bytes) -> None:
+    import tempfile  # only the first process to parse a spec writes
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".spec-", suffix=".tmp")
     try:
