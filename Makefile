@@ -37,10 +37,11 @@ contract: $(STAMP)
 
 # The quick tests spread over the cores (a file's tests stay together, so a module's expensive
 # fixtures are built once). With COVERAGE=1 (as CI sets it) both runs add to one branch-coverage
-# record, which `make coverage` holds at its floor; tracing doubles the time, so it is opt-in.
+# record, which `make coverage` holds at its floor (measured: 94.9 % of branches and lines);
+# tracing doubles the time, so it is opt-in.
 PYTEST_PARALLEL ?= -n auto --dist loadfile
 COVERAGE        ?=
-COVERAGE_FLOOR  ?= 85
+COVERAGE_FLOOR  ?= 94
 
 test: $(STAMP)
 	$(BIN)/pytest -m "not slow" $(PYTEST_PARALLEL) $(if $(COVERAGE),--cov --cov-report=)
