@@ -34,3 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("OCP_VERSION") or None,
         help="the target's OCP version: 3.1.1, 4.0.0, 4.0.3, 4.2 or latest (env OCP_VERSION)",
     )
+
+
+#: ``pytester`` runs the pytest plugin's fixtures as another project would (tests/test_pytest_plugin.py).
+pytest_plugins = ("pytester",)

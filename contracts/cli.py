@@ -6,16 +6,18 @@ not everything asked for was verified). 130/143 after SIGINT/SIGTERM; 141 when t
 stdout has gone (:mod:`contracts.terminal`).
 
 Each sub-command lives in its own module exposing ``NAME``, ``HELP``, ``configure(parser)`` and
-``execute(args) -> int``; this module only wires them together.
+``execute(args) -> int``; this module only wires them together, and imports a sub-command's module
+only when that sub-command is chosen, so ``--help`` and ``validate`` start in a fraction of the
+time the whole tool (schemathesis, Jinja, NumPy) takes to import.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
+from typing import Any, NamedTuple
 
 from contracts import terminal
 from contracts.violations import SpecError, UsageError
@@ -25,15 +27,104 @@ EXIT_VIOLATIONS = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 
-#: Sub-command modules, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = (
-    "contracts.commands.validate",
-    "contracts.commands.check_spec",
-    "contracts.commands.compare",
-    "contracts.commands.graph",
-    "contracts.commands.docs",
-    "contracts.mock.command",
-    "contracts.run.command",
+#: The installed distribution, whose version ``--version`` prints.
+DISTRIBUTION = "ocp-obproxy-upgrade-contracts"
+
+
+class Command(NamedTuple):
+    """A sub-command as ``--help`` lists it, and how to import its module when it is chosen."""
+
+    name: str
+    help: str
+    load: Callable[[], ModuleType]
+
+
+# One loader per sub-command: plain imports inside functions, so a command's dependencies
+# (schemathesis, Jinja, openapi-spec-validator, NumPy) are imported only when it runs, and the
+# import graph still shows every module the tool can load.
+
+
+def _validate() -> ModuleType:
+    from contracts.commands import validate
+
+    return validate
+
+
+def _check_spec() -> ModuleType:
+    from contracts.commands import check_spec
+
+    return check_spec
+
+
+def _compare() -> ModuleType:
+    from contracts.commands import compare
+
+    return compare
+
+
+def _graph() -> ModuleType:
+    from contracts.commands import graph
+
+    return graph
+
+
+def _docs() -> ModuleType:
+    from contracts.commands import docs
+
+    return docs
+
+
+def _mock() -> ModuleType:
+    from contracts.mock import command
+
+    return command
+
+
+def _run() -> ModuleType:
+    from contracts.run import command
+
+    return command
+
+
+#: Sub-commands in the order ``--help`` lists them; each ``help`` equals its module's ``HELP``
+#: (a test holds them together).
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "validate",
+        "check saved response bodies against the contract "
+        "(exit 0 all conform, 1 violations, 2 unusable input)",
+        _validate,
+    ),
+    Command(
+        "check-spec",
+        "check spec/openapi.yaml: valid OpenAPI 3.1, and every example passes its own operation's checks",
+        _check_spec,
+    ),
+    Command(
+        "compare",
+        "compare two shapes saved by 'run --save-shape' "
+        "(exit 0 nothing breaks, 1 breaking differences, 2 unusable files)",
+        _compare,
+    ),
+    Command(
+        "graph",
+        "draw a saved task's subtask graph as SVG or Mermaid, with what validate flags highlighted",
+        _graph,
+    ),
+    Command(
+        "docs", "render the contract as a self-contained HTML reference (opens from disk, no network)", _docs
+    ),
+    Command(
+        "mock",
+        "serve a stateful mock OCP (Basic and AK/SK auth, task engine, named faults); loopback by default",
+        _mock,
+    ),
+    Command(
+        "run",
+        "run the contract suite (schemathesis + the task workflow) against the embedded mock or a live OCP "
+        "(exit 0 honours the contract, 1 violations, 2 usage/configuration/connection error)",
+        _run,
+    ),
 )
 
 
@@ -44,28 +135,71 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _load(name: str) -> ModuleType:
-    return importlib.import_module(name)
+def versions() -> list[str]:
+    """What ``--version`` prints: the package, the contract it ships and the schemathesis it runs on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    from contracts.spec import load_spec
+
+    try:
+        spec = str(load_spec().document.get("info", {}).get("version", "unknown"))
+    except SpecError as error:
+        spec = f"unreadable ({error})"
+    return [
+        f"ocp-contract {installed(DISTRIBUTION)}",
+        f"contract (spec/openapi.yaml) {spec}",
+        f"schemathesis {installed('schemathesis')}",
+    ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _VersionAction(argparse.Action):
+    """``--version``: print :func:`versions` and exit 0 (computed only when asked for)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=kwargs.get("help"))
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        print("\n".join(versions()))
+        parser.exit(EXIT_OK)
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The sub-command ``argv`` names: its first word that is not an option (the top level has
+    only flags, so nothing else can come before it)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def build_parser(chosen: str | None = None, *, every: bool = True) -> argparse.ArgumentParser:
+    """The command line. Only the ``chosen`` sub-command's module is imported and its options
+    added (``every=True``, the default for tests and tooling, configures them all)."""
     parser = _Parser(
         prog="ocp-contract",
         description="Contract tests and spec validation for OCP's 'Upgrade an OBProxy' API. "
         "Exit codes: 0 conforms, 1 contract violations, 2 usage, configuration or connection error.",
     )
+    parser.add_argument(
+        "--version", action=_VersionAction, help="print the package, contract and schemathesis versions"
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module_name in COMMAND_MODULES:
-        module = _load(module_name)
-        command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        module.configure(command)
-        command.set_defaults(_execute=module.execute)
+    for command in COMMANDS:
+        subparser = sub.add_parser(command.name, help=command.help, description=command.help)
+        if every or command.name == chosen:
+            module = command.load()
+            module.configure(subparser)
+            subparser.set_defaults(_execute=module.execute)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(chosen_command(words), every=False)
+    args = parser.parse_args(words)
     try:
         return terminal.guarded(lambda: int(args._execute(args)))
     except (UsageError, SpecError) as error:

@@ -26,17 +26,19 @@ import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
-import yaml
-
 from contracts._pointer import split, unescape_token
+from contracts.spec_cache import load_cached
 from contracts.violations import SpecError
 
-#: Where the contract lives in a checkout; ``OCP_CONTRACT_SPEC`` overrides it.
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
+#: The contract as the package ships it: ``contracts/data/openapi.yaml``, package data read with
+#: :mod:`importlib.resources`. In a checkout it is a link to ``spec/openapi.yaml``, the one
+#: source, which the wheel and the sdist carry as a file. ``OCP_CONTRACT_SPEC`` overrides it.
+DEFAULT_SPEC_PATH = Path(str(resources.files("contracts").joinpath("data", "openapi.yaml")))
+
 
 #: Short operation names of the command line, mapped to the spec's operationIds.
 OPERATIONS: dict[str, str] = {
@@ -97,6 +99,8 @@ class Spec:
         """A compiled jsonschema-rs validator for a component schema (cached)."""
         key = (schema_name, strict)
         if key not in self._validators:
+            import jsonschema_rs  # built on first use: commands that compile no schema skip it
+
             self._validators[key] = jsonschema_rs.Draft202012Validator(
                 standalone_schema(self.document, schema_name, strict=strict),
                 validate_formats=True,
@@ -201,6 +205,20 @@ def _operations(document: dict[str, Any]) -> dict[str, Operation]:
     return operations
 
 
+def parse_yaml(raw: bytes) -> Any:
+    """The spec's YAML parsed with libyaml's safe loader, which reads it several times faster than
+    PyYAML's pure-Python one (still used where libyaml is missing). Either runs once per spec:
+    later processes read the result from :mod:`contracts.spec_cache`. Raises ``ValueError``
+    (``UnicodeDecodeError``, or the ``yaml.YAMLError`` as one) when it is no YAML."""
+    import yaml  # imported only when the spec is parsed, not when it comes from the cache
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(raw.decode("utf-8"), Loader=loader)
+    except yaml.YAMLError as error:
+        raise ValueError(str(error)) from None
+
+
 def spec_path() -> Path:
     return Path(os.environ.get("OCP_CONTRACT_SPEC", DEFAULT_SPEC_PATH))
 
@@ -210,8 +228,8 @@ def load_spec(path: Path | None = None) -> Spec:
     """Load and index the contract (cached): raises :class:`SpecError` when it is unusable."""
     path = path or spec_path()
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        document = load_cached(path.read_bytes(), parse_yaml)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
         raise SpecError(f"cannot read the contract at {path}: {error}") from None
     if not isinstance(document, dict) or "paths" not in document:
         raise SpecError(f"{path} is not an OpenAPI document (no 'paths')")

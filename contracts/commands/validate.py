@@ -1,19 +1,28 @@
-"""``ocp-contract validate FILE|-``: check one saved response (the whole envelope, as the API returned it)."""
+"""``ocp-contract validate FILE…``: check saved responses (each the whole envelope, as the API returned it).
+
+Text output: each file's findings, then one verdict line per file, then — for several files — a
+total. ``--format json`` prints one JSON document: for one file ``{"source", "conforms",
+"violations"}``; for several ``{"conforms", "total", "files": [those objects]}``, where a file
+that cannot be checked has ``"error"`` instead of ``"violations"``. Exit 0 when every file
+conforms, 1 when any has an error-level violation, 2 when any cannot be checked (the others
+are still checked and reported).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from contracts.commands._hints import graph_hint
 from contracts.commands._input import read_input
 from contracts.spec import OPERATIONS
 from contracts.validate import collector_paused, has_errors, load_body, validate_response
 from contracts.versions import ocp_version, profile
-from contracts.violations import Violation
+from contracts.violations import UsageError, Violation
 
 NAME = "validate"
-HELP = "check a saved response body against the contract (exit 0 conforms, 1 violations, 2 unusable input)"
+HELP = "check saved response bodies against the contract (exit 0 all conform, 1 violations, 2 unusable input)"
 
 
 def _obproxy_ids(text: str) -> list[int]:
@@ -28,7 +37,12 @@ def _obproxy_ids(text: str) -> list[int]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE|-", help="the saved response body; - reads standard input")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="saved response bodies, each checked on its own; - reads standard input",
+    )
     parser.add_argument(
         "--operation",
         choices=sorted(OPERATIONS),
@@ -73,9 +87,9 @@ def execute(args: argparse.Namespace) -> int:
         return _execute(args)
 
 
-def _execute(args: argparse.Namespace) -> int:
-    source = "standard input" if args.file == "-" else args.file
-    body = load_body(read_input(args.file, expected="a readable file or -"), source=source)
+def _check(args: argparse.Namespace, name: str) -> tuple[str, list[Violation]]:
+    source = "standard input" if name == "-" else name
+    body = load_body(read_input(name, expected="a readable file or -"), source=source)
     violations = validate_response(
         body,
         operation=args.operation,
@@ -84,17 +98,57 @@ def _execute(args: argparse.Namespace) -> int:
         strict=args.strict,
         spec=profile(args.ocp_version).spec() if args.ocp_version else None,
     )
+    return source, violations
+
+
+def _execute(args: argparse.Namespace) -> int:
+    if args.files.count("-") > 1:
+        raise UsageError("standard input (-) can be read only once")
+    reports: list[dict[str, object]] = []
+    failed = unusable = 0
+    for name in args.files:
+        try:
+            source, violations = _check(args, name)
+        except UsageError as error:
+            if len(args.files) == 1:
+                raise
+            unusable += 1
+            print(f"ocp-contract validate: {error}", file=sys.stderr)
+            reports.append({"source": name, "conforms": False, "error": str(error)})
+            if args.format == "text":
+                print(f"{name}: cannot be checked (see the error above)")
+            continue
+        failed += has_errors(violations)
+        reports.append(
+            {
+                "source": source,
+                "conforms": not has_errors(violations),
+                "violations": [v.to_dict() for v in violations],
+            }
+        )
+        if args.format == "text":
+            for violation in violations:
+                print(violation.render())
+            print(f"{source}: {_summary(violations)}")
+            if hint := graph_hint(violations, source):
+                print(hint)
+    count = len(args.files)
+    conform = count - failed - unusable
     if args.format == "json":
-        report = {
-            "source": source,
-            "conforms": not has_errors(violations),
-            "violations": [v.to_dict() for v in violations],
-        }
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        for violation in violations:
-            print(violation.render())
-        print(f"{source}: {_summary(violations)}")
-        if hint := graph_hint(violations, source):
-            print(hint)
-    return 1 if has_errors(violations) else 0
+        document: object = (
+            reports[0]
+            if count == 1
+            else {
+                "conforms": conform == count,
+                "total": {"files": count, "conform": conform, "fail": failed, "unusable": unusable},
+                "files": reports,
+            }
+        )
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    elif count > 1:
+        print(
+            f"total: {count} files, {conform} conform, {failed} do not conform, {unusable} cannot be checked"
+        )
+    if unusable:
+        return 2
+    return 1 if failed else 0

@@ -21,6 +21,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -86,10 +87,24 @@ class MockOCP:
             if self.settings.rate_limit
             else None
         )
-        self.world = handlers.World(
+        self.world = self._world()
+        self.seeded_task_ids: tuple[int, ...] = self._seed_history() if self.settings.seed_history else ()
+
+    def set_faults(self, names: Iterable[str] = ()) -> None:
+        """Switch on exactly the faults ``names`` (none: a faithful OCP) from the next request on.
+
+        Tasks, trace ids and rate-limit windows carry on; an unknown name is a
+        :class:`~contracts.violations.UsageError` and changes nothing.
+        """
+        faults = get_faults(names)
+        self.settings = replace(self.settings, faults=tuple(fault.name for fault in faults))
+        self.faults = FaultSet(faults)
+        self.world = self._world()
+
+    def _world(self) -> handlers.World:
+        return handlers.World(
             self.inventory, self.engine, self.faults, self.tz, upgrade_body=self.settings.upgrade_body
         )
-        self.seeded_task_ids: tuple[int, ...] = self._seed_history() if self.settings.seed_history else ()
 
     def _seed_history(self) -> tuple[int, ...]:
         """One FAILED and one SUCCESSFUL upgrade of the first server, finished before start-up."""

@@ -1,4 +1,4 @@
-"""``ocp-contract mock``: serve the mock OCP over HTTP on loopback until interrupted.
+"""``ocp-contract mock``: serve the mock OCP over HTTP until interrupted (loopback unless ``--host``).
 
 Prints the base URL, the demo credentials and the inventory at start-up, one line per request
 while serving, and stops cleanly on SIGINT or SIGTERM (exit 0). ``--list-faults`` prints the
@@ -14,7 +14,7 @@ from pathlib import Path
 from contracts import terminal
 from contracts.mock.app import MockOCP
 from contracts.mock.faults import FAULTS
-from contracts.mock.http import MockServer, serve_until_signal
+from contracts.mock.http import MockServer, is_loopback, serve_until_signal
 from contracts.mock.inventory import default_inventory, load_inventory
 from contracts.mock.settings import MockSettings
 from contracts.spec import load_spec
@@ -25,12 +25,15 @@ from contracts.violations import UsageError
 _UPGRADE = "upgradeObproxies"
 
 NAME = "mock"
-HELP = "serve a stateful mock OCP on loopback (Basic and AK/SK auth, task engine, named faults)"
+HELP = "serve a stateful mock OCP (Basic and AK/SK auth, task engine, named faults); loopback by default"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1); another, such as 0.0.0.0 for a neighbouring "
+        "container, is served with a warning: the mock has no TLS",
     )
     parser.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one (default 8080)")
     parser.add_argument(
@@ -127,6 +130,13 @@ def execute(args: argparse.Namespace) -> int:
     log = None if args.quiet else terminal.Lines(sys.stdout)  # a closed stdout stops the mock
     terminal.stop_when_stdout_closes()
     server = MockServer(mock, host=args.host, port=args.port, log=log)
+    if not is_loopback(args.host):
+        print(
+            f"warning: serving on {args.host}, beyond this machine, without TLS: credentials and "
+            "answers cross the network in clear text; use it only on a private network (a CI job's)",
+            file=sys.stderr,
+            flush=True,
+        )
     lines = [
         f"mock OCP listening on {server.url}",
         f"  base URL for your scripts: {server.url}  (paths start with /api/v2)",

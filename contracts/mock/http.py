@@ -1,4 +1,4 @@
-"""The mock over real HTTP on loopback: a threaded werkzeug server, one log line per request.
+"""The mock over real HTTP (loopback by default): a threaded werkzeug server, one log line per request.
 
 :class:`MockServer` starts in a background thread (``port=0`` picks a free port; :attr:`url`
 says which) and stops cleanly with :meth:`stop` or as a context manager. :func:`serve_until_signal`
@@ -28,18 +28,17 @@ from contracts.violations import UsageError
 LogSink = Callable[[str], None]
 
 
-def check_loopback(host: str) -> str:
-    """``host`` if it is a loopback address (or ``localhost``); the mock never listens elsewhere."""
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (or ``localhost``), reachable from this machine only.
+
+    The mock listens on loopback unless told otherwise; another address (a container's, or
+    ``0.0.0.0`` for a neighbouring container) is served too, and ``ocp-contract mock`` warns
+    that it has no TLS, so its demo credentials cross the network in clear text.
+    """
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
-        loopback = False
-    if not loopback:
-        raise UsageError(
-            f"expected a loopback address such as 127.0.0.1 for --host, got {host!r}: "
-            "the mock serves demo credentials and must not be reachable from other machines"
-        )
-    return host
+        return False
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -124,7 +123,7 @@ class MockServer:
     ) -> None:
         self.mock = mock or MockOCP()
         app: Any = _AccessLog(self.mock, log) if log is not None else self.mock
-        listener = _listen(check_loopback(host), port)
+        listener = _listen(host, port)
         try:
             self._server: BaseWSGIServer = make_server(
                 host, port, app, threaded=True, request_handler=_QuietHandler, fd=listener.fileno()

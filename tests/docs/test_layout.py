@@ -47,7 +47,7 @@ def test_a_long_chain_is_laid_out_quickly_without_recursion() -> None:
     count = 100_000
     started = time.perf_counter()
     layout = layered(list(range(count)), [(i, i + 1) for i in range(count - 1)])
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 60  # linear: ~1 s; quadratic would take hours
     assert len(layout.layers) == count
     assert layout.height > count * Geometry().node_height
 

@@ -17,7 +17,7 @@ import requests
 from contracts.auth import AkSkAuth
 from contracts.cli import main
 from contracts.mock import FAULTS, MockServer, create_app, serve
-from contracts.mock.http import check_loopback
+from contracts.mock.http import is_loopback
 from contracts.validate import validate_response
 from contracts.violations import UsageError
 from tests.mock._support import ADMIN, upgrade_over_requests
@@ -80,14 +80,43 @@ def test_concurrent_clients_share_one_consistent_mock() -> None:
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
-def test_loopback_hosts_are_accepted(host: str) -> None:
-    assert check_loopback(host) == host
+def test_loopback_hosts_are_recognised(host: str) -> None:
+    assert is_loopback(host)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.com"])
-def test_other_hosts_are_refused(host: str) -> None:
-    with pytest.raises(UsageError, match="expected a loopback address"):
-        check_loopback(host)
+def test_other_hosts_are_not_loopback(host: str) -> None:
+    assert not is_loopback(host)
+
+
+def test_another_host_is_served_with_a_warning_that_it_has_no_tls() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "contracts.cli", "mock", "--host", "0.0.0.0", "--port", "0", "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        banner = ""
+        while "stop with Ctrl-C" not in banner and process.poll() is None:
+            banner += process.stdout.readline()
+        found = re.search(r"listening on http://0\.0\.0\.0:(\d+)", banner)
+        assert found, banner
+        reply = requests.get(
+            f"http://127.0.0.1:{found.group(1)}/api/v2/tasks/instances/33149", auth=ADMIN, timeout=5
+        )
+        assert reply.status_code == 200
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "warning: serving on 0.0.0.0" in err and "without TLS" in err
 
 
 def test_a_port_in_use_is_a_usage_error() -> None:
@@ -102,7 +131,7 @@ def test_a_port_in_use_is_a_usage_error() -> None:
     ("argv", "message"),
     [
         (["mock", "--fault", "cycles"], "unknown fault 'cycles'; did you mean 'cycle'?"),
-        (["mock", "--host", "0.0.0.0"], "expected a loopback address"),
+        (["mock", "--host", "203.0.113.1", "--port", "0"], "cannot listen on 203.0.113.1:0"),
         (["mock", "--port", "70000"], "expected --port from 0 to 65535"),
         (["mock", "--tick", "0"], "tick must be > 0"),
         (["mock", "--inventory", "/nonexistent/inventory.yaml"], "cannot read inventory"),

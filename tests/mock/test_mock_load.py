@@ -29,6 +29,8 @@ import requests
 from contracts.rules.transitions import check_transition
 from contracts.validate import validate_response
 
+pytestmark = pytest.mark.slow  # the load test: 13k requests; `make test-slow` runs it
+
 CLIENTS = 32
 UPGRADES = 200
 POLLS = 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -76,7 +77,16 @@ def test_both_paths_agree(servers: int, steps: int, seed: int, spacing: tuple[in
     for _ in range(edits):
         _break(task, rng)
     walked = list(dag._one_by_one(task["subtasks"]))
-    assert _sorted(list(dag.check_dag(task))) == _sorted(walked)
+    with patch.object(dag, "_PROOF_FROM", 0):  # small tasks too take the bulk path here
+        assert _sorted(list(dag.check_dag(task))) == _sorted(walked)
+
+
+def test_small_tasks_are_walked_without_numpy() -> None:
+    """A usual task below the proof's threshold is judged by the walk alone, NumPy unimported."""
+    task = make_upgrade_dag(servers=2, steps=3)
+    assert len(task["subtasks"]) < dag._PROOF_FROM
+    with patch("contracts.rules._dag_proof.prove_clean", side_effect=AssertionError("proof used")):
+        assert list(dag.check_dag(task)) == []
 
 
 @EXAMPLES

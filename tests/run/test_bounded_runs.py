@@ -38,6 +38,8 @@ from tests.run._hostile import (
 )
 from tests.run.conftest import ADMIN, ADMIN_PASSWORD
 
+pytestmark = pytest.mark.slow  # trickled answers wait out their budgets; `make test-slow` runs them
+
 MB = 1024 * 1024
 #: Requests the mock answers before a misbehaviour starts, so it hits the schemathesis phases.
 MID_RUN = 20  # a safe-mode run against an OCP of unknown version sends about 30 requests

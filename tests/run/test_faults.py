@@ -14,6 +14,8 @@ from contracts.run.fault_table import check_for_rule, markdown, proving_phase
 from contracts.run.redaction import Redactor
 from contracts.run.report_junit import render
 
+pytestmark = pytest.mark.slow  # a whole run per fault; `make test-slow` runs them
+
 FAST = RunConfig(seed=7, max_examples=3)
 
 

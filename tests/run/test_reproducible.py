@@ -14,8 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from contracts.run import RunConfig, RunResult, run_suite
 
+pytestmark = pytest.mark.slow  # whole runs, twice each; `make test-slow` runs them
 ROOT = Path(__file__).resolve().parents[2]
 _CI_VARIABLES = (
     "CI",

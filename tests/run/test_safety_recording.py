@@ -58,7 +58,9 @@ def _upgrade_posts(ocp: RecordingOCP) -> list[Received]:
     return [r for r in ocp.received if r.method == "POST" and r.path.endswith("/upgrade")]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(
+    "seed", [1, pytest.param(2, marks=pytest.mark.slow), pytest.param(3, marks=pytest.mark.slow)]
+)
 def test_safe_mode_sends_nothing_that_could_upgrade(live_ocp: RecordingOCP, seed: int) -> None:
     result = run_suite(live_config(seed=seed))
 

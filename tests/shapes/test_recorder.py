@@ -110,7 +110,7 @@ def test_a_long_task_is_recorded_in_linear_time() -> None:
     started = time.perf_counter()
     recorder = ShapeRecorder(load_spec())
     recorder.observe("task", 200, None, _task(*statuses))
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 60  # linear: seconds even under coverage; quadratic: hours
     assert recorder.shape.operations["getTaskInstance"][200].enums["/data/subtasks/*/status"] == [
         "SUCCESSFUL"
     ]

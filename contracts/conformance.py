@@ -1,0 +1,62 @@
+"""``assert_conforms``: the contract as one assertion, for tests of code that talks to OCP.
+
+It takes what a test has at hand — a ``requests.Response`` (its JSON body, HTTP status and
+Content-Type are checked), a parsed body, or the raw bytes or text of one — runs
+:func:`contracts.validate.validate_response` on it and, when any error-level violation is found,
+raises :class:`~contracts.violations.ContractViolation` (an ``AssertionError``) whose message is
+the validator's report: rule, pointer, expected, actual and the spec clause of each finding.
+Warnings never fail the assertion; they are returned with the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from contracts.validate import has_errors, load_body, validate_response
+from contracts.violations import ContractViolation, Violation
+
+__all__ = ["assert_conforms"]
+
+
+def _unpack(subject: Any) -> tuple[Any, int | None, Mapping[str, str] | None]:
+    """(parsed body, HTTP status, headers) of a response object, raw bytes/text or a parsed body."""
+    if hasattr(subject, "status_code") and hasattr(subject, "content"):  # requests.Response and alike
+        body = load_body(bytes(subject.content), source=f"the {subject.status_code} response")
+        return body, int(subject.status_code), dict(getattr(subject, "headers", {}) or {})
+    if isinstance(subject, bytes | bytearray | str):
+        raw = subject.encode("utf-8") if isinstance(subject, str) else bytes(subject)
+        return load_body(raw, source="the response body"), None, None
+    return subject, None, None
+
+
+def assert_conforms(
+    response_or_body: Any,
+    operation: str,
+    *,
+    http_status: int | None = None,
+    request_obproxy_ids: Sequence[int] | None = None,
+    strict: bool = False,
+) -> list[Violation]:
+    """Assert that one response honours the contract of ``operation`` (``upgrade``, ``task``,
+    ``tasks`` or an operationId); returns its violations (warnings only) when it does.
+
+    ``http_status`` overrides the status (default: the response's, else the body's ``status``);
+    ``request_obproxy_ids`` also checks that the task targets exactly the servers the request
+    named; ``strict`` makes undocumented properties errors.
+    """
+    body, status, headers = _unpack(response_or_body)
+    violations = validate_response(
+        body,
+        operation=operation,
+        http_status=http_status if http_status is not None else status,
+        request_obproxy_ids=request_obproxy_ids,
+        strict=strict,
+        headers=headers,
+    )
+    if has_errors(violations):
+        errors = sum(1 for violation in violations if violation.is_error)
+        raise ContractViolation(
+            violations, context=f"the {operation} response does not conform: {errors} error(s)"
+        )
+    return violations

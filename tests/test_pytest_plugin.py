@@ -1,0 +1,98 @@
+"""The pytest plugin other projects get with the package: fixtures, ``assert_conforms``, README example."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+import requests
+
+from contracts import ContractViolation, assert_conforms, validate_response
+from contracts.pytest_plugin import OcpMock
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "tests" / "contract" / "test_mock_example.py"
+SAMPLE = ROOT / "tests" / "data" / "documented-sample.json"
+
+
+def test_the_plugin_is_registered_as_an_entry_point() -> None:
+    plugins = {entry.value for entry in entry_points(group="pytest11")}
+    assert "contracts.pytest_plugin" in plugins
+
+
+def test_the_readme_example_is_the_test_that_runs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Use the mock in your own tests", 1)[1]
+    block = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert block, "the section shows a Python example"
+    assert block.group(1) == EXAMPLE.read_text(encoding="utf-8")
+
+
+def test_each_test_gets_a_reset_mock_without_faults(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import requests
+
+        def test_first(ocp_mock):
+            ocp_mock.fault("wrong-content-type")
+            reply = requests.post(
+                ocp_mock.base_url + "/api/v2/obproxy/clusters/1/obproxies/1/upgrade",
+                json={"shortRpmName": ocp_mock.inventory.packages[0]}, auth=ocp_mock.auth, timeout=10)
+            assert reply.headers["Content-Type"].startswith("text/plain")
+            assert reply.json()["data"]["id"] == 33151
+
+        def test_second(ocp_mock):
+            assert requests.get(ocp_mock.base_url + "/api/v2/tasks/instances/33151",
+                                auth=ocp_mock.auth, timeout=10).status_code == 404
+            reply = requests.get(ocp_mock.base_url + "/api/v2/tasks/instances/33150",
+                                 auth=ocp_mock.auth, timeout=10)
+            assert reply.headers["Content-Type"].startswith("application/json")
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_the_fault_switch_and_the_socketless_front_end(ocp_mock_responses: OcpMock) -> None:
+    url = f"{ocp_mock_responses.base_url}/api/v2/tasks/instances/33150"
+    assert_conforms(requests.get(url, auth=ocp_mock_responses.auth, timeout=10), operation="task")
+    ocp_mock_responses.fault("negative-duration")
+    with pytest.raises(ContractViolation, match=r"envelope\.duration-negative"):
+        assert_conforms(requests.get(url, auth=ocp_mock_responses.auth, timeout=10), operation="task")
+    ocp_mock_responses.fault()
+    assert_conforms(requests.get(url, auth=ocp_mock_responses.auth, timeout=10), operation="task")
+
+
+def test_the_handle_hides_its_secrets(ocp_mock: OcpMock) -> None:
+    text = repr(ocp_mock)
+    assert ocp_mock.password not in text
+    assert ocp_mock.secret_key and ocp_mock.secret_key not in text
+    assert ocp_mock.base_url.startswith("http://127.0.0.1:")
+
+
+def test_the_failure_message_is_the_validators_report() -> None:
+    body = json.loads(SAMPLE.read_text())
+    body["data"]["status"] = "CANCELED"
+    with pytest.raises(ContractViolation) as caught:
+        assert_conforms(body, operation="upgrade")
+    report = validate_response(body, operation="upgrade")
+    assert report and caught.value.violations == tuple(report)
+    for violation in report:
+        assert violation.render() in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", [bytes, str, dict])
+def test_bodies_of_every_kind_are_accepted(kind: type) -> None:
+    raw = SAMPLE.read_text()
+    subject = json.loads(raw) if kind is dict else raw if kind is str else raw.encode()
+    assert assert_conforms(subject, operation="upgrade") == []
+
+
+def test_a_response_is_judged_with_its_status_and_content_type(ocp_mock_responses: OcpMock) -> None:
+    ocp_mock_responses.fault("wrong-content-type")
+    url = f"{ocp_mock_responses.base_url}/api/v2/tasks/instances/33150"
+    reply = requests.get(url, auth=ocp_mock_responses.auth, timeout=10)
+    with pytest.raises(ContractViolation, match=r"envelope\.content-type"):
+        assert_conforms(reply, operation="task")
