@@ -122,7 +122,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "run",
         "run the contract suite (schemathesis + the task workflow) against the embedded mock or a live OCP "
-        "(exit 0 honours the contract, 1 violations, 2 usage/configuration/connection error)",
+        "(exit 0 all verified, 1 violations, 2 usage/configuration/connection error, 3 incomplete)",
         _run,
     ),
 )
