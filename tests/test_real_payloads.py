@@ -66,4 +66,3 @@ def test_an_invalid_twin_fails_with_its_rule(case: Path, capsys: pytest.CaptureF
     assert main(["validate", str(case), "--operation", expect["operation"], "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert sorted((v["rule"], v["pointer"]) for v in report["violations"]) == expected
-

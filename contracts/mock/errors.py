@@ -112,8 +112,14 @@ def conflict(server_id: int, task_id: int) -> ApiError:
     )
 
 
+#: The challenge of every 401, as Spring Security's HTTP Basic entry point sends it (RFC 9110 §11.6.1).
+WWW_AUTHENTICATE = 'Basic realm="OCP"'
+
+
 def unauthorized(reason: str) -> ApiError:
-    return ApiError(401, 30001, "Unauthorized", debug_message=reason)
+    return ApiError(
+        401, 30001, "Unauthorized", debug_message=reason, headers={"WWW-Authenticate": WWW_AUTHENTICATE}
+    )
 
 
 def forbidden(role: str) -> ApiError:

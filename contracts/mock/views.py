@@ -100,9 +100,17 @@ def task_detail(
     return item
 
 
+#: The members of a task-list item (OCP's ``BasicTaskInstance``, as the docs' "Query tasks" page
+#: lists them): no ``type``, no ``operation``, no ``createTime``, ``executor``, ``prohibitRollback``
+#: or ``taskDefinitionId``. ``cluster`` and ``tenant`` name an OceanBase cluster and tenant, which an
+#: OBProxy task does not concern, so the mock's items omit them as OCP omits fields without a value.
+SUMMARY_FIELDS = ("id", "name", "status", "startTime", "finishTime")
+
+
 def task_summary(task: Task, tz: timezone) -> dict[str, Any]:
     """The task as the paged list shows it: subtasks with id, name, description, status, operation."""
-    item = _common(task, task.step, tz)
+    common = _common(task, task.step, tz)
+    item = {name: common[name] for name in SUMMARY_FIELDS if name in common}
     item["creator"] = {"id": task.creator.id, "name": task.creator.name}
     item["subtasks"] = [
         {

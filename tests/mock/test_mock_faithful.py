@@ -324,7 +324,7 @@ def test_an_unexpected_error_is_an_ocp_500(api: Api, monkeypatch: pytest.MonkeyP
     traced = api.request(
         "GET", "/api/v2/tasks/instances", operation="tasks", headers={"X-ReturnStackTrace": "true"}
     )
-    assert "RuntimeError: engine exploded" in traced.error["stackTrace"]
+    assert "RuntimeError: engine exploded" in traced.error["stackTrace"]  # one line of List<String>
     traced.assert_valid()
 
 
@@ -373,3 +373,26 @@ def test_a_near_miss_gets_a_hint(api: Api, path: str, hint: str) -> None:
 def test_non_api_paths_need_no_credentials_but_api_paths_do(api: Api) -> None:
     assert api.request("GET", "/favicon.ico", operation="task", auth=None).status == 404
     assert api.request("GET", "/api/v2/nothing", operation="task", auth=None).status == 401
+
+
+def test_list_items_have_the_shape_ocp_documents() -> None:
+    """OCP's ``BasicTaskInstance``: no ``type`` or ``operation``; subtasks without edges."""
+    api = Api(create_app())
+    reply = api.tasks()
+    assert reply.status == 200
+    for item in reply.data["contents"]:
+        assert set(item) <= {
+            "id",
+            "name",
+            "cluster",
+            "tenant",
+            "creator",
+            "status",
+            "startTime",
+            "finishTime",
+            "subtasks",
+        }
+        assert {"id", "name", "creator", "status", "subtasks"} <= set(item)
+        for subtask in item["subtasks"]:
+            assert set(subtask) == {"id", "name", "description", "status", "operation"}
+    assert reply.violations(strict=True) == []

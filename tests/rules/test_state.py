@@ -144,13 +144,27 @@ def _pairs(task: object) -> list[tuple[str, str]]:
         # a finished rollback as OCP shows it: SUCCESSFUL, every subtask PENDING again, the ones
         # that had run under ROLLBACK; list items carry no task operation at all
         pytest.param(
-            _chain("PENDING", "PENDING", "PENDING", operations=("ROLLBACK", "EXECUTE", "EXECUTE"),
-                   status="SUCCESSFUL", operation=None, finishTime=FINISHED),
+            _chain(
+                "PENDING",
+                "PENDING",
+                "PENDING",
+                operations=("ROLLBACK", "EXECUTE", "EXECUTE"),
+                status="SUCCESSFUL",
+                operation=None,
+                finishTime=FINISHED,
+            ),
             [],
             id="rolled-back-recognised-from-the-subtasks",
         ),
         pytest.param(
-            _chain("PENDING", "PENDING", "PENDING", status="SUCCESSFUL", operation="ROLLBACK", finishTime=FINISHED),
+            _chain(
+                "PENDING",
+                "PENDING",
+                "PENDING",
+                status="SUCCESSFUL",
+                operation="ROLLBACK",
+                finishTime=FINISHED,
+            ),
             [],
             id="rolled-back-by-the-task-operation",
         ),
@@ -164,14 +178,28 @@ def _pairs(task: object) -> list[tuple[str, str]]:
             id="successful-but-nothing-ran-and-no-rollback",
         ),
         pytest.param(
-            _chain("PENDING", "FAILED", "PENDING", operations=("ROLLBACK", "ROLLBACK", "EXECUTE"),
-                   status="SUCCESSFUL", operation=None, finishTime=FINISHED),
+            _chain(
+                "PENDING",
+                "FAILED",
+                "PENDING",
+                operations=("ROLLBACK", "ROLLBACK", "EXECUTE"),
+                status="SUCCESSFUL",
+                operation=None,
+                finishTime=FINISHED,
+            ),
             [("state.task-successful-unfinished-subtask", "/subtasks/1/status")],
             id="rolled-back-with-a-failed-subtask",
         ),
         pytest.param(
-            _chain("PENDING", "RUNNING", "PENDING", operations=("ROLLBACK", "ROLLBACK", "EXECUTE"),
-                   status="SUCCESSFUL", operation="ROLLBACK", finishTime=FINISHED),
+            _chain(
+                "PENDING",
+                "RUNNING",
+                "PENDING",
+                operations=("ROLLBACK", "ROLLBACK", "EXECUTE"),
+                status="SUCCESSFUL",
+                operation="ROLLBACK",
+                finishTime=FINISHED,
+            ),
             [("state.task-successful-unfinished-subtask", "/subtasks/1/status")],
             id="rolled-back-with-a-running-subtask",
         ),
