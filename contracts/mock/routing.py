@@ -45,6 +45,8 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("GET", f"{API_PREFIX}/tasks/instances/{{taskInstanceId}}", "task", "TASK_VIEWER"),
     Route("GET", f"{API_PREFIX}/tasks/instances", "tasks", "TASK_VIEWER"),
+    # not part of the contract: lets a script (or a test) produce a rolled-back task as OCP shows it
+    Route("POST", f"{API_PREFIX}/tasks/instances/{{taskInstanceId}}/rollback", "rollback", "TASK_MANAGER"),
 )
 _COMPILED = tuple((route, route.pattern) for route in ROUTES)
 

@@ -46,7 +46,7 @@ def _subtask(sub: Subtask, step: int, tz: timezone) -> dict[str, Any]:
         "id": node.id,
         "name": node.step.name,
         "nodeType": "JAVA_TASK",
-        "operation": "EXECUTE",
+        "operation": changes[-1].operation,
         "parallelIdx": node.parallel_idx,
         "prohibitRollback": False,
         "runTime": 0,
@@ -70,7 +70,7 @@ def _common(task: Task, step: int, tz: timezone) -> dict[str, Any]:
         "executor": EXECUTOR,
         "id": task.id,
         "name": TASK_NAME,
-        "operation": "EXECUTE",
+        "operation": status.operation,
         "prohibitRollback": False,
         "startTime": format_timestamp(task.created_at, tz),
         "status": status.status,
@@ -117,7 +117,7 @@ def task_summary(task: Task, tz: timezone) -> dict[str, Any]:
             "description": sub.node.step.name,
             "id": sub.node.id,
             "name": sub.node.step.name,
-            "operation": "EXECUTE",
+            "operation": sub.history[-1].operation,
             "status": sub.status,
         }
         for sub in task.subtasks
