@@ -67,7 +67,9 @@ def test_the_rate_limit_spaces_requests(live_ocp: RecordingOCP) -> None:
     starts = [exchange.started for exchange in result.exchanges]
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
     assert len(gaps) > 5
-    assert min(gaps) >= 0.9 / 40
+    # spaced by the limiter (unlimited, requests to the in-process mock follow within a few ms); the
+    # margin is wide because a loaded machine stamps `started` late or early by a few ms
+    assert min(gaps) >= 0.5 / 40
 
 
 def test_ocp_429s_are_waited_out() -> None:
