@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from contracts.shapes.compare import compare
+from contracts.shapes.compare import comparability, compare
 from contracts.shapes.model import load_shape
 from contracts.shapes.report import render_json, render_text
 
@@ -22,7 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    differences = compare(load_shape(args.old), load_shape(args.new))
+    old, new = load_shape(args.old), load_shape(args.new)
+    differences = compare(old, new)
     render = render_json if args.format == "json" else render_text
-    print(render(differences, old=args.old, new=args.new))
+    print(render(differences, old=args.old, new=args.new, alike=comparability(old, new)))
     return 1 if any(d.breaking for d in differences) else 0

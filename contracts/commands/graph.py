@@ -28,6 +28,8 @@ from contracts.violations import UsageError, Violation
 NAME = "graph"
 HELP = "draw a saved task's subtask graph as SVG or Mermaid, with what validate flags highlighted"
 _MERMAID_SUFFIXES = (".mmd", ".mermaid")
+#: picture formats the command does not draw: a file of that name would not hold what it says
+_RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".pdf")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -56,11 +58,23 @@ def _format(args: argparse.Namespace) -> str:
     return "mermaid" if args.out and args.out.endswith(_MERMAID_SUFFIXES) else "svg"
 
 
+def _refuse_other_formats(out: str | None) -> None:
+    """A ``--out`` name promising a format the command does not write is refused before any work."""
+    suffix = Path(out).suffix.lower() if out else ""
+    if suffix in _RASTER_SUFFIXES:
+        kind, svg = suffix[1:].upper(), Path(out or "").with_suffix(".svg")
+        raise UsageError(
+            f"cannot write {out}: graph draws SVG or Mermaid, not {kind}; "
+            f"use --out {svg} (any browser opens it) and convert it if you need {kind}"
+        )
+
+
 def execute(args: argparse.Namespace) -> int:
+    _refuse_other_formats(args.out)
     source = "standard input" if args.file == "-" else args.file
     body = load_body(read_input(args.file, expected="a saved task response"), source=source)
     task, violations, prefix = _task_and_findings(body, args.operation, source)
-    if not has_graph(task):
+    if task.get("subtasks") and not has_graph(task):  # no subtasks: an empty picture, validate's verdict
         raise UsageError(f"{source}: the subtasks carry no upstreams/downstreams (a task-list item?); "
                          "save the task from getTaskInstance to draw it")
     graph = task_graph(task)

@@ -169,6 +169,12 @@ class Reference:
         return next((s for s in self.sections if s.title == title), None)
 
 
+def _readable(component: str) -> str:
+    """``TooManyRequests`` → ``Too many requests``: a component's name as words."""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", component)
+    return " ".join([words[0], *(w if w.isupper() else w.lower() for w in words[1:])]) if words else component
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
@@ -251,14 +257,15 @@ class _Builder:
         media = response.get("content", {}).get("application/json", {})
         links: list[ExampleLink] = []
         named = list(media.get("examples", {}).items())
-        if "example" in media:
-            named.insert(0, (f"{operation_id}-{status}", {"value": media["example"]}))
+        if "example" in media:  # an unnamed example: named after its response, as a reader would say it
+            named.insert(0, (_readable(component) if component else f"HTTP {status} of {operation_id}",
+                             {"value": media["example"]}))
         for name, example_node in named:
             example, example_component = self.deref(example_node)
             view = self.example(example_component or name, example, operation_id, status)
             links.append(ExampleLink(view.name, view.summary, view.anchor))
         if status[:1] in "45":
-            self.error(status, component or f"{operation_id}-{status}", response, named, operation_id)
+            self.error(status, component or f"HTTP {status} of {operation_id}", response, named, operation_id)
         return ResponseView(
             status=status,
             description=str(response.get("description", "")),

@@ -88,10 +88,7 @@ def _edge_path(edge: Edge, layout: Layout) -> str:
         return f"M{right:.1f},{middle - 10:.1f} C{right + 40:.1f},{middle - 30:.1f} " \
                f"{right + 40:.1f},{middle + 30:.1f} {right:.1f},{middle + 10:.1f}"
     if (edge.source, edge.target) in layout.back_edges:
-        x1, y1 = sx + g.node_width, sy + g.node_height / 2
-        x2, y2 = tx + g.node_width, ty + g.node_height / 2
-        bulge = max(x1, x2) + 60
-        return f"M{x1:.1f},{y1:.1f} C{bulge:.1f},{y1:.1f} {bulge:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+        return _back_edge_path(sx, sy, tx, ty, layout)
     # down through the waypoints of a long edge: a curve between layers, straight past each waypoint
     points = [(sx + g.node_width / 2, sy + g.node_height)]
     for wx, wy in layout.bends.get((edge.source, edge.target), []):
@@ -106,6 +103,27 @@ def _edge_path(edge: Edge, layout: Layout) -> str:
             bend = (y2 - y1) / 2
             path.append(f"C{x1:.1f},{y1 + bend:.1f} {x2:.1f},{y2 - bend:.1f} {x2:.1f},{y2:.1f}")
     return " ".join(path)
+
+
+def _back_edge_path(sx: float, sy: float, tx: float, ty: float, layout: Layout) -> str:
+    """An edge drawn upwards, around every box rather than through one: down out of the source
+    into the gap below its layer, right past the rightmost box (into the band the layout keeps
+    for back edges), up to the gap above the target's layer, left, and down into the target.
+    Horizontal runs lie in the gaps between layers and the vertical run right of all boxes, so no
+    box — the start node included — is crossed, whichever layers the edge spans."""
+    g = layout.geometry
+    clear = min(g.layer_gap, g.margin) / 2
+    right = max((x for x, _ in layout.positions.values()), default=max(sx, tx)) + g.node_width + 28
+    x1, y1 = sx + g.node_width / 2, sy + g.node_height
+    x2, y2 = tx + g.node_width / 2, ty
+    below, above = y1 + clear, y2 - clear
+    r = min(8.0, clear)
+    return (
+        f"M{x1:.1f},{y1:.1f} L{x1:.1f},{below - r:.1f} Q{x1:.1f},{below:.1f} {x1 + r:.1f},{below:.1f} "
+        f"L{right - r:.1f},{below:.1f} Q{right:.1f},{below:.1f} {right:.1f},{below - r:.1f} "
+        f"L{right:.1f},{above + r:.1f} Q{right:.1f},{above:.1f} {right - r:.1f},{above:.1f} "
+        f"L{x2 + r:.1f},{above:.1f} Q{x2:.1f},{above:.1f} {x2:.1f},{above + r:.1f} L{x2:.1f},{y2:.1f}"
+    )
 
 
 def _edge(edge: Edge, layout: Layout, flags: Flags) -> DrawnEdge:

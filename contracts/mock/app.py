@@ -162,20 +162,26 @@ class MockOCP:
         except errors.ApiError as error:
             status, headers = error.status, {**headers, **error.headers}
             body = self._failure(error, now, started)
+            if _wants_stack_trace(request):
+                body["error"]["stackTrace"] = _stack_trace(error)
         except Exception as unexpected:  # the mock's own bug: still an OCP-shaped 500
             status = 500
             debug = f"{type(unexpected).__name__}: {unexpected}"
             body = self._failure(errors.internal(_UNEXPECTED, debug), now, started)
-            if request.headers.get("X-ReturnStackTrace", "").lower() == "true":
-                body["error"]["stackTrace"] = traceback.format_exc()
+            if _wants_stack_trace(request):
+                body["error"]["stackTrace"] = _stack_trace(unexpected)
         self.faults.apply(body, Exchange(operation, status, poll))
         request.environ[TRACE_ID_KEY] = body.get("traceId", "")
         return self._response(status, body, headers)
 
     def _serve(self, request: Request, now: datetime) -> tuple[str, handlers.Answer, dict[str, str]]:
-        body = self._body(request)
         if not routing.is_api_path(request.path):
             routing.resolve(request.method, request.path)  # raises the 404 with the routes
+        if "Authorization" not in request.headers and not self.faults.has(Quirk.IGNORE_CREDENTIALS):
+            # OCP's security filter answers before the controller reads anything: a request with
+            # no credentials is refused whatever its body, however large
+            raise errors.unauthorized("no Authorization header: send HTTP Basic or an AK/SK signature")
+        body = self._body(request)
         user = self._authenticate(request, body, now)
         headers: dict[str, str] = {}
         if self.limiter is not None:
@@ -256,6 +262,15 @@ class _RateLimited(Exception):
     def __init__(self, quota: Quota) -> None:
         super().__init__("rate limited")
         self.quota = quota
+
+
+def _wants_stack_trace(request: Request) -> bool:
+    return request.headers.get("X-ReturnStackTrace", "").lower() == "true"
+
+
+def _stack_trace(error: BaseException) -> list[str]:
+    """The trace as OCP's ``ApiError`` carries it: ``List<String>``, one line a string."""
+    return "".join(traceback.format_exception(error)).splitlines()
 
 
 def _ms(started: float) -> int:

@@ -30,17 +30,20 @@ from contracts.mock.inventory import Cluster, Server, User
 from contracts.mock.plan import Node, build_plan, display_order
 
 PENDING, READY, RUNNING, SUCCESSFUL, FAILED = "PENDING", "READY", "RUNNING", "SUCCESSFUL", "FAILED"
+EXECUTE, ROLLBACK = "EXECUTE", "ROLLBACK"
 TERMINAL = frozenset({SUCCESSFUL, FAILED})
 TASK_NAME = "Upgrade obproxy"
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A status entered at a step, at a time."""
+    """A status entered at a step, at a time, under an operation (EXECUTE, or ROLLBACK once the
+    task is rolled back)."""
 
     step: int
     status: str
     at: datetime
+    operation: str = EXECUTE
 
 
 @dataclass(slots=True)
@@ -167,11 +170,43 @@ class Engine:
 
     # ------------------------------------------------------------------ progression
 
+    def rollback(self, task: Task, at: datetime) -> bool:
+        """Start rolling back a FAILED ``task``; ``False`` (nothing changes) when it is not FAILED.
+
+        As OCP's ``TaskInstanceManagerImpl.rollbackTask`` does: the task turns RUNNING under
+        operation ROLLBACK, and every subtask that had run (is not PENDING) takes the operation
+        ROLLBACK. The next step undoes them (see :meth:`step`).
+        """
+        if task.status != FAILED:
+            return False
+        at = max(at, task.last_at)
+        k = task.step + 1
+        for sub in task.subtasks:
+            if sub.status != PENDING:
+                sub.history.append(Change(k, sub.status, at, ROLLBACK))
+        task.history.append(Change(k, RUNNING, at, ROLLBACK))
+        task.step = k
+        return True
+
+    def _undo(self, task: Task, at: datetime) -> None:
+        """One step of a rollback: the undone subtasks are PENDING again and, as OCP's
+        ``RunningTaskWorker.updateState`` decides under ROLLBACK, the task is SUCCESSFUL once
+        every subtask is PENDING."""
+        k = task.step + 1
+        for sub in task.subtasks:
+            if sub.status != PENDING:
+                sub.history.append(Change(k, PENDING, at, ROLLBACK))
+        task.step = k
+        task.history.append(Change(k, SUCCESSFUL, at, ROLLBACK))
+
     def step(self, task: Task, at: datetime) -> None:
         """Advance ``task`` one step (no-op once it is SUCCESSFUL or FAILED)."""
         if task.status in TERMINAL:
             return
         at = max(at, task.last_at)
+        if task.history[-1].operation == ROLLBACK:
+            self._undo(task, at)
+            return
         k = task.step + 1
         before = {sub.node.id: sub.status for sub in task.subtasks}
         for sub in task.subtasks:

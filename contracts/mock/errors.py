@@ -112,8 +112,23 @@ def conflict(server_id: int, task_id: int) -> ApiError:
     )
 
 
+#: The challenge of every 401, as Spring Security's HTTP Basic entry point sends it (RFC 9110 §11.6.1).
+WWW_AUTHENTICATE = 'Basic realm="OCP"'
+
+
+def task_state_invalid(task_id: int, status: str) -> ApiError:
+    """400: the task is not in a state the action applies to (a rollback of a task not FAILED);
+    OCP refuses it with an ``IllegalArgumentException``, which its handler answers with 400."""
+    return ApiError(
+        400, 20003, f"Task state invalid: task {task_id} is {status}", target="taskInstanceId",
+        debug_message="only a FAILED task can be rolled back",
+    )
+
+
 def unauthorized(reason: str) -> ApiError:
-    return ApiError(401, 30001, "Unauthorized", debug_message=reason)
+    return ApiError(
+        401, 30001, "Unauthorized", debug_message=reason, headers={"WWW-Authenticate": WWW_AUTHENTICATE}
+    )
 
 
 def forbidden(role: str) -> ApiError:

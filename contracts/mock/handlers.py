@@ -200,9 +200,24 @@ def get_cluster(world: World, call: Call) -> Answer:
     return Answer({"id": cluster.id, "name": cluster.name, "obproxies": servers})
 
 
+def rollback_task(world: World, call: Call) -> Answer:
+    """``POST /tasks/instances/{taskInstanceId}/rollback``: roll a FAILED task back (OCP's "Roll
+    back a task"); any other task is refused with 20003, task state invalid, as OCP does."""
+    task_id = world.path_id(call, "taskInstanceId")
+    engine = world.engine
+    with engine.lock:
+        task = engine.get(task_id)
+        if task is None:
+            raise errors.task_not_found(task_id)
+        if not engine.rollback(task, call.now):
+            raise errors.task_state_invalid(task_id, task.status)
+        return Answer(task_detail(task, world.tz), poll=task.polls)
+
+
 HANDLERS: dict[str, Callable[[World, Call], Answer]] = {
     "upgrade": upgrade,
     "cluster": get_cluster,
     "task": get_task,
     "tasks": list_tasks,
+    "rollback": rollback_task,
 }

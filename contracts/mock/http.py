@@ -42,7 +42,13 @@ def is_loopback(host: str) -> bool:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler without its own access log (the mock logs through :class:`_AccessLog`)."""
+    """werkzeug's handler without its own access log (the mock logs through :class:`_AccessLog`)
+    and without the ``Server: Werkzeug/… Python/…`` header, which OCP (Spring Boot on Tomcat,
+    whose default names no server) never sends."""
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() != "server":
+            super().send_header(keyword, value)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return None

@@ -41,10 +41,12 @@ SORT_PROPERTIES = ("id", "name", "status", "createTime", "startTime", "finishTim
 
 def parse_id(text: str, name: str) -> int:
     """A path or query id: a Long from 1 to 2^63−1, else 400 naming the parameter."""
-    if not _DIGITS.fullmatch(text):
+    if not _SIGNED.fullmatch(text):
         raise errors.invalid_parameter(name, text, f"expected an integer id, got {text!r}")
     value = int(text)
-    if not 1 <= value <= _INT64_MAX:
+    if value < 1:  # a Long that converts but fails @Min(1), as OCP's bean validation says it
+        raise errors.invalid_parameter(name, text, "must be greater than or equal to 1")
+    if value > _INT64_MAX:
         raise errors.invalid_parameter(name, text, f"expected an id from 1 to {_INT64_MAX}")
     return value
 
@@ -80,8 +82,17 @@ def _decode(body: bytes) -> Any:
     try:
         return json.loads(body, parse_int=_NumberText, parse_float=_NumberText, parse_constant=_no_constants)
     except (ValueError, RecursionError) as error:
-        reason = str(error) if isinstance(error, ValueError) else "nested too deeply"
+        # Jackson's words, not the parser's: the mock's own parser text (a Python exception
+        # message with its line and column bookkeeping) is no part of what OCP answers
+        reason = "nested too deeply" if isinstance(error, RecursionError) else _json_error(error)
         raise errors.unreadable_body(f"JSON parse error: {reason}") from None
+
+
+def _json_error(error: ValueError) -> str:
+    """What Jackson would say of a body that is not JSON, with the offset where reading stopped."""
+    position = getattr(error, "pos", None)
+    where = f" at offset {position}" if isinstance(position, int) else ""
+    return f"Unexpected character or end of input{where}; the body must be a JSON object"
 
 
 def read_short_rpm_name(content_type: str | None, body: bytes, *, allow_missing: bool = False) -> str | None:

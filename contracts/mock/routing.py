@@ -47,6 +47,8 @@ ROUTES: tuple[Route, ...] = (
     # Not part of the contract: the read a run uses to prove a cluster id absent before probing it.
     Route("GET", f"{API_PREFIX}/obproxy/clusters/{{id}}", "cluster", "OBPROXY_MANAGER"),
     Route("GET", f"{API_PREFIX}/tasks/instances", "tasks", "TASK_VIEWER"),
+    # not part of the contract: lets a script (or a test) produce a rolled-back task as OCP shows it
+    Route("POST", f"{API_PREFIX}/tasks/instances/{{taskInstanceId}}/rollback", "rollback", "TASK_MANAGER"),
 )
 _COMPILED = tuple((route, route.pattern) for route in ROUTES)
 

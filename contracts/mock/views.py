@@ -46,7 +46,7 @@ def _subtask(sub: Subtask, step: int, tz: timezone) -> dict[str, Any]:
         "id": node.id,
         "name": node.step.name,
         "nodeType": "JAVA_TASK",
-        "operation": "EXECUTE",
+        "operation": changes[-1].operation,
         "parallelIdx": node.parallel_idx,
         "prohibitRollback": False,
         "runTime": 0,
@@ -70,7 +70,7 @@ def _common(task: Task, step: int, tz: timezone) -> dict[str, Any]:
         "executor": EXECUTOR,
         "id": task.id,
         "name": TASK_NAME,
-        "operation": "EXECUTE",
+        "operation": status.operation,
         "prohibitRollback": False,
         "startTime": format_timestamp(task.created_at, tz),
         "status": status.status,
@@ -100,16 +100,24 @@ def task_detail(
     return item
 
 
+#: The members of a task-list item (OCP's ``BasicTaskInstance``, as the docs' "Query tasks" page
+#: lists them): no ``type``, no ``operation``, no ``createTime``, ``executor``, ``prohibitRollback``
+#: or ``taskDefinitionId``. ``cluster`` and ``tenant`` name an OceanBase cluster and tenant, which an
+#: OBProxy task does not concern, so the mock's items omit them as OCP omits fields without a value.
+SUMMARY_FIELDS = ("id", "name", "status", "startTime", "finishTime")
+
+
 def task_summary(task: Task, tz: timezone) -> dict[str, Any]:
     """The task as the paged list shows it: subtasks with id, name, description, status, operation."""
-    item = _common(task, task.step, tz)
+    common = _common(task, task.step, tz)
+    item = {name: common[name] for name in SUMMARY_FIELDS if name in common}
     item["creator"] = {"id": task.creator.id, "name": task.creator.name}
     item["subtasks"] = [
         {
             "description": sub.node.step.name,
             "id": sub.node.id,
             "name": sub.node.step.name,
-            "operation": "EXECUTE",
+            "operation": sub.history[-1].operation,
             "status": sub.status,
         }
         for sub in task.subtasks

@@ -11,14 +11,14 @@ Rules (pointers relative to the task):
   the subtask lists itself; an edge recorded only on the other end is ``dag.asymmetric-edge``'s;
   upstreams that name no subtask, or whose status is not a known one, are skipped;
 * ``state.task-successful-unfinished-subtask`` — task SUCCESSFUL, a subtask is not (at its
-  ``status``);
+  ``status``); after a rollback, PENDING subtasks count as finished (see below);
 * ``state.task-failed-without-failed-subtask`` — task FAILED, no subtask FAILED (``/status``);
-* ``state.task-failed-with-running-subtask`` — task FAILED while a subtask is RUNNING or
-  CANCELING (at its ``status``);
+* ``state.task-failed-with-running-subtask`` — task FAILED while a subtask is RUNNING under an
+  operation other than CANCEL (at its ``status``);
 * ``state.finish-before-start`` — ``finishTime`` earlier than ``startTime``, task or subtask
   (at that ``finishTime``);
 * warnings: ``state.running-task-all-terminal`` (task RUNNING although every subtask is
-  FAILED or SUCCESSFUL: the engine has not caught up yet, or never will; at ``/status``) and
+  SUCCESSFUL: the engine has not caught up yet, or never will; at ``/status``) and
   ``state.terminal-task-without-finish-time`` (at the task itself, whose member is missing).
 
 Decisions where the documentation is silent:
@@ -29,11 +29,23 @@ Decisions where the documentation is silent:
   ``operation`` is ROLLBACK or ROLLBACK_SKIP, and for every subtask when the task's
   ``operation`` is ROLLBACK. It applies to EXECUTE, RETRY, SKIP, CANCEL and an absent
   operation: retrying or skipping a subtask, or cancelling a running one, happens only after
-  its upstreams succeeded, and they stay SUCCESSFUL. During a task ROLLBACK a PENDING
-  subtask never ran and has nothing to undo, so it does not count against a SUCCESSFUL task.
-* **CANCELING counts as running.** A cancelled subtask ends FAILED, and the engine decides
-  the task's status only once nothing runs: a FAILED task with a CANCELING subtask is as wrong
-  as one with a RUNNING subtask.
+  its upstreams succeeded, and they stay SUCCESSFUL.
+* **A finished rollback is SUCCESSFUL with PENDING subtasks.** OCP's engine (OCP Express
+  ``RunningTaskWorker.updateState``) marks a task under ROLLBACK SUCCESSFUL once every subtask
+  is PENDING again, and ``TaskInstanceManagerImpl.rollbackTask`` gives the subtasks that had
+  run the operation ROLLBACK; the docs' "Query tasks" sample lists such a task. Task-list items
+  carry no task ``operation``, so a rollback is recognised from the subtasks too: when the task's
+  operation is ROLLBACK or any subtask's is ROLLBACK/ROLLBACK_SKIP, PENDING subtasks do not count
+  against a SUCCESSFUL task. A FAILED, RUNNING, READY or CANCELING subtask still does, and so do
+  PENDING subtasks of a task that shows no rollback at all (they never ran).
+* **Cancelling.** A subtask being cancelled is CANCELING, then RUNNING with operation CANCEL,
+  then FAILED (OCP Express ``CancelingSubtaskWorker``). The engine turns a task FAILED when a
+  subtask failed and no subtask is RUNNING (``updateState`` looks at RUNNING only), so a FAILED
+  task may show a parallel subtask still CANCELING, or RUNNING under CANCEL: neither is flagged.
+  A FAILED task with a subtask RUNNING under any other operation still is.
+* **Automatic retries.** A task stays RUNNING while a FAILED subtask has automatic retries
+  left (``RunningTaskWorker.markFailedTask``), so a RUNNING task whose subtasks are all
+  terminal is only worth a warning when none of them is FAILED.
 * A ``startTime``/``finishTime`` that is not RFC 3339 with an offset is the schema's
   business; the comparison skips it. Times are compared as instants, whatever their offsets.
 
@@ -61,7 +73,7 @@ __all__ = ["check_state"]
 SUBTASK_STATUSES = frozenset({"PENDING", "READY", "RUNNING", "CANCELING", "FAILED", "SUCCESSFUL"})
 _DISPATCHED = frozenset({"READY", "RUNNING", "CANCELING", "SUCCESSFUL"})
 _BLOCKING = SUBTASK_STATUSES - {"SUCCESSFUL"}  # an upstream in one of these holds its downstreams back
-_RUNNING = frozenset({"RUNNING", "CANCELING"})
+_CANCEL = "CANCEL"
 _BACKWARD = frozenset({"ROLLBACK", "ROLLBACK_SKIP"})
 _RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
@@ -247,15 +259,31 @@ def _task_status(task: Mapping[str, Any], subtasks: _Subtasks) -> Iterator[Viola
     if status not in TERMINAL_TASK or not isinstance(task.get("subtasks"), list):
         return
     if status == "SUCCESSFUL":
-        yield from _unfinished(subtasks, rolled_back=text(task, "operation") == "ROLLBACK")
+        yield from _unfinished(task, subtasks)
     else:
         yield from _failed(subtasks)
 
 
-def _unfinished(subtasks: _Subtasks, *, rolled_back: bool) -> Iterator[Violation]:
-    settled = {"SUCCESSFUL", None, "PENDING"} if rolled_back else {"SUCCESSFUL", None}
+def _rolled_back(task: Mapping[str, Any], subtasks: _Subtasks) -> bool:
+    """Whether the snapshot shows a rollback: the task's operation, or — for task-list items,
+    which carry none — a subtask's operation ROLLBACK or ROLLBACK_SKIP."""
+    if text(task, "operation") == "ROLLBACK":
+        return True
+    operations = subtasks.field("operation")
+    try:
+        return not _BACKWARD.isdisjoint(operations)
+    except TypeError:  # an operation that cannot be hashed (an array, an object): the schema's business
+        return any(isinstance(operation, str) and operation in _BACKWARD for operation in operations)
+
+
+def _unfinished(task: Mapping[str, Any], subtasks: _Subtasks) -> Iterator[Violation]:
+    settled = {"SUCCESSFUL", None}
     if settled.issuperset(subtasks.kinds):
         return
+    if "PENDING" in subtasks.kinds and _rolled_back(task, subtasks):
+        settled.add("PENDING")
+        if settled.issuperset(subtasks.kinds):
+            return
     for index, subtask, status in subtasks.where(status not in settled for status in subtasks.statuses):
         yield Violation(
             rule="state.task-successful-unfinished-subtask",
@@ -278,17 +306,19 @@ def _failed(subtasks: _Subtasks) -> Iterator[Violation]:
             actual="no FAILED subtask",
             spec=_SPEC_TASK_STATUS,
         )
-    if _RUNNING.isdisjoint(subtasks.kinds):
+    if "RUNNING" not in subtasks.kinds:
         return
-    for index, subtask, status in subtasks.where(map(_RUNNING.__contains__, subtasks.statuses)):
+    for index, subtask, status in subtasks.where(map("RUNNING".__eq__, subtasks.statuses)):
+        if text(subtask, "operation") == _CANCEL:
+            continue
         yield Violation(
             rule="state.task-failed-with-running-subtask",
             pointer=join("subtasks", index, "status"),
             message=f"the task is FAILED while subtask {describe(subtask.get('id'))} is still {status}",
-            expected="FAILED, SUCCESSFUL, PENDING or READY",
-            actual=str(status),
+            expected="FAILED, SUCCESSFUL, PENDING, READY, CANCELING, or RUNNING under operation CANCEL",
+            actual=f"{status} under operation {describe(subtask.get('operation'))}",
             spec=_SPEC_TASK_STATUS,
-            hint="the engine marks a task FAILED only once nothing runs (CANCELING still runs)",
+            hint="the engine marks a task FAILED only once no subtask runs (a subtask being cancelled aside)",
         )
 
 
@@ -337,11 +367,11 @@ def _instant(value: object) -> datetime | None:
 
 def _unsettled_task(task: Mapping[str, Any], subtasks: _Subtasks) -> Iterator[Violation]:
     status = text(task, "status")
-    if status == "RUNNING" and _all_terminal(task, subtasks):
+    if status == "RUNNING" and "FAILED" not in subtasks.kinds and _all_terminal(task, subtasks):
         yield Violation(
             rule="state.running-task-all-terminal",
             pointer=join("status"),
-            message="the task is RUNNING although every subtask is FAILED or SUCCESSFUL",
+            message="the task is RUNNING although every subtask is SUCCESSFUL",
             expected="SUCCESSFUL or FAILED once no subtask can run",
             actual="RUNNING",
             severity=Severity.WARNING,

@@ -17,7 +17,10 @@ Rules (pointers relative to the AFTER snapshot):
   (at its ``status``) without a re-opening operation. A FAILED subtask may re-open whenever its
   operation is RETRY, SKIP, ROLLBACK or ROLLBACK_SKIP (a failed retry can be retried again
   under the same operation); a SUCCESSFUL one only when its operation *changed* to one of
-  them — so SUCCESSFUL → RUNNING under an unchanged operation is a regression and is caught.
+  them — so SUCCESSFUL → RUNNING under an unchanged operation is a regression and is caught —
+  or when it is ROLLBACK or ROLLBACK_SKIP: OCP's ``TaskInstanceManagerImpl.rollbackTask``
+  marks the subtasks first and the engine undoes them on later rounds, so a poll may see the
+  operation already ROLLBACK and the status change only on the next one.
 * ``transition.subtasks-changed`` — subtask ids appeared (at the new subtask's ``id``) or
   vanished (at ``/subtasks``, one violation naming them).
 * ``transition.edges-changed`` — a subtask's ``upstreams`` or ``downstreams`` differ as sets
@@ -47,6 +50,7 @@ __all__ = ["check_transition"]
 
 _TASK_REOPENING = frozenset({"RETRY", "ROLLBACK"})
 _SUBTASK_REOPENING = frozenset({"RETRY", "SKIP", "ROLLBACK", "ROLLBACK_SKIP"})
+_UNDOING = frozenset({"ROLLBACK", "ROLLBACK_SKIP"})
 _SPEC_TASK = "#/components/schemas/TaskInstance"
 _SPEC_TASK_DETAIL = "#/paths/" + escape_token("/api/v2/tasks/instances/{taskInstanceId}") + "/get"
 _SPEC_SUBTASKS = "#/components/schemas/TaskInstance/properties/subtasks"
@@ -150,7 +154,9 @@ def _subtask_status(before: Mapping[str, Any], after: Located, key: int) -> Iter
     if was not in TERMINAL_SUBTASK or now is None or now == was:
         return
     old_operation, operation = text(before, "operation"), text(subtask, "operation")
-    if operation in _SUBTASK_REOPENING and (operation != old_operation or was == "FAILED"):
+    if operation in _SUBTASK_REOPENING and (
+        operation != old_operation or was == "FAILED" or operation in _UNDOING
+    ):
         return
     yield Violation(
         rule="transition.terminal-subtask-changed",

@@ -15,7 +15,7 @@ from contracts.run.redaction import Redactor
 from contracts.run.runner import RunResult
 from contracts.shapes import Shape, record_exchanges
 
-__all__ = ["redacted", "render"]
+__all__ = ["collection", "redacted", "render"]
 
 
 def _pointer(path: str, scrub: Redactor) -> str:
@@ -29,7 +29,10 @@ def _pointer(path: str, scrub: Redactor) -> str:
 
 def redacted(shape: Shape, scrub: Redactor) -> Shape:
     """A copy of ``shape`` in which no secret of ``scrub`` survives, in any recorded text."""
-    clean = Shape(meta={scrub.any_case(k): scrub.any_case(v) for k, v in shape.meta.items()})
+    clean = Shape(
+        meta={scrub.any_case(k): scrub.any_case(v) for k, v in shape.meta.items()},
+        collection={scrub.any_case(k): scrub.any_case(v) for k, v in shape.collection.items()},
+    )
     for operation, statuses in shape.operations.items():
         for status, entry in statuses.items():
             target = clean.status(scrub.any_case(operation), status)
@@ -51,4 +54,25 @@ def render(result: RunResult, scrub: Redactor) -> bytes:
     if result.config.ocp_version is not None:
         meta["ocpVersion"] = result.config.ocp_version
     shape = record_exchanges(result.exchanges, meta=meta).shape
+    shape.collection = collection(result)
     return scrub(redacted(shape, scrub).to_json()).encode("utf-8")
+
+
+def collection(result: RunResult) -> dict[str, str]:
+    """The options of the run that decide which requests it sent: two runs that agree on all of
+    them sent the same requests, so what their shapes differ in is the targets' doing."""
+    config = result.config
+    upgrade = config.target
+    target = "none"
+    if upgrade is not None:
+        ids = ",".join(map(str, upgrade.obproxy_ids))
+        target = f"cluster {upgrade.cluster_id}, obproxies {ids}, {upgrade.package}"
+    return {
+        "seed": str(result.seed),
+        "phases": ",".join(config.phases),
+        "maxExamples": str(config.max_examples),
+        "ocpVersion": config.ocp_version or "unknown",
+        "taskIds": ",".join(map(str, config.task_ids)) or "none",
+        "allowUpgrade": "yes" if config.allow_upgrade else "no",
+        "upgradeTarget": target,
+    }

@@ -8,6 +8,14 @@
 * not breaking — anything added that the client may ignore (a property, a header, an
   operation), a status or enum value no longer seen, a field that lost one of its types.
 
+Only what the targets did differently is reported, never what the two runs happened to
+exercise. Each shape records how it was collected (seed, phases, examples, OCP version, task
+ids, upgrade): when both record the same collection, the same requests were sent, and every
+difference is the targets'. Otherwise the shapes are *not comparable* for presence — an
+operation, status, property, header or enum value seen by one run only may just not have been
+asked for by the other — so only the types of what both runs saw are compared, and
+:func:`comparability` says why.
+
 Removals and additions are reported at their top-most path only: a removed object does not
 also list each of its properties. Every step is a set operation or one sorted pass, so the
 comparison is linear (plus sorting) in the size of the two shapes.
@@ -21,7 +29,34 @@ from dataclasses import asdict, dataclass
 
 from contracts.shapes.model import Shape, StatusShape
 
-__all__ = ["Difference", "compare"]
+__all__ = ["Comparability", "Difference", "comparability", "compare"]
+
+#: kinds that say something was seen by one run only: the targets' doing only when both runs
+#: were collected alike
+_PRESENCE = frozenset({
+    "operation-removed", "operation-added", "status-added", "status-unseen", "property-removed",
+    "property-added", "enum-value-added", "enum-value-unseen", "header-removed", "header-added",
+})
+
+
+@dataclass(frozen=True)
+class Comparability:
+    """Whether two shapes were collected alike; ``reasons`` says how they were not."""
+
+    comparable: bool
+    reasons: tuple[str, ...] = ()
+
+
+def comparability(old: Shape, new: Shape) -> Comparability:
+    """Whether ``old`` and ``new`` were collected with the same requests in mind."""
+    reasons = [f"{name} does not record how it was collected" for name, shape in (("OLD", old), ("NEW", new))
+               if not shape.collection]
+    if not reasons:
+        for key in sorted(old.collection.keys() | new.collection.keys()):
+            before, after = old.collection.get(key, "(unrecorded)"), new.collection.get(key, "(unrecorded)")
+            if before != after:
+                reasons.append(f"{key} {before} in OLD, {after} in NEW")
+    return Comparability(not reasons, tuple(reasons))
 
 
 @dataclass(frozen=True, order=True)
@@ -115,7 +150,15 @@ def _statuses(op: str, old: dict[int, StatusShape], new: dict[int, StatusShape])
 
 
 def compare(old: Shape, new: Shape) -> list[Difference]:
-    """Every difference from ``old`` to ``new``: by operation, status, then breaking ones first."""
+    """Every difference from ``old`` to ``new`` the targets are answerable for (see the module
+    docstring): by operation, status, then breaking ones first."""
+    found = _all_differences(old, new)
+    if not comparability(old, new).comparable:
+        found = [difference for difference in found if difference.kind not in _PRESENCE]
+    return found
+
+
+def _all_differences(old: Shape, new: Shape) -> list[Difference]:
     found: list[Difference] = []
     for op in sorted(old.operations.keys() - new.operations.keys()):
         found.append(Difference(op, 0, "operation-removed", "", True, f"operation {op}: not observed in NEW"))

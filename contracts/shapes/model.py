@@ -4,6 +4,7 @@ A shape file is JSON, small and diff-friendly (keys sorted, lists sorted)::
 
     {"format": "ocp-contract-shape/1",
      "meta": {"target": "http://127.0.0.1:8080"},
+     "collection": {"seed": "1", "phases": "examples,coverage", "maxExamples": "2", ...},
      "operations": {"upgradeObproxies": {"200": {
          "responses": 3,
          "headers": ["content-type", "ratelimit-limit"],
@@ -12,8 +13,12 @@ A shape file is JSON, small and diff-friendly (keys sorted, lists sorted)::
 
 ``properties`` maps JSON pointers — array indices and the keys of free-form maps collapsed to
 ``*``; ``""`` is the body itself — to the JSON types seen there. ``enums`` holds the values
-seen at the fields the spec declares as enums. A file that does not have this form is a
-:class:`UsageError` (exit 2): the user handed the wrong file.
+seen at the fields the spec declares as enums. ``collection`` records how the responses were
+collected — the options that decide which requests were sent (seed, phases, examples, OCP
+version, task ids, whether an upgrade was allowed) — so that ``compare`` can tell a difference
+of the target from a difference of what the two runs exercised; files written before it existed
+have none. A file that does not have this form is a :class:`UsageError` (exit 2): the user
+handed the wrong file.
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ class Shape:
 
     operations: dict[str, dict[int, StatusShape]] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
+    #: how the responses were collected (see the module docstring); empty when unknown
+    collection: dict[str, str] = field(default_factory=dict)
 
     def status(self, operation_id: str, status: int) -> StatusShape:
         """The entry for one operation and status, created on first use."""
@@ -73,6 +80,7 @@ class Shape:
         return {
             "format": FORMAT,
             "meta": dict(sorted(self.meta.items())),
+            "collection": dict(sorted(self.collection.items())),
             "operations": {
                 operation: {str(status): entry.to_dict() for status, entry in sorted(statuses.items())}
                 for operation, statuses in sorted(self.operations.items())
@@ -89,9 +97,13 @@ class Shape:
             raise UsageError(f"{source} is not a shape file; expected JSON with \"format\": \"{FORMAT}\"")
         operations = data.get("operations")
         meta = data.get("meta", {})
-        if not isinstance(operations, dict) or not isinstance(meta, dict):
-            raise UsageError(f"{source}: expected 'operations' and 'meta' objects")
-        shape = cls(meta={str(k): str(v) for k, v in meta.items()})
+        collection = data.get("collection", {})
+        if not isinstance(operations, dict) or not isinstance(meta, dict) or not isinstance(collection, dict):
+            raise UsageError(f"{source}: expected 'operations', 'meta' and 'collection' objects")
+        shape = cls(
+            meta={str(k): str(v) for k, v in meta.items()},
+            collection={str(k): str(v) for k, v in collection.items()},
+        )
         for operation, statuses in operations.items():
             if not isinstance(statuses, dict):
                 raise UsageError(f"{source}: operation {operation!r} is not an object of statuses")

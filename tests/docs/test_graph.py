@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from contracts.violations import Violation
 from tests.factories import make_chain, make_task
 
 SVG = "{http://www.w3.org/2000/svg}"
+INVALID = Path(__file__).resolve().parents[1] / "data" / "invalid"
 
 
 def _created() -> dict[str, Any]:
@@ -167,3 +169,59 @@ def test_a_cycle_longer_than_its_printed_path_flags_every_edge_and_only_those() 
     assert set(flags.edges) == expected
     assert set(flags.nodes) == set(ids)
     assert flags.task == []
+
+
+def _boxes(root: ET.Element) -> dict[str, tuple[float, float, float, float]]:
+    """Each drawn subtask's box (left, top, right, bottom), by id."""
+    boxes = {}
+    for node in root.iter(f"{SVG}g"):
+        if "node" in node.get("class", "").split() and node.get("transform"):
+            x, y = map(float, node.get("transform", "")[len("translate(") : -1].split(","))
+            boxes[node.get("data-id", "")] = (x, y, x + 236, y + 48)
+    return boxes
+
+
+def _points(path: str) -> list[tuple[float, float]]:
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", path)]
+    return list(zip(numbers[::2], numbers[1::2], strict=True))
+
+
+@pytest.mark.parametrize("case", ["dag-cycle", "dag-asymmetric-edge"])
+def test_an_edge_drawn_upwards_crosses_no_box(case: str, tmp_path: Path) -> None:
+    """A cycle's closing edge goes around every box — the start node's included — not through one."""
+    out = tmp_path / "task.svg"
+    main(["graph", str(INVALID / f"{case}.json"), "--out", str(out)])
+    root = ET.fromstring(out.read_text())
+    boxes = _boxes(root)
+    drawn = [_points(p.get("d", "")) for p in root.iter(f"{SVG}path") if "edge" in p.get("class", "").split()]
+    upward = [points for points in drawn if points[-1][1] < points[0][1]]
+    if case == "dag-cycle":
+        assert upward, "the cycle has an edge drawn upwards"
+    for points in upward:
+        for (x1, y1), (x2, y2) in itertools.pairwise(points[1:-1]):  # between leaving and entering
+            for left, top, right, bottom in boxes.values():
+                if x1 == x2:  # vertical run
+                    assert not (left < x1 < right and min(y1, y2) < bottom and max(y1, y2) > top)
+                elif y1 == y2:  # horizontal run
+                    assert not (top < y1 < bottom and min(x1, x2) < right and max(x1, x2) > left)
+
+
+def test_a_raster_out_name_is_refused_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "task.png"
+    assert main(["graph", str(INVALID / "dag-cycle.json"), "--out", str(out)]) == 2
+    assert not out.exists()
+    err = capsys.readouterr().err.strip()
+    assert "graph draws SVG or Mermaid, not PNG" in err and err.count("\n") == 0
+
+
+def test_a_task_without_subtasks_gets_validate_s_verdict(tmp_path: Path) -> None:
+    body = json.loads((INVALID / "dag-cycle.json").read_text())
+    body["data"]["subtasks"] = []
+    saved = tmp_path / "empty.json"
+    saved.write_text(json.dumps(body))
+    verdict = main(["validate", str(saved)])
+    assert main(["graph", str(saved), "--out", str(tmp_path / "empty.svg")]) == verdict == 0
+    body["data"]["status"] = "FAILED"  # no FAILED subtask: an error for both
+    saved.write_text(json.dumps(body))
+    verdict = main(["validate", str(saved)])
+    assert main(["graph", str(saved), "--out", str(tmp_path / "empty.svg")]) == verdict == 1

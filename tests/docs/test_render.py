@@ -50,7 +50,7 @@ def test_every_enum_value_is_a_chip(page: str) -> None:
 
 def test_every_task_example_is_drawn_as_well_formed_svg(page: str) -> None:
     pictures = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" class="dag".*?</svg>', page, re.DOTALL)
-    assert len(pictures) == 4
+    assert len(pictures) == 5  # four upgrade tasks and a rolled-back one
     for picture in pictures:
         root = ET.fromstring(picture)
         assert root.find("{http://www.w3.org/2000/svg}title") is not None
@@ -137,3 +137,23 @@ def test_docs_command_unwritable_folder_is_a_usage_error(
     blocker.write_text("")
     assert main(["docs", "--out", str(blocker / "site")]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_each_operation_s_400_row_describes_its_own_bad_input() -> None:
+    reference = build_reference(load_spec())
+    described = {
+        operation.operation_id: next(r.description for r in operation.responses if r.status == "400")
+        for operation in reference.operations
+    }
+    assert "shortRpmName" in described["upgradeObproxies"]
+    assert "task id" in described["getTaskInstance"] and "shortRpmName" not in described["getTaskInstance"]
+    assert "query parameter" in described["listTaskInstances"]
+    assert "shortRpmName" not in described["listTaskInstances"]
+    assert len(set(described.values())) == 3
+
+
+def test_example_names_are_words_not_operation_and_status_codes() -> None:
+    reference = build_reference(load_spec())
+    names = {example.name for example in reference.examples}
+    assert {"Unauthorized", "Too many requests", "Bad task request"} <= names
+    assert not [name for name in names if re.search(r"-\d{3}$", name)]

@@ -324,7 +324,7 @@ def test_an_unexpected_error_is_an_ocp_500(api: Api, monkeypatch: pytest.MonkeyP
     traced = api.request(
         "GET", "/api/v2/tasks/instances", operation="tasks", headers={"X-ReturnStackTrace": "true"}
     )
-    assert "RuntimeError: engine exploded" in traced.error["stackTrace"]
+    assert "RuntimeError: engine exploded" in traced.error["stackTrace"]  # one line of List<String>
     traced.assert_valid()
 
 
@@ -373,3 +373,61 @@ def test_a_near_miss_gets_a_hint(api: Api, path: str, hint: str) -> None:
 def test_non_api_paths_need_no_credentials_but_api_paths_do(api: Api) -> None:
     assert api.request("GET", "/favicon.ico", operation="task", auth=None).status == 404
     assert api.request("GET", "/api/v2/nothing", operation="task", auth=None).status == 401
+
+
+def test_list_items_have_the_shape_ocp_documents() -> None:
+    """OCP's ``BasicTaskInstance``: no ``type`` or ``operation``; subtasks without edges."""
+    api = Api(create_app())
+    reply = api.tasks()
+    assert reply.status == 200
+    for item in reply.data["contents"]:
+        assert set(item) <= {
+            "id",
+            "name",
+            "cluster",
+            "tenant",
+            "creator",
+            "status",
+            "startTime",
+            "finishTime",
+            "subtasks",
+        }
+        assert {"id", "name", "creator", "status", "subtasks"} <= set(item)
+        for subtask in item["subtasks"]:
+            assert set(subtask) == {"id", "name", "description", "status", "operation"}
+    assert reply.violations(strict=True) == []
+
+
+def test_a_rolled_back_task_shows_as_ocp_shows_it() -> None:
+    """OCP's rollback: RUNNING under ROLLBACK, then SUCCESSFUL with every subtask PENDING again and
+    those that had run under ROLLBACK — in detail and in the list, conforming, polls coherent."""
+    app = create_app()
+    api = Api(app)
+    failed = api.task(33149)
+    assert failed.data["status"] == "FAILED"
+    started = api.request("POST", "/api/v2/tasks/instances/33149/rollback", operation="task")
+    assert started.status == 200, started.body
+    assert (started.data["status"], started.data["operation"]) == ("RUNNING", "ROLLBACK")
+    ran = {s["id"] for s in failed.data["subtasks"] if s["status"] != "PENDING"}
+    assert ran and {s["id"] for s in started.data["subtasks"] if s["operation"] == "ROLLBACK"} == ran
+    done = api.task(33149)
+    assert done.data["status"] == "SUCCESSFUL"
+    assert {s["status"] for s in done.data["subtasks"]} == {"PENDING"}
+    assert {s["id"] for s in done.data["subtasks"] if s["operation"] == "ROLLBACK"} == ran
+    for reply in (started, done):
+        assert reply.violations(strict=True) == []
+    assert list(check_transition(failed.data, started.data)) == []
+    assert list(check_transition(started.data, done.data)) == []
+    listed = api.tasks()
+    item = next(i for i in listed.data["contents"] if i["id"] == 33149)
+    assert item["status"] == "SUCCESSFUL" and "operation" not in item
+    assert listed.violations(strict=True) == []
+
+
+def test_only_a_failed_task_can_be_rolled_back() -> None:
+    api = Api(create_app())
+    refused = api.request("POST", "/api/v2/tasks/instances/33150/rollback", operation="task")
+    assert (refused.status, refused.error["code"]) == (400, 20003)
+    refused.assert_valid()
+    missing = api.request("POST", "/api/v2/tasks/instances/99999/rollback", operation="task")
+    assert (missing.status, missing.error["code"]) == (404, 20000)

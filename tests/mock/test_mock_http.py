@@ -55,6 +55,16 @@ def test_the_server_answers_over_loopback_and_logs_one_line_per_request() -> Non
     assert not any(secret in line for line in lines for secret in SECRETS)
 
 
+def test_the_server_names_no_server_software() -> None:
+    """OCP (Spring Boot on Tomcat) sends no ``Server`` header; the mock must not say Werkzeug."""
+    with serve(create_app()) as server:
+        answered = requests.get(f"{server.url}/api/v2/tasks/instances", auth=ADMIN, timeout=5)
+        refused = requests.get(f"{server.url}/api/v2/tasks/instances", timeout=5)
+    assert answered.status_code == 200 and refused.status_code == 401
+    for response in (answered, refused):
+        assert "Server" not in response.headers
+
+
 def test_concurrent_clients_share_one_consistent_mock() -> None:
     with serve(create_app()) as server:
         ids: list[int] = []

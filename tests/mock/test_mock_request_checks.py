@@ -142,11 +142,56 @@ def test_ids_python_would_accept_but_java_would_not_are_400(cluster: str) -> Non
         assert reply.status == 400
 
 
-def test_an_oversized_body_is_refused_before_anything_else() -> None:
+def test_an_oversized_body_is_refused_before_its_content_is_looked_at() -> None:
     api = Api(create_app(max_body_bytes=1024))
-    reply = api.upgrade(raw=b'{"shortRpmName": "' + b"x" * 2048 + b'"}', auth=None)
+    reply = api.upgrade(raw=b'{"shortRpmName": "' + b"x" * 2048 + b'"}')
     assert reply.status == 400 and "larger than 1024 bytes" in reply.error["debugMessage"]
     reply.assert_valid()
+
+
+def test_a_request_without_credentials_is_401_before_its_body_is_read() -> None:
+    """OCP's security filter answers first: a large unauthenticated body is 401, not 400."""
+    api = Api(create_app(max_body_bytes=1024))
+    reply = api.upgrade(raw=b'{"shortRpmName": "' + b"x" * (10 * 1024 * 1024) + b'"}', auth=None)
+    assert reply.status == 401, reply.body
+    assert reply.headers["WWW-Authenticate"] == 'Basic realm="OCP"'
+    reply.assert_valid()
+
+
+@pytest.mark.parametrize("auth", [None, ("admin", "wrong")], ids=["none", "wrong-password"])
+def test_every_401_carries_a_challenge(auth: Any) -> None:
+    reply = Api(create_app()).tasks(auth=auth)
+    assert reply.status == 401 and reply.headers["WWW-Authenticate"].startswith("Basic ")
+
+
+@pytest.mark.parametrize("raw", [b"{", b'{"shortRpmName": }', b"\xff\xfe", b"NaN"])
+def test_a_malformed_body_is_described_without_the_parser_s_own_words(raw: bytes) -> None:
+    reply = Api(create_app()).upgrade(raw=raw)
+    assert reply.status == 400
+    debug = reply.error["debugMessage"]
+    assert debug.startswith("JSON parse error: ")
+    for python_text in ("Expecting", "line 1 column", "char ", "codec", "utf-8", "decode", "is not JSON"):
+        assert python_text not in debug
+
+
+@pytest.mark.parametrize("ident", ["-1", "0", "-9223372036854775808"])
+def test_an_id_below_one_is_reported_as_out_of_range_not_as_a_type_mismatch(ident: str) -> None:
+    reply = Api(create_app()).task(ident)
+    assert reply.status == 400
+    assert reply.error["debugMessage"] == "must be greater than or equal to 1"
+    reply.assert_valid()
+
+
+def test_with_x_return_stack_trace_an_error_carries_its_trace_as_a_list_of_strings() -> None:
+    api = Api(create_app())
+    reply = api.request(
+        "GET", "/api/v2/tasks/instances/99999", operation="task", headers={"X-ReturnStackTrace": "true"}
+    )
+    assert reply.status == 404
+    trace = reply.error["stackTrace"]
+    assert isinstance(trace, list) and trace and all(isinstance(line, str) for line in trace)
+    reply.assert_valid()
+    assert "stackTrace" not in api.task(99999).error
 
 
 def test_as_an_ocp_before_4_0_3_an_upgrade_without_a_body_is_served() -> None:

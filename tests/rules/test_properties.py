@@ -257,7 +257,11 @@ def _claims_failed(task: Task, rng: random.Random) -> Pairs | None:
     if any(s["status"] == "FAILED" for s in task["subtasks"]):
         return None
     task.update(status="FAILED", finishTime=_time(100_000))
-    running = [i for i, s in enumerate(task["subtasks"]) if s["status"] in ("RUNNING", "CANCELING")]
+    running = [  # a subtask being cancelled (CANCELING, or RUNNING its CANCEL) may outlast the task
+        i
+        for i, s in enumerate(task["subtasks"])
+        if s["status"] == "RUNNING" and s.get("operation") != "CANCEL"
+    ]
     return {("state.task-failed-without-failed-subtask", "/status")} | {
         ("state.task-failed-with-running-subtask", f"/subtasks/{i}/status") for i in running
     }

@@ -141,6 +141,76 @@ def _pairs(task: object) -> list[tuple[str, str]]:
             [],
             id="rolled-back-leaves-never-run-pending",
         ),
+        # a finished rollback as OCP shows it: SUCCESSFUL, every subtask PENDING again, the ones
+        # that had run under ROLLBACK; list items carry no task operation at all
+        pytest.param(
+            _chain(
+                "PENDING",
+                "PENDING",
+                "PENDING",
+                operations=("ROLLBACK", "EXECUTE", "EXECUTE"),
+                status="SUCCESSFUL",
+                operation=None,
+                finishTime=FINISHED,
+            ),
+            [],
+            id="rolled-back-recognised-from-the-subtasks",
+        ),
+        pytest.param(
+            _chain(
+                "PENDING",
+                "PENDING",
+                "PENDING",
+                status="SUCCESSFUL",
+                operation="ROLLBACK",
+                finishTime=FINISHED,
+            ),
+            [],
+            id="rolled-back-by-the-task-operation",
+        ),
+        pytest.param(
+            _chain("PENDING", "PENDING", "PENDING", status="SUCCESSFUL", operation=None, finishTime=FINISHED),
+            [
+                ("state.task-successful-unfinished-subtask", "/subtasks/0/status"),
+                ("state.task-successful-unfinished-subtask", "/subtasks/1/status"),
+                ("state.task-successful-unfinished-subtask", "/subtasks/2/status"),
+            ],
+            id="successful-but-nothing-ran-and-no-rollback",
+        ),
+        pytest.param(
+            _chain(
+                "PENDING",
+                "FAILED",
+                "PENDING",
+                operations=("ROLLBACK", "ROLLBACK", "EXECUTE"),
+                status="SUCCESSFUL",
+                operation=None,
+                finishTime=FINISHED,
+            ),
+            [("state.task-successful-unfinished-subtask", "/subtasks/1/status")],
+            id="rolled-back-with-a-failed-subtask",
+        ),
+        pytest.param(
+            _chain(
+                "PENDING",
+                "RUNNING",
+                "PENDING",
+                operations=("ROLLBACK", "ROLLBACK", "EXECUTE"),
+                status="SUCCESSFUL",
+                operation="ROLLBACK",
+                finishTime=FINISHED,
+            ),
+            [("state.task-successful-unfinished-subtask", "/subtasks/1/status")],
+            id="rolled-back-with-a-running-subtask",
+        ),
+        pytest.param(
+            _chain("SUCCESSFUL", "RUNNING", "PENDING", status="SUCCESSFUL", finishTime=FINISHED),
+            [
+                ("state.task-successful-unfinished-subtask", "/subtasks/1/status"),
+                ("state.task-successful-unfinished-subtask", "/subtasks/2/status"),
+            ],
+            id="successful-with-running-and-no-rollback",
+        ),
         # a FAILED task needs a FAILED subtask and nothing running
         pytest.param(
             _chain("SUCCESSFUL", "READY", "PENDING", status="FAILED", finishTime=FINISHED),
@@ -166,8 +236,36 @@ def _pairs(task: object) -> list[tuple[str, str]]:
                     make_subtask(id=4, upstreams=[2, 3]),
                 ],
             ),
+            [],
+            id="failed-while-a-parallel-subtask-is-canceling",
+        ),
+        pytest.param(
+            make_task(
+                status="FAILED",
+                finishTime=FINISHED,
+                subtasks=[
+                    make_subtask(id=1, status="SUCCESSFUL", downstreams=[2, 3]),
+                    make_subtask(id=2, status="FAILED", upstreams=[1], downstreams=[4]),
+                    make_subtask(id=3, status="RUNNING", operation="CANCEL", upstreams=[1], downstreams=[4]),
+                    make_subtask(id=4, upstreams=[2, 3]),
+                ],
+            ),
+            [],
+            id="failed-while-a-parallel-subtask-runs-its-cancel",
+        ),
+        pytest.param(
+            make_task(
+                status="FAILED",
+                finishTime=FINISHED,
+                subtasks=[
+                    make_subtask(id=1, status="SUCCESSFUL", downstreams=[2, 3]),
+                    make_subtask(id=2, status="FAILED", upstreams=[1], downstreams=[4]),
+                    make_subtask(id=3, status="RUNNING", operation="RETRY", upstreams=[1], downstreams=[4]),
+                    make_subtask(id=4, upstreams=[2, 3]),
+                ],
+            ),
             [("state.task-failed-with-running-subtask", "/subtasks/2/status")],
-            id="failed-while-canceling",
+            id="failed-while-a-parallel-subtask-still-runs",
         ),
         pytest.param(
             make_task(
@@ -191,8 +289,8 @@ def _pairs(task: object) -> list[tuple[str, str]]:
         ),
         pytest.param(
             _chain("SUCCESSFUL", "FAILED", status="RUNNING"),
-            [("state.running-task-all-terminal", "/status")],
-            id="running-all-terminal",
+            [],
+            id="running-while-a-failed-subtask-may-be-retried",
         ),
         pytest.param(
             _chain("SUCCESSFUL", "SUCCESSFUL", status="SUCCESSFUL"),

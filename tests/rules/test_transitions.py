@@ -148,6 +148,32 @@ RUNNING_TASK = _snapshot()
             [("transition.terminal-subtask-changed", "/subtasks/1/status")],
             id="successful-subtask-regresses-under-unchanged-retry",
         ),
+        # a rollback marks the subtasks ROLLBACK first and undoes them on a later poll
+        pytest.param(
+            _changed(
+                _snapshot("SUCCESSFUL", "SUCCESSFUL", operation="ROLLBACK"),
+                _all(
+                    _set("subtasks", 0, "operation", value="ROLLBACK"),
+                    _set("subtasks", 1, "operation", value="ROLLBACK"),
+                ),
+            ),
+            _all(
+                _set("status", value="SUCCESSFUL"),
+                _set("finishTime", value=FINISHED),
+                _set("subtasks", 0, "status", value="PENDING"),
+                _set("subtasks", 1, "status", value="PENDING"),
+            ),
+            [],
+            id="rollback-undoes-subtasks-already-marked",
+        ),
+        pytest.param(
+            _changed(
+                _snapshot("SUCCESSFUL", "SUCCESSFUL"), _set("subtasks", 1, "operation", value="EXECUTE")
+            ),
+            _set("subtasks", 1, "status", value="PENDING"),
+            [("transition.terminal-subtask-changed", "/subtasks/1/status")],
+            id="successful-subtask-back-to-pending-without-a-rollback",
+        ),
         pytest.param(
             _snapshot("SUCCESSFUL", "FAILED"),
             _set("subtasks", 1, "status", value="RUNNING"),

@@ -9,6 +9,7 @@ import pytest
 
 from contracts.cli import main
 from contracts.shapes import Shape, compare, load_shape
+from contracts.shapes.compare import Comparability, comparability
 
 SHAPES = Path(__file__).resolve().parent.parent / "data" / "shapes"
 OLD = SHAPES / "ocp-4.2.2.json"
@@ -23,7 +24,13 @@ def _shape(
     headers: tuple[str, ...] = (),
 ) -> Shape:
     entry = {"responses": 1, "headers": list(headers), "properties": properties, "enums": enums or {}}
-    return Shape.from_dict({"format": "ocp-contract-shape/1", "operations": {"op": {str(status): entry}}})
+    return Shape.from_dict(
+        {"format": "ocp-contract-shape/1", "collection": ALIKE, "operations": {"op": {str(status): entry}}}
+    )
+
+
+#: how every hand-built shape was collected, unless a test says otherwise
+ALIKE = {"seed": "1", "phases": "examples", "maxExamples": "2"}
 
 
 BASE = {"": ["object"], "/data": ["object"], "/data/id": ["integer"], "/data/status": ["string"]}
@@ -112,7 +119,9 @@ def test_removed_object_is_reported_once_at_its_top() -> None:
 
 def test_operations_that_come_and_go() -> None:
     old = _shape(BASE)
-    new = Shape.from_dict({"format": "ocp-contract-shape/1", "operations": {"other": {}}})
+    new = Shape.from_dict(
+        {"format": "ocp-contract-shape/1", "collection": ALIKE, "operations": {"other": {}}}
+    )
     found = {(d.kind, d.operation, d.breaking) for d in compare(old, new)}
     assert found == {("operation-removed", "op", True), ("operation-added", "other", False)}
 
@@ -159,3 +168,59 @@ def test_compare_command_exits_2_on_unusable_files(
     assert main(["compare", str(OLD), str(bad)]) == 2
     assert "is not a shape file" in capsys.readouterr().err
     assert main(["compare", str(tmp_path / "absent.json"), str(OLD)]) == 2
+
+
+# --- shapes collected differently: only what both runs saw is compared -----------------------
+
+
+def _collected(shape: Shape, **collection: str) -> Shape:
+    shape.collection = {**ALIKE, **collection}
+    return shape
+
+
+def test_what_one_run_exercised_and_the_other_did_not_is_no_difference() -> None:
+    """A coverage difference (an operation, status, property or enum value only one run saw)
+    is not the target's doing when the runs sent different requests: never BREAKING."""
+    old = _shape(BASE, enums={"/data/status": ["RUNNING"]}, headers=("ratelimit-limit",))
+    new = _shape({k: v for k, v in BASE.items() if k != "/data/id"}, enums={"/data/status": ["FAILED"]})
+    new.operations["op"][409] = _shape(BASE, status=409).operations["op"][409]
+    new.operations["other"] = {}
+    assert {d.kind for d in compare(old, new)} >= {"property-removed", "status-added", "enum-value-added"}
+    _collected(new, seed="2")
+    assert compare(old, new) == []
+    assert comparability(old, new) == Comparability(False, ("seed 1 in OLD, 2 in NEW",))
+
+
+def test_a_type_change_is_reported_however_the_runs_were_collected() -> None:
+    old = _shape(BASE)
+    new = _collected(_shape({**BASE, "/data/id": ["string"]}), phases="examples,fuzzing")
+    assert [(d.kind, d.path, d.breaking) for d in compare(old, new)] == [("type-changed", "/data/id", True)]
+
+
+def test_a_shape_that_does_not_record_its_collection_is_not_comparable() -> None:
+    old = _shape(BASE)
+    new = _shape({k: v for k, v in BASE.items() if k != "/data/id"})
+    new.collection = {}
+    assert compare(old, new) == []
+    assert comparability(old, new).reasons == ("NEW does not record how it was collected",)
+
+
+def test_the_command_says_when_shapes_are_not_comparable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = json.loads(NEW.read_text())
+    other["collection"]["seed"] = "7"
+    moved = tmp_path / "other-seed.json"
+    moved.write_text(json.dumps(other))
+    assert main(["compare", str(OLD), str(moved)]) == 1  # runTime's type still changed
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "not comparable: the runs were collected differently (seed 20240415 in OLD, 7 in NEW)"
+    )
+    assert "new status code 409" not in out and "no longer sent" not in out
+    assert "BREAKING  getTaskInstance 200      /data/subtasks/*/runTime: type integer → string" in out
+    assert main(["compare", "--format", "json", str(OLD), str(moved)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["comparable"] is False and report["notComparableBecause"] == [
+        "seed 20240415 in OLD, 7 in NEW"
+    ]

@@ -20,3 +20,5 @@ def test_run_against_the_mock_saves_its_shape(tmp_path: Path, capsys: pytest.Cap
     assert upgrade.properties["/data/subtasks/*/upstreams/*"] == {"integer"}
     assert shape.meta["target"].startswith("embedded mock")
     assert compare(shape, shape) == []
+    assert shape.collection["seed"] == "1" and shape.collection["allowUpgrade"] == "no"
+    assert shape.collection["phases"].split(",")[0] and shape.collection["upgradeTarget"] == "none"
