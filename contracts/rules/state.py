@@ -308,7 +308,7 @@ def _failed(subtasks: _Subtasks) -> Iterator[Violation]:
         )
     if "RUNNING" not in subtasks.kinds:
         return
-    for index, subtask, status in subtasks.where(map("RUNNING".__eq__, subtasks.statuses)):
+    for index, subtask, status in subtasks.where(status == "RUNNING" for status in subtasks.statuses):
         if text(subtask, "operation") == _CANCEL:
             continue
         yield Violation(
