@@ -20,8 +20,8 @@ pytest entry point run a narrower suite with the same code.
 
 from __future__ import annotations
 
-import os
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -305,17 +305,23 @@ def _check_version(config: RunConfig) -> None:
 
 
 def _writable(path: Path, option: str, *, directory: bool) -> None:
-    """``path`` (a directory, or a file's directory) exists and is writable, or can be created."""
+    """``path`` (a directory, or a file's directory) can be written: the folder is created and a
+    scratch file made and removed in it, since permission bits alone do not tell (root passes every
+    ``os.access`` check, yet cannot write under ``/proc`` or on a read-only mount)."""
     folder = path if directory else path.parent
     if directory and path.exists() and not path.is_dir():
         raise UsageError(f"{option}: expected a directory, got the file {str(path)!r}")
     if not directory and path.is_dir():
         raise UsageError(f"{option}: expected a file path, got the directory {str(path)!r}")
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f"{option}: {str(existing)!r} is not writable; expected a writable path")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise UsageError(
+            f"{option}: cannot write to {str(folder)!r} ({reason}); expected a writable path"
+        ) from None
 
 
 def _check_outputs(config: RunConfig) -> None:

@@ -18,6 +18,7 @@ from contracts.run.config import (
 from contracts.violations import UsageError
 
 LIVE = "https://ocp.example.test:8443"
+CREDENTIALS = {"OCP_USERNAME": "contract-bot", "OCP_PASSWORD": "pw"}
 
 
 def test_options_win_over_the_environment() -> None:
@@ -126,3 +127,10 @@ def test_phases_can_be_narrowed_but_not_invented() -> None:
     assert RunConfig().phases == ALL_PHASES
     with pytest.raises(UsageError, match="unknown phase 'explore'"):
         RunConfig().with_phases("explore")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_an_output_folder_the_system_refuses_is_a_usage_error_up_front() -> None:
+    """Permission bits pass for root under /proc, yet nothing can be written there."""
+    with pytest.raises(UsageError, match=r"--report-dir: cannot write to '/proc/self/ocp-reports'"):
+        from_options({"base_url": LIVE, "report_dir": "/proc/self/ocp-reports"}, CREDENTIALS)
