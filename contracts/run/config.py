@@ -132,11 +132,6 @@ class RunConfig:
         return self.base_url is not None
 
     @property
-    def upgrades_allowed(self) -> bool:
-        """Whether requests that can start an upgrade may leave (implied for the embedded mock)."""
-        return self.allow_upgrade or not self.is_live
-
-    @property
     def auth_scheme(self) -> str | None:
         """``"aksk"``, ``"basic"`` or ``None`` (the embedded mock then uses its demo user)."""
         if self.access_key is not None:
