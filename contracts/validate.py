@@ -46,6 +46,7 @@ from typing import Any
 import orjson
 
 from contracts._pointer import escape_token
+from contracts.ocp import TASK_OPERATION_ID, TASKS_OPERATION_ID, UPGRADE_OPERATION_ID
 from contracts.rules.agreement import check_agreement
 from contracts.rules.dag import check_dag
 from contracts.rules.envelope import check_content_type, check_envelope
@@ -55,9 +56,9 @@ from contracts.spec import Spec, load_spec
 from contracts.violations import UsageError, Violation, sort_violations
 
 #: Operations whose successful ``data`` is one task with its graph.
-TASK_OPERATIONS = frozenset({"upgrade", "task", "upgradeObproxies", "getTaskInstance"})
+TASK_OPERATIONS = frozenset({"upgrade", "task", UPGRADE_OPERATION_ID, TASK_OPERATION_ID})
 #: Operations whose successful ``data`` is a page of tasks.
-PAGE_OPERATIONS = frozenset({"tasks", "listTaskInstances"})
+PAGE_OPERATIONS = frozenset({"tasks", TASKS_OPERATION_ID})
 
 
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1

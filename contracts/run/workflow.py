@@ -43,6 +43,7 @@ import requests
 from requests.auth import AuthBase
 
 from contracts.auth import basic_auth, curl_command
+from contracts.ocp import CLUSTER_PATH, FAILED, ROLLBACK, TASK_PATH, TASKS_PATH, UPGRADE_PATH
 from contracts.run import judge
 from contracts.run.config import UpgradeTarget
 from contracts.run.history import TaskHistory, task_id_of
@@ -60,10 +61,6 @@ from contracts.run.results import Finding, Results, TaskReport
 from contracts.run.safety import UpgradeBlocked
 from contracts.violations import Violation
 
-_UPGRADE = "/api/v2/obproxy/clusters/{cluster}/obproxies/{ids}/upgrade"
-_TASK = "/api/v2/tasks/instances/{task}"
-_TASKS = "/api/v2/tasks/instances"
-_CLUSTER = "/api/v2/obproxy/clusters/{cluster}"
 #: Cluster ids tried, in order, as one the target does not have (offsets from the named one).
 ABSENT_CLUSTER_OFFSETS = (1_000_000, 100_000_000)
 #: A user no OCP has: the wrong-credentials probe never counts against a real account.
@@ -104,7 +101,7 @@ def probes(target: UpgradeTarget | None, *, upgrade_body: bool = True) -> tuple[
     """
     cluster = target.cluster_id if target else 1
     ids = ",".join(map(str, target.obproxy_ids)) if target else "1"
-    upgrade = _UPGRADE.format(cluster=cluster, ids=ids)
+    upgrade = UPGRADE_PATH.format(id=cluster, obproxyIds=ids)
     bogus = basic_auth(PROBE_USER, "not-a-password")
     blank = b'{"shortRpmName": ""}' if upgrade_body else None
     named = b'{"shortRpmName": "%s"}' % _PROBE_PACKAGE.encode() if upgrade_body else None
@@ -121,14 +118,18 @@ def probes(target: UpgradeTarget | None, *, upgrade_body: bool = True) -> tuple[
         ),
     )
     return (
-        Probe("task list without credentials", "tasks", "GET", _TASKS, auth=_NoAuth()),
-        Probe("task list with an unknown user", "tasks", "GET", _TASKS, auth=bogus),
+        Probe("task list without credentials", "tasks", "GET", TASKS_PATH, auth=_NoAuth()),
+        Probe("task list with an unknown user", "tasks", "GET", TASKS_PATH, auth=bogus),
         Probe("upgrade without credentials", "upgrade", "POST", upgrade, blank, auth=_NoAuth()),
         Probe(
-            "upgrade of cluster id 'abc'", "upgrade", "POST", _UPGRADE.format(cluster="abc", ids=ids), named
+            "upgrade of cluster id 'abc'",
+            "upgrade",
+            "POST",
+            UPGRADE_PATH.format(id="abc", obproxyIds=ids),
+            named,
         ),
         *(body_probes if upgrade_body else ()),
-        Probe("task 'abc'", "task", "GET", _TASK.format(task="abc")),
+        Probe("task 'abc'", "task", "GET", TASK_PATH.format(taskInstanceId="abc")),
     )
 
 
@@ -224,7 +225,7 @@ class Workflow:
                     self.results.not_verified(f"workflow cut by the deadline: upgrade of {target} not sent")
 
     def _read_only(self, plan: Plan) -> None:
-        listed = self._send("tasks", "GET", _TASKS + "?page=1&size=10", title="task list, first page")
+        listed = self._send("tasks", "GET", TASKS_PATH + "?page=1&size=10", title="task list, first page")
         for task_id in dict.fromkeys([*plan.task_ids, *_listed_ids(listed)[:LISTED_TASKS]]):
             follow = task_id in plan.task_ids
             report = self._follow(task_id, plan, title=f"task {task_id}", until_done=follow)
@@ -243,7 +244,7 @@ class Workflow:
 
     def _absent_cluster(self, target: UpgradeTarget, plan: Plan) -> None:
         """Prove a cluster id absent by reads, then send the named upgrade to it: it must be refused."""
-        named = self._read(_CLUSTER.format(cluster=target.cluster_id))
+        named = self._read(CLUSTER_PATH.format(id=target.cluster_id))
         if named != 200:
             self.results.notes.append(
                 f"unknown-cluster probe not sent: reading cluster {target.cluster_id} answered "
@@ -254,7 +255,7 @@ class Workflow:
             (
                 target.cluster_id + offset
                 for offset in ABSENT_CLUSTER_OFFSETS
-                if self._read(_CLUSTER.format(cluster=target.cluster_id + offset)) == 404
+                if self._read(CLUSTER_PATH.format(id=target.cluster_id + offset)) == 404
             ),
             None,
         )
@@ -266,7 +267,7 @@ class Workflow:
         self._send(
             "upgrade",
             "POST",
-            _UPGRADE.format(cluster=absent, ids=ids),
+            UPGRADE_PATH.format(id=absent, obproxyIds=ids),
             body=body,
             title=f"upgrade of cluster {absent}, proven absent by a read",
             absent=f"cluster {absent}",
@@ -288,7 +289,7 @@ class Workflow:
         response = self._send(
             "upgrade",
             "POST",
-            _UPGRADE.format(cluster=target.cluster_id, ids=ids),
+            UPGRADE_PATH.format(id=target.cluster_id, obproxyIds=ids),
             body=body,
             title=f"upgrade of {target}",
         )
@@ -333,7 +334,7 @@ class Workflow:
         trail_done, confirmations, said = False, 0, 0.0
         for poll in range(plan.max_polls):
             response = self._send(
-                "task", "GET", _TASK.format(task=task_id), title=f"{title}, poll {poll + 1}"
+                "task", "GET", TASK_PATH.format(taskInstanceId=task_id), title=f"{title}, poll {poll + 1}"
             )
             report.seconds = time.monotonic() - started
             if response is None or response.status_code != 200:
@@ -514,8 +515,8 @@ def _observe(report: TaskReport, response: requests.Response) -> None:
             continue
         name = f"{item.get('id')} {item.get('name', '')}".strip()
         report.subtasks[name] = str(item.get("status", "unknown"))
-        report.rolled_back = report.rolled_back or item.get("operation") == "ROLLBACK"
-        if item.get("status") == "FAILED" and report.failed_subtask is None:
+        report.rolled_back = report.rolled_back or item.get("operation") == ROLLBACK
+        if item.get("status") == FAILED and report.failed_subtask is None:
             report.failed_subtask = name
             said = next((item[k] for k in _FAILURE_KEYS if isinstance(item.get(k), str) and item[k]), None)
             description = str(item.get("description") or "")
