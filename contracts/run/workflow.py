@@ -1,35 +1,23 @@
 """The project's own stateful step: deterministic requests whose outcome the contract fixes.
 
-Three parts, in this order, all through the gate (so the safety guard and politeness apply):
+Four parts, in order, all through the gate (safety guard and politeness apply):
 
-1. **Rejection probes** — requests a correct OCP must refuse before acting: no credentials, the
-   credentials of a user that does not exist (never a real user's wrong password, which could
-   lock the account), no body, a blank ``shortRpmName``, a non-numeric cluster id, a non-JSON
-   Content-Type, a non-numeric task id. Safe mode sends them all.
-2. **Read-only task checks** — the first page of the task list, then every ``--task-id`` and the
-   listed tasks, each fetched more than once: a running ``--task-id`` is followed to its end.
-3. **An upgrade of a cluster proven absent** (when upgrades are allowed): a read of the named
-   cluster must answer 200 and a read of a far-away id 404 — the safety guard watches both and
-   only then lets the upgrade of the named servers and package on that id leave; any 2xx to it
-   is ``http.unknown-id-accepted``. Never a guessed id: without the proof nothing is sent.
-4. **One followed upgrade per target** (only when upgrades are allowed: the embedded mock, or
-   ``--allow-upgrade`` with its named target) — ``POST …/upgrade``, then ``GET`` the task until it
-   is SUCCESSFUL or FAILED (bounded by ``--max-time``), then twice more: a finished task stays so.
+1. **Rejection probes** — requests a correct OCP must refuse before acting (no or unknown
+   credentials — never a real user's wrong password —, no body, a blank ``shortRpmName``,
+   non-numeric ids, a non-JSON Content-Type). Safe mode sends them all.
+2. **Read-only task checks** — the first page of tasks, every ``--task-id`` and the listed
+   tasks, each fetched more than once; a running ``--task-id`` is followed to its end.
+3. **An upgrade of a cluster proven absent** (upgrades allowed): sent only after reads prove the
+   named cluster present (200) and a far-away id absent (404); any 2xx is
+   ``http.unknown-id-accepted``. Never a guessed id.
+4. **One followed upgrade per target** (the embedded mock, or ``--allow-upgrade`` with its
+   target): ``POST …/upgrade``, then ``GET`` the task until it ends (bounded by ``--max-time``)
+   and twice more.
 
-What the user asked for and the target did not let us verify is said in
-:attr:`Results.incomplete <contracts.run.results.Results.incomplete>` (exit 3): a named upgrade
-refused (409, …), its task FAILED or rolled back, a ``--task-id`` not finished, anything cut by
-the deadline. A named target or ``--task-id`` the target answers 404 for goes to
-:attr:`Results.unusable <contracts.run.results.Results.unusable>` (exit 2). Every followed task is
-a :class:`~contracts.run.results.TaskReport`; while one is polled a progress line is said at least
-every :data:`~contracts.run.politeness.PROGRESS_EVERY` seconds.
-
-Every answer is judged by :mod:`contracts.run.judge` — the same code as the schemathesis checks —
-each snapshot by ``validate_response`` and each pair of snapshots by ``check_transition``.
-
-For an OCP before 4.0.3 (``--ocp-version``), whose upgrade takes no body, the upgrade is sent
-without one, and the body probes are left out: such an OCP reads no body, so none of them is a
-request it must refuse (an upgrade without a body is exactly what it documents).
+Every answer is judged by :mod:`contracts.run.judge`. What could not be verified goes to
+``Results.incomplete`` (exit 3), a named target or ``--task-id`` answered 404 to
+``Results.unusable`` (exit 2). Before OCP 4.0.3 (no upgrade body) the upgrade is sent without
+one and the body probes are left out: such an OCP must refuse none of them.
 """
 
 from __future__ import annotations
