@@ -101,6 +101,7 @@ def test_parsing_an_id_is_total(value: object) -> None:
     [
         "X-Auth-Token", "X-Api-Key", "Cookie", "Set-Cookie", "secretKey", "accessKey", "password",
         "db_password", "mypassword", "signature", "Proxy-Authorization", "session_id", "apikey",
+        "privatekey", "X-Pwd", "sig",
     ],
 )  # fmt: skip
 def test_secret_names(name: str) -> None:

@@ -47,6 +47,7 @@ from contracts.run.profile import RunProfile, run_profile
 from contracts.run.rejection import WireRequest
 from contracts.run.results import Finding, Results, TaskReport
 from contracts.run.safety import UpgradeBlocked
+from contracts.validate import UnfaithfulBody, parse_body
 from contracts.violations import Violation
 
 #: Cluster ids tried, in order, as one the target does not have (offsets from the named one).
@@ -451,11 +452,12 @@ def _curl(request: requests.PreparedRequest) -> str:
 
 
 def _json(response: requests.Response | None) -> Any:
+    """The body read as the judges read it (``None`` when it cannot be: they report why)."""
     if response is None:
         return None
     try:
-        return response.json()
-    except ValueError:
+        return parse_body(response.content)
+    except UnfaithfulBody:
         return None
 
 
