@@ -48,7 +48,6 @@ import binascii
 import enum
 import hashlib
 import hmac
-import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -60,6 +59,7 @@ from urllib.parse import SplitResult, parse_qsl, quote, unquote_plus, urlsplit, 
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
+from contracts.ocp import is_secret_name
 from contracts.violations import UsageError
 
 __all__ = [
@@ -487,19 +487,7 @@ def _date_problem(signed_date: str, now: datetime) -> tuple[AuthFailure, str] | 
 # --------------------------------------------------------------------------- secret hygiene
 
 
-#: A header or query name is secret when one of its ``-``/``_``-separated words is one of these.
-# fmt: off
-_SECRET_NAME_PARTS: Final = frozenset({
-    "auth", "token", "secret", "password", "passwd", "pwd", "key", "apikey",
-    "session", "cookie", "credential", "credentials", "signature", "sig",
-})
-# fmt: on
 _AUTHORIZATION_HEADERS: Final = frozenset({"authorization", "proxy-authorization"})
-
-
-def _is_secret_name(name: str) -> bool:
-    """``X-Auth-Token``, ``X-Api-Key``, ``Cookie``, ``Set-Cookie``… (split on ``-`` and ``_``)."""
-    return any(part in _SECRET_NAME_PARTS for part in re.split(r"[-_]", name.lower()))
 
 
 def _mask_authorization(value: str) -> str:
@@ -522,7 +510,7 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     for name, value in headers.items():
         if name.lower() in _AUTHORIZATION_HEADERS:
             redacted[name] = _mask_authorization(value)
-        elif _is_secret_name(name):
+        elif is_secret_name(name):
             redacted[name] = _MASK
         else:
             redacted[name] = value
@@ -541,7 +529,7 @@ def _redact_url(url: str) -> str:
 
 def _redact_query_item(item: str) -> str:
     name, sep, _ = item.partition("=")
-    return f"{name}={_MASK}" if sep and _is_secret_name(unquote_plus(name)) else item
+    return f"{name}={_MASK}" if sep and is_secret_name(unquote_plus(name)) else item
 
 
 _CURL_SKIPPED_HEADERS: Final = frozenset({"content-length"})

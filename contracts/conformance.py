@@ -13,21 +13,32 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from contracts.validate import has_errors, load_body, validate_response
+from contracts.validate import UnfaithfulBody, has_errors, parse_body, validate_response
 from contracts.violations import ContractViolation, Violation
 
 __all__ = ["assert_conforms"]
 
 
 def _unpack(subject: Any) -> tuple[Any, int | None, Mapping[str, str] | None]:
-    """(parsed body, HTTP status, headers) of a response object, raw bytes/text or a parsed body."""
+    """(parsed body, HTTP status, headers) of a response object, raw bytes/text or a parsed body.
+
+    Bytes are read as ``validate`` reads a file; bytes that cannot be read faithfully (a repeated
+    key, a byte order mark, …) fail the assertion with their ``body.*`` violation.
+    """
     if hasattr(subject, "status_code") and hasattr(subject, "content"):  # requests.Response and alike
-        body = load_body(bytes(subject.content), source=f"the {subject.status_code} response")
+        body = _parsed(bytes(subject.content), f"the {subject.status_code} response")
         return body, int(subject.status_code), dict(getattr(subject, "headers", {}) or {})
     if isinstance(subject, bytes | bytearray | str):
         raw = subject.encode("utf-8") if isinstance(subject, str) else bytes(subject)
-        return load_body(raw, source="the response body"), None, None
+        return _parsed(raw, "the response body"), None, None
     return subject, None, None
+
+
+def _parsed(raw: bytes, source: str) -> Any:
+    try:
+        return parse_body(raw)
+    except UnfaithfulBody as error:
+        raise ContractViolation([error.violation()], context=f"{source} cannot be read: {error}") from None
 
 
 def assert_conforms(

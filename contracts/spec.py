@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts._pointer import split, unescape_token
+from contracts.ocp import ROUTES
 from contracts.spec_cache import load_cached
 from contracts.violations import SpecError
 
@@ -41,11 +42,7 @@ DEFAULT_SPEC_PATH = Path(str(resources.files("contracts").joinpath("data", "open
 
 
 #: Short operation names of the command line, mapped to the spec's operationIds.
-OPERATIONS: dict[str, str] = {
-    "upgrade": "upgradeObproxies",
-    "task": "getTaskInstance",
-    "tasks": "listTaskInstances",
-}
+OPERATIONS: dict[str, str] = {short: operation_id for short, (_, _, operation_id) in ROUTES.items()}
 
 _COMPONENT_PREFIX = "#/components/schemas/"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

@@ -17,9 +17,13 @@ silently, because a contract check must see what the server sent:
 * nesting deeper than 254 levels (no OCP body nests beyond ten; deeper values would strain
   the validators' own recursion).
 
-Each is a one-line :class:`UsageError` (exit 2 from the command line). Checking costs about a
-fifth of the parse on the usual body: orjson re-serialises what it read and the bytes are
-compared with the input — equal, or equal but for whitespace, proves nothing was merged or
+Each is an :class:`UnfaithfulBody` with a rule id (``body.duplicate-key``, ``body.byte-order-mark``,
+``body.non-finite-number``, ``body.integer-out-of-range``, ``body.invalid-utf8``, ``body.too-deep``,
+else ``envelope.not-json``): a violation when a server sent it (``run``, ``assert_conforms``), a
+one-line :class:`UsageError` from ``load_body`` for a file (exit 2 from the command line).
+
+Checking costs about a fifth of the parse on the usual body: orjson re-serialises what it read
+and the bytes are compared with the input — equal, or equal but for whitespace, proves nothing was merged or
 rounded. Only a body that differs otherwise (``\\u`` escapes, number spellings, integers beyond
 2^53) is re-read by the standard library's parser, a few times slower, to find the repeated
 key or the out-of-range integer and its pointer.
@@ -36,12 +40,13 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import orjson
 
 from contracts._pointer import escape_token
+from contracts.ocp import TASK_OPERATION_ID, TASKS_OPERATION_ID, UPGRADE_OPERATION_ID
 from contracts.rules.agreement import check_agreement
 from contracts.rules.dag import check_dag
 from contracts.rules.envelope import check_content_type, check_envelope
@@ -51,9 +56,9 @@ from contracts.spec import Spec, load_spec
 from contracts.violations import UsageError, Violation, sort_violations
 
 #: Operations whose successful ``data`` is one task with its graph.
-TASK_OPERATIONS = frozenset({"upgrade", "task", "upgradeObproxies", "getTaskInstance"})
+TASK_OPERATIONS = frozenset({"upgrade", "task", UPGRADE_OPERATION_ID, TASK_OPERATION_ID})
 #: Operations whose successful ``data`` is a page of tasks.
-PAGE_OPERATIONS = frozenset({"tasks", "listTaskInstances"})
+PAGE_OPERATIONS = frozenset({"tasks", TASKS_OPERATION_ID})
 
 
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
@@ -78,30 +83,70 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_body(raw: bytes, *, source: str = "input") -> Any:
-    """Parse a response body; unusable or ambiguous input raises :class:`UsageError` with one line."""
+class UnfaithfulBody(ValueError):
+    """Bytes that are not one unambiguous JSON text: what is wrong, where, and the rule id a
+    server's answer is reported under (``body.*``, or ``envelope.not-json``)."""
+
+    def __init__(self, rule: str, problem: str, expected: str, pointer: str = "") -> None:
+        super().__init__(f"{problem}; expected {expected}")
+        self.rule, self.problem, self.expected, self.pointer = rule, problem, expected, pointer
+
+    def usage_error(self, source: str) -> UsageError:
+        """The one line ``validate`` prints for a file: the problem, said of ``source``."""
+        return UsageError(f"{source} {self.problem}; expected {self.expected}")
+
+    def violation(self) -> Violation:
+        """The finding a server's answer carries (``run``, ``assert_conforms``)."""
+        return Violation(
+            rule=self.rule, pointer=self.pointer, message=f"the body {self.problem}", expected=self.expected
+        )
+
+
+def parse_body(raw: bytes) -> Any:
+    """Parse a response body exactly as sent; raise :class:`UnfaithfulBody` when it cannot be."""
     if not raw.strip():
-        raise UsageError(f"{source} is empty; expected a JSON response body")
+        raise UnfaithfulBody("envelope.not-json", "is empty", "a JSON response body")
     for bom, encoding in _BOMS.items():
         if raw.startswith(bom):
-            raise UsageError(
-                f"{source} starts with a {encoding} byte order mark, which a JSON text must not carry "
-                "(RFC 8259 §8.1); expected UTF-8 JSON without one"
+            raise UnfaithfulBody(
+                "body.byte-order-mark",
+                f"starts with a {encoding} byte order mark, which a JSON text must not carry (RFC 8259 §8.1)",
+                "UTF-8 JSON without one",
             )
     with collector_paused():
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError as error:
             reason = " ".join(str(error).split())
-            raise UsageError(
-                f"{source} is not valid JSON ({reason}); expected a JSON response body"
+            raise UnfaithfulBody(
+                _unreadable_rule(raw), f"is not valid JSON ({reason})", "a JSON response body"
             ) from None
-        _check_faithful(raw, body, source)
+        _check_faithful(raw, body)
     return body
 
 
-def _check_faithful(raw: bytes, body: Any, source: str) -> None:
-    """Raise :class:`UsageError` when ``body`` is not exactly what ``raw`` says (see the module docstring).
+def _unreadable_rule(raw: bytes) -> str:
+    """Which rule a body orjson refused breaks: invalid UTF-8, a non-finite number, or plain not JSON."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "body.invalid-utf8"
+    non_finite: list[str] = []
+    with suppress(ValueError, RecursionError):
+        json.loads(raw, parse_constant=non_finite.append)
+    return "body.non-finite-number" if non_finite else "envelope.not-json"
+
+
+def load_body(raw: bytes, *, source: str = "input") -> Any:
+    """Parse a response body; unusable or ambiguous input raises :class:`UsageError` with one line."""
+    try:
+        return parse_body(raw)
+    except UnfaithfulBody as error:
+        raise error.usage_error(source) from None
+
+
+def _check_faithful(raw: bytes, body: Any) -> None:
+    """Raise :class:`UnfaithfulBody` when ``body`` is not exactly what ``raw`` says (module docstring).
 
     orjson writes back what it read; when those bytes are the input's, or the same but for
     whitespace, no key was merged and no integer rounded. Integers beyond ±(2^53−1) make the
@@ -110,20 +155,24 @@ def _check_faithful(raw: bytes, body: Any, source: str) -> None:
     try:
         again = orjson.dumps(body, option=orjson.OPT_STRICT_INTEGER)
     except orjson.JSONEncodeError:
-        _check_depth(body, source)
+        _check_depth(body)
         again = b""
     if again and (again == raw or again.translate(None, _WHITESPACE) == raw.translate(None, _WHITESPACE)):
         return
-    _check_exactly(raw, source)
+    _check_exactly(raw)
 
 
-def _check_depth(body: Any, source: str) -> None:
+def _too_deep() -> UnfaithfulBody:
+    return UnfaithfulBody(
+        "body.too-deep", f"nests arrays and objects more than {_MAX_DEPTH} levels deep", "an OCP response"
+    )
+
+
+def _check_depth(body: Any) -> None:
     try:
         orjson.dumps(body)
     except orjson.JSONEncodeError:
-        raise UsageError(
-            f"{source} nests arrays and objects more than {_MAX_DEPTH} levels deep; expected an OCP response"
-        ) from None
+        raise _too_deep() from None
 
 
 class _Duplicated(dict[str, Any]):
@@ -167,31 +216,37 @@ def _first_repeated(pairs: list[tuple[str, Any]]) -> str:
     return ""
 
 
-def _check_exactly(raw: bytes, source: str) -> None:
+def _check_exactly(raw: bytes) -> None:
     """Re-read ``raw`` with the standard library; raise on a repeated key or an out-of-range integer."""
     reader = _ExactReader()
     try:
         exact = json.loads(raw, object_pairs_hook=reader.object, parse_int=reader.integer)
     except RecursionError:
-        raise UsageError(
-            f"{source} nests arrays and objects more than {_MAX_DEPTH} levels deep; expected an OCP response"
-        ) from None
+        raise _too_deep() from None
     except ValueError as error:  # the standard parser is stricter than orjson on a few escapes
         reason = " ".join(str(error).split())
-        raise UsageError(f"{source} is not valid JSON ({reason}); expected a JSON response body") from None
+        raise UnfaithfulBody(
+            "envelope.not-json", f"is not valid JSON ({reason})", "a JSON response body"
+        ) from None
     if not reader.found:
         return
     for pointer, value in _walk(exact):
         if isinstance(value, _Duplicated):
-            raise UsageError(
-                f"{source} repeats the key {value.key!r} in the object at {pointer or '/'}; JSON parsers "
-                "disagree on which value wins (RFC 8259 §4); expected each key once per object"
+            raise UnfaithfulBody(
+                "body.duplicate-key",
+                f"repeats the key {value.key!r} in the object at {pointer or '/'}; JSON parsers "
+                "disagree on which value wins (RFC 8259 §4)",
+                "each key once per object",
+                pointer,
             )
         if isinstance(value, _OutOfRange):
             shown = value if len(value) <= 40 else value[:37] + "…"
-            raise UsageError(
-                f"{source} has the integer {shown} at {pointer or '/'}, beyond the range of a Java long; "
-                "JSON parsers disagree on such numbers; expected a Long, or a numeric string as OCP sends"
+            raise UnfaithfulBody(
+                "body.integer-out-of-range",
+                f"has the integer {shown} at {pointer or '/'}, beyond the range of a Java long; "
+                "JSON parsers disagree on such numbers",
+                "a Long, or a numeric string as OCP sends",
+                pointer,
             )
 
 

@@ -96,3 +96,13 @@ def test_a_response_is_judged_with_its_status_and_content_type(ocp_mock_response
     reply = requests.get(url, auth=ocp_mock_responses.auth, timeout=10)
     with pytest.raises(ContractViolation, match=r"envelope\.content-type"):
         assert_conforms(reply, operation="task")
+
+
+@pytest.mark.parametrize("kind", [bytes, str])
+def test_a_body_with_a_repeated_key_fails_the_assertion_with_its_rule(kind: type) -> None:
+    """A server's bytes are read as ``validate`` reads a file: a repeated key is a violation."""
+    raw = SAMPLE.read_text().replace('"status": 200,', '"status": 200, "status": 500,', 1)
+    with pytest.raises(ContractViolation) as caught:
+        assert_conforms(raw if kind is str else raw.encode(), operation="upgrade")
+    assert [(v.rule, v.pointer) for v in caught.value.violations] == [("body.duplicate-key", "")]
+    assert "repeats the key 'status'" in str(caught.value)

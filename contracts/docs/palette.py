@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contracts.ocp import CANCELING, FAILED, PENDING, READY, RUNNING, SUCCESSFUL
+
 __all__ = ["FLAG", "MISSING_COLOURS", "UNKNOWN", "Colours", "colours"]
 
 
@@ -19,12 +21,12 @@ class Colours:
 
 
 STATUS_COLOURS: dict[str, Colours] = {
-    "PENDING": Colours("#eef0f3", "#8c959f"),
-    "READY": Colours("#dbeafe", "#2563eb"),
-    "RUNNING": Colours("#fef3c7", "#d97706"),
-    "CANCELING": Colours("#ffedd5", "#ea580c"),
-    "FAILED": Colours("#fee2e2", "#dc2626"),
-    "SUCCESSFUL": Colours("#dcfce7", "#16a34a"),
+    PENDING: Colours("#eef0f3", "#8c959f"),
+    READY: Colours("#dbeafe", "#2563eb"),
+    RUNNING: Colours("#fef3c7", "#d97706"),
+    CANCELING: Colours("#ffedd5", "#ea580c"),
+    FAILED: Colours("#fee2e2", "#dc2626"),
+    SUCCESSFUL: Colours("#dcfce7", "#16a34a"),
 }
 UNKNOWN = Colours("#ffffff", "#57606a")
 MISSING_COLOURS = Colours("#ffffff", "#be185d", "#be185d")

@@ -17,12 +17,10 @@ from contracts.mock.faults import FAULTS
 from contracts.mock.http import MockServer, is_loopback, serve_until_signal
 from contracts.mock.inventory import default_inventory, load_inventory
 from contracts.mock.settings import MockSettings
+from contracts.ocp import UPGRADE_OPERATION_ID
 from contracts.spec import load_spec
 from contracts.versions import ocp_version, profile
 from contracts.violations import UsageError
-
-#: The operation whose request body OCP versions before 4.0.3 do not document.
-_UPGRADE = "upgradeObproxies"
 
 NAME = "mock"
 HELP = "serve a stateful mock OCP (Basic and AK/SK auth, task engine, named faults); loopback by default"
@@ -116,7 +114,7 @@ def execute(args: argparse.Namespace) -> int:
         raise UsageError(f"expected --port from 0 to 65535, got {args.port}")
     inventory = load_inventory(args.inventory) if args.inventory else default_inventory()
     version = args.ocp_version or "latest"
-    upgrade_body = profile(version).has_request_body(_UPGRADE, load_spec().document)
+    upgrade_body = profile(version).has_request_body(UPGRADE_OPERATION_ID, load_spec().document)
     settings = MockSettings(
         seed=args.seed,
         tick=args.tick,

@@ -28,10 +28,9 @@ from datetime import datetime, timedelta
 
 from contracts.mock.inventory import Cluster, Server, User
 from contracts.mock.plan import Node, build_plan, display_order
+from contracts.ocp import EXECUTE, FAILED, PENDING, READY, ROLLBACK, RUNNING, SUCCESSFUL
+from contracts.ocp import TERMINAL_TASK as TERMINAL
 
-PENDING, READY, RUNNING, SUCCESSFUL, FAILED = "PENDING", "READY", "RUNNING", "SUCCESSFUL", "FAILED"
-EXECUTE, ROLLBACK = "EXECUTE", "ROLLBACK"
-TERMINAL = frozenset({SUCCESSFUL, FAILED})
 TASK_NAME = "Upgrade obproxy"
 
 

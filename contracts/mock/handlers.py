@@ -15,10 +15,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from contracts.mock import errors, params
-from contracts.mock.engine import RUNNING, TASK_NAME, Engine, Task
+from contracts.mock.engine import TASK_NAME, Engine, Task
 from contracts.mock.faults import FaultSet, Quirk
 from contracts.mock.inventory import Inventory, Server, User
 from contracts.mock.views import task_detail, task_summary
+from contracts.ocp import MANUAL, RUNNING
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,7 @@ def _matches(task: Task, query: params.ListQuery) -> bool:
     return (
         (query.name is None or query.name.lower() in TASK_NAME.lower())
         and (not query.statuses or task.status in query.statuses)
-        and (query.type is None or query.type == "MANUAL")
+        and (query.type is None or query.type == MANUAL)
         and query.cluster_id is None
         and query.tenant_id is None
         and (query.host_id is None or any(s.host_id == query.host_id for s in task.servers))

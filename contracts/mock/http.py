@@ -23,6 +23,7 @@ from typing import IO, Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from contracts.mock.app import TRACE_ID_KEY, USER_KEY, MockOCP
+from contracts.ocp import is_secret_name
 from contracts.violations import UsageError
 
 LogSink = Callable[[str], None]
@@ -102,16 +103,13 @@ def _listen(host: str, port: int) -> socket.socket:
     return listener
 
 
-_SECRET_WORDS = ("password", "passwd", "secret", "token", "key", "signature", "auth")
-
-
 def _safe_query(query: str) -> str:
     """The query with the value of any secret-looking parameter masked (the API has none, but
     a script might send one by mistake, and the log must never show it)."""
     items = []
     for item in query.split("&") if query else []:
         name, sep, _ = item.partition("=")
-        secret = sep and any(word in name.lower() for word in _SECRET_WORDS)
+        secret = sep and is_secret_name(name)
         items.append(f"{name}=***" if secret else item)
     return "&".join(items)
 

@@ -27,15 +27,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.mock import errors
+from contracts.ocp import TASK_STATUSES, TASK_TYPES
 
 _INT64_MAX = 2**63 - 1
 _INT32_MAX = 2**31 - 1
-_DIGITS = re.compile(r"[0-9]+")
 _SIGNED = re.compile(r"-?[0-9]+")
 _JSON_MEDIA = re.compile(r"application/(?:[a-z0-9.+-]+\+)?json", re.IGNORECASE)
 
-TASK_STATUSES = ("RUNNING", "FAILED", "SUCCESSFUL")
-TASK_TYPES = ("MANUAL", "SYS_ONECE", "SCHEDULED", "SYS_SCHEDULED")
 SORT_PROPERTIES = ("id", "name", "status", "createTime", "startTime", "finishTime")
 
 

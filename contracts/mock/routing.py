@@ -14,8 +14,7 @@ import re
 from dataclasses import dataclass
 
 from contracts.mock import errors
-
-API_PREFIX = "/api/v2"
+from contracts.ocp import API_PREFIX, CLUSTER_PATH, TASK_PATH, TASKS_PATH, UPGRADE_PATH
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,18 +36,13 @@ class Route:
 
 
 ROUTES: tuple[Route, ...] = (
-    Route(
-        "POST",
-        f"{API_PREFIX}/obproxy/clusters/{{id}}/obproxies/{{obproxyIds}}/upgrade",
-        "upgrade",
-        "OBPROXY_MANAGER",
-    ),
-    Route("GET", f"{API_PREFIX}/tasks/instances/{{taskInstanceId}}", "task", "TASK_VIEWER"),
+    Route("POST", UPGRADE_PATH, "upgrade", "OBPROXY_MANAGER"),
+    Route("GET", TASK_PATH, "task", "TASK_VIEWER"),
     # Not part of the contract: the read a run uses to prove a cluster id absent before probing it.
-    Route("GET", f"{API_PREFIX}/obproxy/clusters/{{id}}", "cluster", "OBPROXY_MANAGER"),
-    Route("GET", f"{API_PREFIX}/tasks/instances", "tasks", "TASK_VIEWER"),
+    Route("GET", CLUSTER_PATH, "cluster", "OBPROXY_MANAGER"),
+    Route("GET", TASKS_PATH, "tasks", "TASK_VIEWER"),
     # not part of the contract: lets a script (or a test) produce a rolled-back task as OCP shows it
-    Route("POST", f"{API_PREFIX}/tasks/instances/{{taskInstanceId}}/rollback", "rollback", "TASK_MANAGER"),
+    Route("POST", TASK_PATH + "/rollback", "rollback", "TASK_MANAGER"),
 )
 _COMPILED = tuple((route, route.pattern) for route in ROUTES)
 

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from contracts.ocp import FAILED, PENDING, RUNNING, SUCCESSFUL
+
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
@@ -120,19 +122,19 @@ def duplicate_id(task: dict[str, Any]) -> None:
 
 def failure_as_success(body: dict[str, Any], ex: Exchange) -> None:
     for task in _tasks(body, ex):
-        if task.get("status") == "FAILED":
-            task["status"] = "SUCCESSFUL"
+        if task.get("status") == FAILED:
+            task["status"] = SUCCESSFUL
 
 
 def runs_before_upstream(body: dict[str, Any], ex: Exchange) -> None:
     task = _task(body, ex)
-    if task is None or task.get("status") != "RUNNING":
+    if task is None or task.get("status") != RUNNING:
         return
     status = {sub["id"]: sub["status"] for sub in task["subtasks"]}
     for sub in task["subtasks"]:
-        ups = [status.get(u, "PENDING") for u in sub["upstreams"]]
-        if sub["status"] == "PENDING" and ups and "PENDING" not in ups and set(ups) != {"SUCCESSFUL"}:
-            sub.update(status="RUNNING", runTime=1, startTime=body["timestamp"])
+        ups = [status.get(u, PENDING) for u in sub["upstreams"]]
+        if sub["status"] == PENDING and ups and PENDING not in ups and set(ups) != {SUCCESSFUL}:
+            sub.update(status=RUNNING, runTime=1, startTime=body["timestamp"])
             return
 
 
@@ -140,10 +142,10 @@ def premature_failure(body: dict[str, Any], ex: Exchange) -> None:
     task = _task(body, ex)
     if (
         task is not None
-        and task.get("status") == "RUNNING"
-        and any(sub["status"] == "FAILED" for sub in task["subtasks"])
+        and task.get("status") == RUNNING
+        and any(sub["status"] == FAILED for sub in task["subtasks"])
     ):
-        task.update(status="FAILED", finishTime=body["timestamp"])
+        task.update(status=FAILED, finishTime=body["timestamp"])
 
 
 def wrong_targets(task: dict[str, Any]) -> None:
@@ -170,8 +172,8 @@ def subtask_appears(body: dict[str, Any], ex: Exchange) -> None:
         "upstreams": [],
         "downstreams": [],
     }
-    if task["status"] != "SUCCESSFUL":
-        extra.update(status="PENDING", runTime=0)
+    if task["status"] != SUCCESSFUL:
+        extra.update(status=PENDING, runTime=0)
         for key in ("startTime", "finishTime", "executor"):
             extra.pop(key, None)
     task["subtasks"].append(extra)
@@ -179,6 +181,6 @@ def subtask_appears(body: dict[str, Any], ex: Exchange) -> None:
 
 def task_reopens(body: dict[str, Any], ex: Exchange) -> None:
     task = _task(body, ex)
-    if task is not None and ex.operation == "task" and ex.poll % 2 == 0 and task["status"] != "RUNNING":
-        task["status"] = "RUNNING"
+    if task is not None and ex.operation == "task" and ex.poll % 2 == 0 and task["status"] != RUNNING:
+        task["status"] = RUNNING
         task.pop("finishTime", None)

@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
-from contracts.mock.engine import FAILED, RUNNING, SUCCESSFUL, TASK_NAME, Subtask, Task
+from contracts.mock.engine import TASK_NAME, Subtask, Task
 from contracts.mock.envelope import format_timestamp
+from contracts.ocp import MANUAL, RUNNING, TERMINAL_TASK
 
 #: The OCP node that "executes" tasks (the mock itself, on loopback).
 EXECUTOR = "127.0.0.1"
-_TERMINAL = (SUCCESSFUL, FAILED)
+_TERMINAL = TERMINAL_TASK
 
 
 def _context(task: Task) -> dict[str, Any]:
@@ -75,7 +76,7 @@ def _common(task: Task, step: int, tz: timezone) -> dict[str, Any]:
         "startTime": format_timestamp(task.created_at, tz),
         "status": status.status,
         "taskDefinitionId": -1,
-        "type": "MANUAL",
+        "type": MANUAL,
     }
     if status.status in _TERMINAL:
         item["finishTime"] = format_timestamp(status.at, tz)

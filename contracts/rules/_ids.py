@@ -13,17 +13,15 @@ simply left out of what the rules look at.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
-_INTEGER = re.compile(r"-?[0-9]+")
+from contracts.ocp import id_or_none
 
 #: A subtask as the rules see it: its position in ``subtasks`` and the object itself.
 Located = tuple[int, Mapping[str, Any]]
 
-TERMINAL_SUBTASK = frozenset({"FAILED", "SUCCESSFUL"})
-TERMINAL_TASK = frozenset({"FAILED", "SUCCESSFUL"})
 
 
 def only(values: Iterable[object], kind: type) -> bool:
@@ -36,17 +34,10 @@ def only(values: Iterable[object], kind: type) -> bool:
 
 
 def id_key(value: object) -> int | None:
-    """The comparable form of an id: an int for ints and numeric strings, else ``None``."""
+    """The comparable form of an id (:func:`contracts.ocp.id_or_none`, with a fast path for ints)."""
     if type(value) is int:
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, str) and _INTEGER.fullmatch(value):
-        try:
-            return int(value)
-        except ValueError:  # more digits than int() accepts: no Long is that long
-            return None
-    return None
+    return id_or_none(value)
 
 
 def subtask_objects(task: object) -> list[Located]:
@@ -103,6 +94,13 @@ def text(mapping: object, field: str) -> str | None:
         return None
     value = mapping.get(field)
     return value if isinstance(value, str) else None
+
+
+def id_difference(before: AbstractSet[int], after: AbstractSet[int], gained: str, lost: str) -> str:
+    """How ``after`` differs from ``before``: ``"gained 3, 4; lost 1"`` (either part left out when empty)."""
+    parts = [f"{gained} {format_ids(after - before)}"] if after - before else []
+    parts += [f"{lost} {format_ids(before - after)}"] if before - after else []
+    return "; ".join(parts)
 
 
 def format_ids(ids: Iterable[int], limit: int = 10) -> str:

@@ -16,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 
 from contracts._pointer import escape_token, join
-from contracts.rules._ids import format_ids, id_key
+from contracts.ocp import UPGRADE_PATH
+from contracts.rules._ids import format_ids, id_difference, id_key
 from contracts.violations import Violation
 
 __all__ = ["check_agreement"]
 
 _FIELD = ("context", "listMap", "obproxy_server_ids")
-_PATH = "/api/v2/obproxy/clusters/{id}/obproxies/{obproxyIds}/upgrade"
-_SPEC = f"#/paths/{escape_token(_PATH)}/post/parameters"
+_SPEC = f"#/paths/{escape_token(UPGRADE_PATH)}/post/parameters"
 
 
 def check_agreement(task: object, requested_obproxy_ids: Iterable[object] | None) -> Iterator[Violation]:
@@ -34,13 +34,11 @@ def check_agreement(task: object, requested_obproxy_ids: Iterable[object] | None
     requested = {key for key in map(id_key, requested_obproxy_ids) if key is not None}
     if listed is None or not requested or listed == requested:
         return
-    missing, unexpected = requested - listed, listed - requested
-    parts = [f"missing {format_ids(missing)}"] if missing else []
-    parts += [f"unexpected {format_ids(unexpected)}"] if unexpected else []
+    difference = id_difference(listed, requested, "missing", "unexpected")
     yield Violation(
         rule="agreement.target-mismatch",
         pointer=join(*_FIELD),
-        message="the task's OBProxy servers differ from the requested obproxyIds: " + "; ".join(parts),
+        message="the task's OBProxy servers differ from the requested obproxyIds: " + difference,
         expected=format_ids(requested),
         actual=format_ids(listed),
         spec=_SPEC,

@@ -1,36 +1,16 @@
 """DAG rules: the subtasks of a task form one directed acyclic graph.
 
-OCP records every edge on both ends: ``A.downstreams`` lists ``B`` exactly when
-``B.upstreams`` lists ``A``. Both lists are evidence of an edge, so the rules build the edge
-set from both, report every entry whose partner is missing, and look for cycles over the
-union — a cycle recorded on one end only is still a cycle.
+OCP records every edge on both ends (``A.downstreams`` lists ``B`` exactly when
+``B.upstreams`` lists ``A``), so the edge set is built from both, every entry without its
+partner is reported, and cycles are sought over the union. The first subtask carrying each
+usable id takes part; malformed ids, lists and fields are the schema's. Task-list items carry
+no edge lists: then only ids are checked. Rule ids: ``dag.duplicate-id``, ``dag.self-loop``,
+``dag.dangling-upstream``/``-downstream``, ``dag.asymmetric-edge``, ``dag.cycle`` (printed
+from its smallest id) and the warnings ``dag.start-node``/``dag.finish-node``.
 
-Which subtasks take part: the first subtask carrying each usable id (``_ids.id_key``). Later
-duplicates are reported once by ``dag.duplicate-id`` and otherwise left out; subtasks without
-a usable id, list entries that are not ids and fields that are not arrays are the schema's
-business (an entry pointing at a subtask whose other-end field is not an array is not called
-asymmetric). Items of the task list carry subtasks without ``upstreams``/``downstreams``: when
-no subtask has either as an array, there is no graph to check and only ids are. A subtask
-whose ``upstreams`` is omitted, empty or names no id counts as having none (likewise for
-``downstreams``).
-
-Rules (pointers relative to the task):
-
-* ``dag.duplicate-id`` — a second subtask with an id already used (at the second ``id``);
-* ``dag.self-loop`` — a subtask lists itself (at that list entry);
-* ``dag.dangling-upstream`` / ``dag.dangling-downstream`` — an entry names no subtask;
-* ``dag.asymmetric-edge`` — an entry whose other end does not list this subtask back;
-* ``dag.cycle`` — a cycle, printed hop by hop from its smallest id (at that subtask);
-* ``dag.start-node`` / ``dag.finish-node`` (warnings) — not exactly one subtask without
-  upstreams / downstreams (at ``/subtasks``).
-
-Everything is iterative and linear in subtasks plus edges (Kahn's algorithm, then a backward
-walk through what it could not order): a chain of a million subtasks needs no recursion.
-
-Two paths, one verdict. A usual task (objects with usable ids and arrays of ids) is first
-proven clean in bulk by :mod:`contracts.rules._dag_proof`, at a fraction of the cost of parsing
-it; only the end nodes are then checked. When that proof fails or does not apply, the
-subtasks are walked one by one below, which reports every violation with its pointer.
+Iterative and linear (Kahn's algorithm, then a backward walk through what it could not order).
+A large usual task is first proven clean in bulk by :mod:`contracts.rules._dag_proof`; when
+the proof fails or does not apply, the walk below reports every violation with its pointer.
 """
 
 from __future__ import annotations

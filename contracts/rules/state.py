@@ -1,59 +1,19 @@
 """State rules: which statuses and times may co-exist in one snapshot of a task.
 
-They follow from how the OCP task engine runs the graph: a subtask is dispatched only after
-all its upstreams succeeded; a task is SUCCESSFUL only when every subtask is; a task is FAILED
-when a subtask failed and nothing is running any more; it stamps ``finishTime`` when it ends.
+They follow from how OCP's task engine runs the graph: a subtask is dispatched only once its
+upstreams succeeded; a task is SUCCESSFUL when every subtask is, FAILED when one failed and none
+runs any more, and it stamps ``finishTime`` when it ends. Rule ids (pointers relative to the
+task): ``state.upstream-not-successful``, ``state.task-successful-unfinished-subtask``,
+``state.task-failed-without-failed-subtask``, ``state.task-failed-with-running-subtask``,
+``state.finish-before-start``; warnings ``state.running-task-all-terminal`` and
+``state.terminal-task-without-finish-time``.
 
-Rules (pointers relative to the task):
-
-* ``state.upstream-not-successful`` — a READY, RUNNING, CANCELING or SUCCESSFUL subtask has
-  an upstream that is not SUCCESSFUL (at that ``upstreams`` entry). The upstreams are the ones
-  the subtask lists itself; an edge recorded only on the other end is ``dag.asymmetric-edge``'s;
-  upstreams that name no subtask, or whose status is not a known one, are skipped;
-* ``state.task-successful-unfinished-subtask`` — task SUCCESSFUL, a subtask is not (at its
-  ``status``); after a rollback, PENDING subtasks count as finished (see below);
-* ``state.task-failed-without-failed-subtask`` — task FAILED, no subtask FAILED (``/status``);
-* ``state.task-failed-with-running-subtask`` — task FAILED while a subtask is RUNNING under an
-  operation other than CANCEL (at its ``status``);
-* ``state.finish-before-start`` — ``finishTime`` earlier than ``startTime``, task or subtask
-  (at that ``finishTime``);
-* warnings: ``state.running-task-all-terminal`` (task RUNNING although every subtask is
-  SUCCESSFUL: the engine has not caught up yet, or never will; at ``/status``) and
-  ``state.terminal-task-without-finish-time`` (at the task itself, whose member is missing).
-
-Decisions where the documentation is silent:
-
-* **Rollback.** A rollback walks the graph backwards: a subtask is undone after its
-  downstreams, while its upstreams wait their turn, so "upstreams first" does not describe
-  it. ``state.upstream-not-successful`` is therefore skipped for subtasks whose
-  ``operation`` is ROLLBACK or ROLLBACK_SKIP, and for every subtask when the task's
-  ``operation`` is ROLLBACK. It applies to EXECUTE, RETRY, SKIP, CANCEL and an absent
-  operation: retrying or skipping a subtask, or cancelling a running one, happens only after
-  its upstreams succeeded, and they stay SUCCESSFUL.
-* **A finished rollback is SUCCESSFUL with PENDING subtasks.** OCP's engine (OCP Express
-  ``RunningTaskWorker.updateState``) marks a task under ROLLBACK SUCCESSFUL once every subtask
-  is PENDING again, and ``TaskInstanceManagerImpl.rollbackTask`` gives the subtasks that had
-  run the operation ROLLBACK; the docs' "Query tasks" sample lists such a task. Task-list items
-  carry no task ``operation``, so a rollback is recognised from the subtasks too: when the task's
-  operation is ROLLBACK or any subtask's is ROLLBACK/ROLLBACK_SKIP, PENDING subtasks do not count
-  against a SUCCESSFUL task. A FAILED, RUNNING, READY or CANCELING subtask still does, and so do
-  PENDING subtasks of a task that shows no rollback at all (they never ran).
-* **Cancelling.** A subtask being cancelled is CANCELING, then RUNNING with operation CANCEL,
-  then FAILED (OCP Express ``CancelingSubtaskWorker``). The engine turns a task FAILED when a
-  subtask failed and no subtask is RUNNING (``updateState`` looks at RUNNING only), so a FAILED
-  task may show a parallel subtask still CANCELING, or RUNNING under CANCEL: neither is flagged.
-  A FAILED task with a subtask RUNNING under any other operation still is.
-* **Automatic retries.** A task stays RUNNING while a FAILED subtask has automatic retries
-  left (``RunningTaskWorker.markFailedTask``), so a RUNNING task whose subtasks are all
-  terminal is only worth a warning when none of them is FAILED.
-* A ``startTime``/``finishTime`` that is not RFC 3339 with an offset is the schema's
-  business; the comparison skips it. Times are compared as instants, whatever their offsets.
-
-Speed: each field is read once for all subtasks (``dict.get`` mapped over them when they are
-all objects) and most questions are answered in bulk — "is any subtask FAILED" from the set of
-distinct statuses, "does any dispatched subtask list an upstream that has not succeeded" from
-set intersections — so a task of 100,000 subtasks costs a few passes over a list; only the
-subtasks a rule may fire on are looked at one by one.
+Where the docs are silent, OCP Express's engine decides (the spec's ``TaskStatus`` says how):
+a rollback runs the graph backwards, so upstream order is not checked under ROLLBACK and its
+PENDING subtasks count as finished; a FAILED task may still show a subtask CANCELING or
+RUNNING under CANCEL; a RUNNING task may have only terminal subtasks while a FAILED one has
+retries left. Each field is read once for all subtasks and most questions are answered from
+sets, so 100,000 subtasks cost a few passes over a list.
 """
 
 from __future__ import annotations
@@ -65,16 +25,29 @@ from itertools import chain, compress, repeat
 from typing import Any, NamedTuple, cast
 
 from contracts._pointer import join
-from contracts.rules._ids import TERMINAL_SUBTASK, TERMINAL_TASK, id_key, listed_ids, only, text
+from contracts.ocp import (
+    CANCEL,
+    CANCELING,
+    FAILED,
+    PENDING,
+    READY,
+    ROLLBACK,
+    RUNNING,
+    SUBTASK_STATUSES,
+    SUCCESSFUL,
+    TERMINAL_SUBTASK,
+    TERMINAL_TASK,
+    UNDOING,
+)
+from contracts.rules._ids import id_key, listed_ids, only, text
 from contracts.violations import Severity, Violation, describe
 
 __all__ = ["check_state"]
 
-SUBTASK_STATUSES = frozenset({"PENDING", "READY", "RUNNING", "CANCELING", "FAILED", "SUCCESSFUL"})
-_DISPATCHED = frozenset({"READY", "RUNNING", "CANCELING", "SUCCESSFUL"})
-_BLOCKING = SUBTASK_STATUSES - {"SUCCESSFUL"}  # an upstream in one of these holds its downstreams back
-_CANCEL = "CANCEL"
-_BACKWARD = frozenset({"ROLLBACK", "ROLLBACK_SKIP"})
+_DISPATCHED = frozenset({READY, RUNNING, CANCELING, SUCCESSFUL})
+#: An upstream in one of these holds its downstreams back.
+_BLOCKING = frozenset(SUBTASK_STATUSES) - {SUCCESSFUL}
+_BACKWARD = UNDOING
 _RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
@@ -189,7 +162,7 @@ def check_state(task: object) -> Iterator[Violation]:
 
 def _ordering(task: Mapping[str, Any], subtasks: _Subtasks) -> Iterator[Violation]:
     """Dispatched subtasks whose upstreams have not all succeeded (forward execution only)."""
-    if text(task, "operation") == "ROLLBACK":
+    if text(task, "operation") == ROLLBACK:
         return
     dispatched = list(_dispatched(subtasks))
     if not dispatched or _nothing_blocks(subtasks, dispatched):
@@ -258,7 +231,7 @@ def _task_status(task: Mapping[str, Any], subtasks: _Subtasks) -> Iterator[Viola
     status = text(task, "status")
     if status not in TERMINAL_TASK or not isinstance(task.get("subtasks"), list):
         return
-    if status == "SUCCESSFUL":
+    if status == SUCCESSFUL:
         yield from _unfinished(task, subtasks)
     else:
         yield from _failed(subtasks)
@@ -267,7 +240,7 @@ def _task_status(task: Mapping[str, Any], subtasks: _Subtasks) -> Iterator[Viola
 def _rolled_back(task: Mapping[str, Any], subtasks: _Subtasks) -> bool:
     """Whether the snapshot shows a rollback: the task's operation, or — for task-list items,
     which carry none — a subtask's operation ROLLBACK or ROLLBACK_SKIP."""
-    if text(task, "operation") == "ROLLBACK":
+    if text(task, "operation") == ROLLBACK:
         return True
     operations = subtasks.field("operation")
     try:
@@ -277,11 +250,11 @@ def _rolled_back(task: Mapping[str, Any], subtasks: _Subtasks) -> bool:
 
 
 def _unfinished(task: Mapping[str, Any], subtasks: _Subtasks) -> Iterator[Violation]:
-    settled = {"SUCCESSFUL", None}
+    settled = {SUCCESSFUL, None}
     if settled.issuperset(subtasks.kinds):
         return
-    if "PENDING" in subtasks.kinds and _rolled_back(task, subtasks):
-        settled.add("PENDING")
+    if PENDING in subtasks.kinds and _rolled_back(task, subtasks):
+        settled.add(PENDING)
         if settled.issuperset(subtasks.kinds):
             return
     for index, subtask, status in subtasks.where(status not in settled for status in subtasks.statuses):
@@ -289,7 +262,7 @@ def _unfinished(task: Mapping[str, Any], subtasks: _Subtasks) -> Iterator[Violat
             rule="state.task-successful-unfinished-subtask",
             pointer=join("subtasks", index, "status"),
             message=f"the task is SUCCESSFUL but subtask {describe(subtask.get('id'))} is {status}",
-            expected="SUCCESSFUL",
+            expected=SUCCESSFUL,
             actual=str(status),
             spec=_SPEC_TASK_STATUS,
             hint="a task succeeds only when every subtask has",
@@ -297,7 +270,7 @@ def _unfinished(task: Mapping[str, Any], subtasks: _Subtasks) -> Iterator[Violat
 
 
 def _failed(subtasks: _Subtasks) -> Iterator[Violation]:
-    if "FAILED" not in subtasks.kinds:
+    if FAILED not in subtasks.kinds:
         yield Violation(
             rule="state.task-failed-without-failed-subtask",
             pointer=join("status"),
@@ -306,10 +279,10 @@ def _failed(subtasks: _Subtasks) -> Iterator[Violation]:
             actual="no FAILED subtask",
             spec=_SPEC_TASK_STATUS,
         )
-    if "RUNNING" not in subtasks.kinds:
+    if RUNNING not in subtasks.kinds:
         return
-    for index, subtask, status in subtasks.where(status == "RUNNING" for status in subtasks.statuses):
-        if text(subtask, "operation") == _CANCEL:
+    for index, subtask, status in subtasks.where(status == RUNNING for status in subtasks.statuses):
+        if text(subtask, "operation") == CANCEL:
             continue
         yield Violation(
             rule="state.task-failed-with-running-subtask",
@@ -367,13 +340,13 @@ def _instant(value: object) -> datetime | None:
 
 def _unsettled_task(task: Mapping[str, Any], subtasks: _Subtasks) -> Iterator[Violation]:
     status = text(task, "status")
-    if status == "RUNNING" and "FAILED" not in subtasks.kinds and _all_terminal(task, subtasks):
+    if status == RUNNING and FAILED not in subtasks.kinds and _all_terminal(task, subtasks):
         yield Violation(
             rule="state.running-task-all-terminal",
             pointer=join("status"),
             message="the task is RUNNING although every subtask is SUCCESSFUL",
             expected="SUCCESSFUL or FAILED once no subtask can run",
-            actual="RUNNING",
+            actual=RUNNING,
             severity=Severity.WARNING,
             spec=_SPEC_TASK_STATUS,
             hint="poll again: the engine may not have caught up yet",

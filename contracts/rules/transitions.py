@@ -33,11 +33,21 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from contracts._pointer import escape_token, join
-from contracts.rules._ids import (
+from contracts.ocp import (
+    FAILED,
+    RETRY,
+    ROLLBACK,
+    ROLLBACK_SKIP,
+    SKIP,
+    TASK_PATH,
     TERMINAL_SUBTASK,
     TERMINAL_TASK,
+    UNDOING,
+)
+from contracts.rules._ids import (
     Located,
     format_ids,
+    id_difference,
     id_key,
     id_set,
     index_by_id,
@@ -48,11 +58,11 @@ from contracts.violations import Violation, describe
 
 __all__ = ["check_transition"]
 
-_TASK_REOPENING = frozenset({"RETRY", "ROLLBACK"})
-_SUBTASK_REOPENING = frozenset({"RETRY", "SKIP", "ROLLBACK", "ROLLBACK_SKIP"})
-_UNDOING = frozenset({"ROLLBACK", "ROLLBACK_SKIP"})
+_TASK_REOPENING = frozenset({RETRY, ROLLBACK})
+_SUBTASK_REOPENING = frozenset({RETRY, SKIP, ROLLBACK, ROLLBACK_SKIP})
+_UNDOING = UNDOING
 _SPEC_TASK = "#/components/schemas/TaskInstance"
-_SPEC_TASK_DETAIL = "#/paths/" + escape_token("/api/v2/tasks/instances/{taskInstanceId}") + "/get"
+_SPEC_TASK_DETAIL = "#/paths/" + escape_token(TASK_PATH) + "/get"
 _SPEC_SUBTASKS = "#/components/schemas/TaskInstance/properties/subtasks"
 
 Nodes = dict[int, Located]
@@ -155,7 +165,7 @@ def _subtask_status(before: Mapping[str, Any], after: Located, key: int) -> Iter
         return
     old_operation, operation = text(before, "operation"), text(subtask, "operation")
     if operation in _SUBTASK_REOPENING and (
-        operation != old_operation or was == "FAILED" or operation in _UNDOING
+        operation != old_operation or was == FAILED or operation in _UNDOING
     ):
         return
     yield Violation(
@@ -174,13 +184,11 @@ def _subtask_edges(before: Mapping[str, Any], after: Located, key: int) -> Itera
         was, now = id_set(before, field), id_set(subtask, field)
         if was is None or now is None or was == now:
             continue
-        added, removed = now - was, was - now
-        change = [f"added {format_ids(added)}"] if added else []
-        change += [f"removed {format_ids(removed)}"] if removed else []
+        change = id_difference(was, now, "added", "removed")
         yield Violation(
             rule="transition.edges-changed",
             pointer=join("subtasks", index, field),
-            message=f"subtask {key}'s {field} changed while the task was being polled: " + "; ".join(change),
+            message=f"subtask {key}'s {field} changed while the task was being polled: " + change,
             expected=format_ids(was) or "none",
             actual=format_ids(now) or "none",
             spec=_SPEC_SUBTASKS,

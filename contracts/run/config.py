@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from contracts.ocp import API_PREFIX
 from contracts.versions import LATEST, PROFILE_NAMES, parse_version, profile
 from contracts.violations import UsageError
 
@@ -47,8 +48,6 @@ DEFAULT_LIVE_FOLLOW_TIME = 1800.0
 
 #: The major versions of OCP the contract documents (``--ocp-version`` refuses the others).
 KNOWN_MAJORS = (3, 4)
-#: The API prefix every path of the contract starts with; a base URL must not carry it.
-API_PREFIX = "/api/v2"
 
 _RATE = re.compile(r"^\s*(?P<count>[0-9]+)\s*/\s*(?P<unit>[smh])\s*$")
 _PERIODS = {"s": 1.0, "m": 60.0, "h": 3600.0}
@@ -130,11 +129,6 @@ class RunConfig:
     def is_live(self) -> bool:
         """A live OCP (``--base-url``) rather than the embedded mock."""
         return self.base_url is not None
-
-    @property
-    def upgrades_allowed(self) -> bool:
-        """Whether requests that can start an upgrade may leave (implied for the embedded mock)."""
-        return self.allow_upgrade or not self.is_live
 
     @property
     def auth_scheme(self) -> str | None:

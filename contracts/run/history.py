@@ -15,6 +15,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from contracts.ocp import id_or_none
 from contracts.rules.transitions import check_transition
 from contracts.violations import Violation
 
@@ -23,13 +24,7 @@ _WRONG_TASK = "transition.wrong-task"
 
 def task_id_of(value: object) -> int | None:
     """A Long id sent as a JSON integer or a numeric string; ``None`` for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.lstrip("-").isdigit() and value.isascii():
-        return int(value)
-    return None
+    return id_or_none(value)
 
 
 class TaskTrail:
@@ -49,10 +44,6 @@ class TaskTrail:
         if not any(v.rule == _WRONG_TASK for v in found):
             self.last, self.count = snapshot, self.count + 1
         return found
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.last is not None and self.last.get("status") in ("SUCCESSFUL", "FAILED")
 
 
 class TaskHistory:

@@ -4,7 +4,8 @@
 An :class:`Observed` exchange is the request as sent and the answer as received. Three judges
 look at it, one per check of the reports:
 
-* :func:`contract` — :func:`contracts.validate.validate_response` on the body: envelope, schema,
+* :func:`contract` — the body read as ``validate`` reads a file (``body.*`` when it cannot be),
+  then :func:`contracts.validate.validate_response`: envelope, schema,
   DAG, state and request agreement (``envelope.*``, ``schema.*``, ``dag.*``, ``state.*``,
   ``agreement.*``). A request with a method the operation does not declare (schemathesis'
   coverage phase sends them) is held to the envelope only: its 405 is not a documented status.
@@ -23,21 +24,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from contracts.rules.envelope import check_content_type, check_envelope
 from contracts.run.history import TaskHistory, task_id_of
 from contracts.run.http_rules import rejection_ignored, server_error, task_not_found_after_create
 from contracts.run.rejection import WireRequest, assess, credentials_of, path_segments, upgrade_path_ids
 from contracts.spec import Spec, load_spec
-from contracts.validate import validate_response
+from contracts.validate import UnfaithfulBody, parse_body, validate_response
 from contracts.violations import Violation, describe, sort_violations
 
 #: The schemathesis check names, which are also the check names of the reports.
 CONTRACT, HTTP, TRANSITIONS = "ocp_contract", "ocp_http", "ocp_transitions"
 CHECK_NAMES: tuple[str, ...] = (CONTRACT, HTTP, TRANSITIONS)
 
-_NOT_JSON = object()
 #: Operations whose answers carry a task that can be followed.
 _TASK_OPERATIONS = ("upgrade", "task")
 
@@ -58,11 +56,11 @@ class Observed:
     content: bytes
 
     def body(self) -> Any:
-        """The parsed body, or :data:`_NOT_JSON`."""
+        """The parsed body, read as ``validate`` reads a file; :class:`UnfaithfulBody` when it cannot be."""
         try:
-            return orjson.loads(self.content)
-        except orjson.JSONDecodeError:
-            return _NOT_JSON
+            return parse_body(self.content)
+        except UnfaithfulBody as error:
+            return error
 
     @property
     def declared_method(self) -> bool:
@@ -73,7 +71,9 @@ class Observed:
         return 200 <= self.status < 300
 
 
-def _not_json(observed: Observed) -> Violation:
+def _unreadable(observed: Observed, error: UnfaithfulBody) -> Violation:
+    if error.rule != "envelope.not-json":
+        return error.violation()
     return Violation(
         rule="envelope.not-json",
         pointer="",
@@ -100,8 +100,8 @@ def contract(observed: Observed, *, strict: bool, spec: Spec | None = None) -> l
     if observed.request.method == "HEAD":
         return []
     body = observed.body()
-    if body is _NOT_JSON:
-        return [_not_json(observed)]
+    if isinstance(body, UnfaithfulBody):
+        return [_unreadable(observed, body)]
     if not observed.declared_method:
         return sort_violations(
             [*check_envelope(body, observed.status), *check_content_type(_content_type(observed))]

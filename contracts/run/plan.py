@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.ocp import UPGRADE_OPERATION_ID
 from contracts.run.config import ENGINE_PHASES, RunConfig
 
 _POSITIVE_STATUSES = ["2xx", "400", "401", "403", "404", "409", "429", "5xx"]
@@ -77,7 +78,7 @@ def _live_upgrade_overrides() -> list[dict[str, Any]]:
     """On a live OCP, the upgrade never gets example or positive fuzzing cases."""
     return [
         {
-            "include-operation-id": "upgradeObproxies",
+            "include-operation-id": UPGRADE_OPERATION_ID,
             "phases": {
                 "examples": _OFF,
                 "fuzzing": {"generation": {"mode": "negative"}},

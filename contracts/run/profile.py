@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contracts.ocp import UPGRADE_OPERATION_ID
 from contracts.spec import Spec, load_spec, spec_path
 from contracts.versions import LATEST, profile
 
 __all__ = ["UPGRADE_OPERATION", "RunProfile", "run_profile"]
 
 #: The operation whose request body exists only from OCP 4.0.3 on.
-UPGRADE_OPERATION = "upgradeObproxies"
+UPGRADE_OPERATION = UPGRADE_OPERATION_ID
 
 
 @dataclass(frozen=True)

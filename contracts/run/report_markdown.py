@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from contracts.ocp import TERMINAL_SUBTASK
 from contracts.run.redaction import Redactor
 from contracts.run.report_junit import finding_text, operation_for
 from contracts.run.runner import RunResult
@@ -60,7 +61,7 @@ def _workflow(result: RunResult) -> list[str]:
         "|---:|---|---|---|---:|---:|",
     ]
     for task in tasks:
-        done = sum(1 for status in task.subtasks.values() if status in ("SUCCESSFUL", "FAILED"))
+        done = sum(1 for status in task.subtasks.values() if status in TERMINAL_SUBTASK)
         lines.append(
             f"| {task.task_id} | {task.title} | {task.status} | {task.poll_trail()} | "
             f"{done}/{len(task.subtasks)} | {task.seconds:.0f} |"

@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from contracts.ocp import FAILED, TERMINAL_SUBTASK, TERMINAL_TASK
 from contracts.violations import Violation
 
 #: Findings kept per cell; more are counted, not stored.
@@ -92,12 +93,12 @@ class TaskReport:
 
     @property
     def finished(self) -> bool:
-        return self.status in ("SUCCESSFUL", "FAILED")
+        return self.status in TERMINAL_TASK
 
     @property
     def progress(self) -> str:
         """``RUNNING, 3/7 subtasks done``."""
-        done = sum(1 for status in self.subtasks.values() if status in ("SUCCESSFUL", "FAILED"))
+        done = sum(1 for status in self.subtasks.values() if status in TERMINAL_SUBTASK)
         return f"{self.status}, {done}/{len(self.subtasks)} subtasks done"
 
     def poll_trail(self) -> str:
@@ -107,7 +108,7 @@ class TaskReport:
 
     def problem(self) -> str | None:
         """Why this task does not verify what was asked of it, or ``None``."""
-        if self.status == "FAILED":
+        if self.status == FAILED:
             where = f" at subtask {self.failed_subtask}" if self.failed_subtask else ""
             said = f": {self.message}" if self.message else ""
             return f"task {self.task_id} ({self.title}) ended FAILED{where}{said}"

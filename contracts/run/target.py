@@ -30,12 +30,13 @@ from urllib3.exceptions import InsecureRequestWarning
 from contracts.auth import AkSkAuth, basic_auth
 from contracts.auth import Credentials as KnownCredentials
 from contracts.mock import MockOCP, create_app, mock_responses
+from contracts.ocp import TASKS_PATH
 from contracts.run.config import RunConfig, UpgradeTarget
 from contracts.run.errors import RunAborted, describe_network_error
 from contracts.run.profile import run_profile
 
 EMBEDDED_BASE_URL = "http://ocp-mock.invalid:8080"
-PREFLIGHT_PATH = "/api/v2/tasks/instances"
+PREFLIGHT_PATH = TASKS_PATH
 
 
 @dataclass(frozen=True)

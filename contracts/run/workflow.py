@@ -1,35 +1,23 @@
 """The project's own stateful step: deterministic requests whose outcome the contract fixes.
 
-Three parts, in this order, all through the gate (so the safety guard and politeness apply):
+Four parts, in order, all through the gate (safety guard and politeness apply):
 
-1. **Rejection probes** — requests a correct OCP must refuse before acting: no credentials, the
-   credentials of a user that does not exist (never a real user's wrong password, which could
-   lock the account), no body, a blank ``shortRpmName``, a non-numeric cluster id, a non-JSON
-   Content-Type, a non-numeric task id. Safe mode sends them all.
-2. **Read-only task checks** — the first page of the task list, then every ``--task-id`` and the
-   listed tasks, each fetched more than once: a running ``--task-id`` is followed to its end.
-3. **An upgrade of a cluster proven absent** (when upgrades are allowed): a read of the named
-   cluster must answer 200 and a read of a far-away id 404 — the safety guard watches both and
-   only then lets the upgrade of the named servers and package on that id leave; any 2xx to it
-   is ``http.unknown-id-accepted``. Never a guessed id: without the proof nothing is sent.
-4. **One followed upgrade per target** (only when upgrades are allowed: the embedded mock, or
-   ``--allow-upgrade`` with its named target) — ``POST …/upgrade``, then ``GET`` the task until it
-   is SUCCESSFUL or FAILED (bounded by ``--max-time``), then twice more: a finished task stays so.
+1. **Rejection probes** — requests a correct OCP must refuse before acting (no or unknown
+   credentials — never a real user's wrong password —, no body, a blank ``shortRpmName``,
+   non-numeric ids, a non-JSON Content-Type). Safe mode sends them all.
+2. **Read-only task checks** — the first page of tasks, every ``--task-id`` and the listed
+   tasks, each fetched more than once; a running ``--task-id`` is followed to its end.
+3. **An upgrade of a cluster proven absent** (upgrades allowed): sent only after reads prove the
+   named cluster present (200) and a far-away id absent (404); any 2xx is
+   ``http.unknown-id-accepted``. Never a guessed id.
+4. **One followed upgrade per target** (the embedded mock, or ``--allow-upgrade`` with its
+   target): ``POST …/upgrade``, then ``GET`` the task until it ends (bounded by ``--max-time``)
+   and twice more.
 
-What the user asked for and the target did not let us verify is said in
-:attr:`Results.incomplete <contracts.run.results.Results.incomplete>` (exit 3): a named upgrade
-refused (409, …), its task FAILED or rolled back, a ``--task-id`` not finished, anything cut by
-the deadline. A named target or ``--task-id`` the target answers 404 for goes to
-:attr:`Results.unusable <contracts.run.results.Results.unusable>` (exit 2). Every followed task is
-a :class:`~contracts.run.results.TaskReport`; while one is polled a progress line is said at least
-every :data:`~contracts.run.politeness.PROGRESS_EVERY` seconds.
-
-Every answer is judged by :mod:`contracts.run.judge` — the same code as the schemathesis checks —
-each snapshot by ``validate_response`` and each pair of snapshots by ``check_transition``.
-
-For an OCP before 4.0.3 (``--ocp-version``), whose upgrade takes no body, the upgrade is sent
-without one, and the body probes are left out: such an OCP reads no body, so none of them is a
-request it must refuse (an upgrade without a body is exactly what it documents).
+Every answer is judged by :mod:`contracts.run.judge`. What could not be verified goes to
+``Results.incomplete`` (exit 3), a named target or ``--task-id`` answered 404 to
+``Results.unusable`` (exit 2). Before OCP 4.0.3 (no upgrade body) the upgrade is sent without
+one and the body probes are left out: such an OCP must refuse none of them.
 """
 
 from __future__ import annotations
@@ -43,6 +31,7 @@ import requests
 from requests.auth import AuthBase
 
 from contracts.auth import basic_auth, curl_command
+from contracts.ocp import CLUSTER_PATH, FAILED, ROLLBACK, TASK_PATH, TASKS_PATH, UPGRADE_PATH
 from contracts.run import judge
 from contracts.run.config import UpgradeTarget
 from contracts.run.history import TaskHistory, task_id_of
@@ -58,12 +47,9 @@ from contracts.run.profile import RunProfile, run_profile
 from contracts.run.rejection import WireRequest
 from contracts.run.results import Finding, Results, TaskReport
 from contracts.run.safety import UpgradeBlocked
+from contracts.validate import UnfaithfulBody, parse_body
 from contracts.violations import Violation
 
-_UPGRADE = "/api/v2/obproxy/clusters/{cluster}/obproxies/{ids}/upgrade"
-_TASK = "/api/v2/tasks/instances/{task}"
-_TASKS = "/api/v2/tasks/instances"
-_CLUSTER = "/api/v2/obproxy/clusters/{cluster}"
 #: Cluster ids tried, in order, as one the target does not have (offsets from the named one).
 ABSENT_CLUSTER_OFFSETS = (1_000_000, 100_000_000)
 #: A user no OCP has: the wrong-credentials probe never counts against a real account.
@@ -104,7 +90,7 @@ def probes(target: UpgradeTarget | None, *, upgrade_body: bool = True) -> tuple[
     """
     cluster = target.cluster_id if target else 1
     ids = ",".join(map(str, target.obproxy_ids)) if target else "1"
-    upgrade = _UPGRADE.format(cluster=cluster, ids=ids)
+    upgrade = UPGRADE_PATH.format(id=cluster, obproxyIds=ids)
     bogus = basic_auth(PROBE_USER, "not-a-password")
     blank = b'{"shortRpmName": ""}' if upgrade_body else None
     named = b'{"shortRpmName": "%s"}' % _PROBE_PACKAGE.encode() if upgrade_body else None
@@ -121,14 +107,18 @@ def probes(target: UpgradeTarget | None, *, upgrade_body: bool = True) -> tuple[
         ),
     )
     return (
-        Probe("task list without credentials", "tasks", "GET", _TASKS, auth=_NoAuth()),
-        Probe("task list with an unknown user", "tasks", "GET", _TASKS, auth=bogus),
+        Probe("task list without credentials", "tasks", "GET", TASKS_PATH, auth=_NoAuth()),
+        Probe("task list with an unknown user", "tasks", "GET", TASKS_PATH, auth=bogus),
         Probe("upgrade without credentials", "upgrade", "POST", upgrade, blank, auth=_NoAuth()),
         Probe(
-            "upgrade of cluster id 'abc'", "upgrade", "POST", _UPGRADE.format(cluster="abc", ids=ids), named
+            "upgrade of cluster id 'abc'",
+            "upgrade",
+            "POST",
+            UPGRADE_PATH.format(id="abc", obproxyIds=ids),
+            named,
         ),
         *(body_probes if upgrade_body else ()),
-        Probe("task 'abc'", "task", "GET", _TASK.format(task="abc")),
+        Probe("task 'abc'", "task", "GET", TASK_PATH.format(taskInstanceId="abc")),
     )
 
 
@@ -224,7 +214,7 @@ class Workflow:
                     self.results.not_verified(f"workflow cut by the deadline: upgrade of {target} not sent")
 
     def _read_only(self, plan: Plan) -> None:
-        listed = self._send("tasks", "GET", _TASKS + "?page=1&size=10", title="task list, first page")
+        listed = self._send("tasks", "GET", TASKS_PATH + "?page=1&size=10", title="task list, first page")
         for task_id in dict.fromkeys([*plan.task_ids, *_listed_ids(listed)[:LISTED_TASKS]]):
             follow = task_id in plan.task_ids
             report = self._follow(task_id, plan, title=f"task {task_id}", until_done=follow)
@@ -243,7 +233,7 @@ class Workflow:
 
     def _absent_cluster(self, target: UpgradeTarget, plan: Plan) -> None:
         """Prove a cluster id absent by reads, then send the named upgrade to it: it must be refused."""
-        named = self._read(_CLUSTER.format(cluster=target.cluster_id))
+        named = self._read(CLUSTER_PATH.format(id=target.cluster_id))
         if named != 200:
             self.results.notes.append(
                 f"unknown-cluster probe not sent: reading cluster {target.cluster_id} answered "
@@ -254,7 +244,7 @@ class Workflow:
             (
                 target.cluster_id + offset
                 for offset in ABSENT_CLUSTER_OFFSETS
-                if self._read(_CLUSTER.format(cluster=target.cluster_id + offset)) == 404
+                if self._read(CLUSTER_PATH.format(id=target.cluster_id + offset)) == 404
             ),
             None,
         )
@@ -266,7 +256,7 @@ class Workflow:
         self._send(
             "upgrade",
             "POST",
-            _UPGRADE.format(cluster=absent, ids=ids),
+            UPGRADE_PATH.format(id=absent, obproxyIds=ids),
             body=body,
             title=f"upgrade of cluster {absent}, proven absent by a read",
             absent=f"cluster {absent}",
@@ -288,7 +278,7 @@ class Workflow:
         response = self._send(
             "upgrade",
             "POST",
-            _UPGRADE.format(cluster=target.cluster_id, ids=ids),
+            UPGRADE_PATH.format(id=target.cluster_id, obproxyIds=ids),
             body=body,
             title=f"upgrade of {target}",
         )
@@ -333,7 +323,7 @@ class Workflow:
         trail_done, confirmations, said = False, 0, 0.0
         for poll in range(plan.max_polls):
             response = self._send(
-                "task", "GET", _TASK.format(task=task_id), title=f"{title}, poll {poll + 1}"
+                "task", "GET", TASK_PATH.format(taskInstanceId=task_id), title=f"{title}, poll {poll + 1}"
             )
             report.seconds = time.monotonic() - started
             if response is None or response.status_code != 200:
@@ -462,11 +452,12 @@ def _curl(request: requests.PreparedRequest) -> str:
 
 
 def _json(response: requests.Response | None) -> Any:
+    """The body read as the judges read it (``None`` when it cannot be: they report why)."""
     if response is None:
         return None
     try:
-        return response.json()
-    except ValueError:
+        return parse_body(response.content)
+    except UnfaithfulBody:
         return None
 
 
@@ -514,8 +505,8 @@ def _observe(report: TaskReport, response: requests.Response) -> None:
             continue
         name = f"{item.get('id')} {item.get('name', '')}".strip()
         report.subtasks[name] = str(item.get("status", "unknown"))
-        report.rolled_back = report.rolled_back or item.get("operation") == "ROLLBACK"
-        if item.get("status") == "FAILED" and report.failed_subtask is None:
+        report.rolled_back = report.rolled_back or item.get("operation") == ROLLBACK
+        if item.get("status") == FAILED and report.failed_subtask is None:
             report.failed_subtask = name
             said = next((item[k] for k in _FAILURE_KEYS if isinstance(item.get(k), str) and item[k]), None)
             description = str(item.get("description") or "")

@@ -13,7 +13,7 @@ import requests
 from werkzeug.test import Client
 
 from contracts.mock import MockOCP
-from contracts.validate import validate_response
+from contracts.validate import UnfaithfulBody, parse_body, validate_response
 from contracts.violations import Violation
 
 ADMIN = ("admin", "ocp-demo-admin")
@@ -54,12 +54,13 @@ class Reply:
     operation: str
     ids: Sequence[int] | None = None
     body: Any = field(init=False)
+    unreadable: UnfaithfulBody | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         try:
-            self.body = json.loads(self.raw)
-        except ValueError:
-            self.body = None
+            self.body = parse_body(self.raw)
+        except UnfaithfulBody as error:
+            self.body, self.unreadable = None, error
 
     @property
     def data(self) -> Any:
@@ -70,6 +71,8 @@ class Reply:
         return dict(self.body["error"])
 
     def violations(self, *, strict: bool = True) -> list[Violation]:
+        if self.unreadable is not None:
+            return [self.unreadable.violation()]
         return validate_response(
             self.body,
             operation=self.operation,

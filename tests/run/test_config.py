@@ -33,16 +33,15 @@ def test_the_environment_fills_what_options_leave_out() -> None:
     assert (config.base_url, config.auth_scheme, config.is_live) == (LIVE, "aksk", True)
 
 
-def test_without_a_base_url_the_embedded_mock_runs_and_upgrades_are_allowed() -> None:
+def test_without_a_base_url_the_embedded_mock_runs() -> None:
     config = from_options({}, {})
     assert not config.is_live
-    assert config.upgrades_allowed
     assert config.auth_scheme is None
 
 
 def test_a_live_ocp_is_safe_unless_told_otherwise() -> None:
     config = from_options({"base_url": LIVE, "username": "u", "password": "p"}, {})
-    assert not config.upgrades_allowed
+    assert not config.allow_upgrade
 
 
 def test_secrets_stay_out_of_repr() -> None:

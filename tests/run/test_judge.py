@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from contracts.run import judge
 from contracts.run.history import TaskHistory, TaskTrail, task_id_of
 from contracts.run.http_rules import rejection_ignored, server_error, task_not_found_after_create
 from contracts.run.rejection import Assessment, Kind, Rejection, WireRequest
+from contracts.validate import load_body
+from contracts.violations import UsageError
 from tests.factories import make_upgrade_dag
 
 BASE = "http://ocp.example.test"
@@ -89,6 +92,59 @@ def test_a_body_that_is_not_json() -> None:
     assert rules(found) == ["envelope.not-json"]
 
 
+SAMPLE = (Path(__file__).parent.parent / "data" / "documented-sample.json").read_bytes()
+TASK = BASE + "/api/v2/tasks/instances/33149"
+
+
+@pytest.mark.parametrize(
+    ("content", "rule", "pointer"),
+    [
+        pytest.param(
+            SAMPLE.replace(b'"status": 200,', b'"status": 200, "status": 500,', 1),
+            "body.duplicate-key",
+            "",
+            id="duplicate-key",
+        ),
+        pytest.param(
+            SAMPLE.replace(b'"id": 34964,', b'"id": 34964, "id": 34999,', 1),
+            "body.duplicate-key",
+            "/data/subtasks/0",
+            id="duplicate-nested",
+        ),
+        pytest.param(b"\xef\xbb\xbf" + SAMPLE, "body.byte-order-mark", "", id="bom"),
+        pytest.param(
+            SAMPLE.replace(b'"duration": 17', b'"duration": NaN', 1), "body.non-finite-number", "", id="nan"
+        ),
+        pytest.param(
+            SAMPLE.replace(b'"id": 33149', b'"id": 9223372036854775808', 1),
+            "body.integer-out-of-range",
+            "/data/id",
+            id="beyond-int64",
+        ),
+        pytest.param(
+            SAMPLE.replace(b"Start node", b"Start \xff node", 1), "body.invalid-utf8", "", id="bad-utf8"
+        ),
+        pytest.param(b"[" * 300 + b"]" * 300, "body.too-deep", "", id="too-deep"),
+        pytest.param(b"", "envelope.not-json", "", id="empty"),
+    ],
+)
+def test_a_body_validate_refuses_is_a_violation_of_the_run(content: bytes, rule: str, pointer: str) -> None:
+    """``run`` reads a server's bytes as ``validate`` reads a file: what ``validate`` cannot read
+    faithfully (exit 2 there) is a violation here, never a pass and never a crash."""
+    assert content != SAMPLE or not content
+    with pytest.raises(UsageError):
+        load_body(content)
+    found = judge.contract(observed("task", "GET", TASK, 200, content), strict=False)
+    assert [(v.rule, v.pointer) for v in found] == [(rule, pointer)]
+    assert found[0].is_error
+    history = TaskHistory()
+    assert judge.transitions(observed("task", "GET", TASK, 200, content), history) == []
+
+
+def test_the_same_sample_read_faithfully_conforms() -> None:
+    assert judge.contract(observed("task", "GET", TASK, 200, SAMPLE), strict=False) == []
+
+
 def test_the_request_ids_reach_the_agreement_rule() -> None:
     task = make_upgrade_dag(servers=2)
     task["context"] = {"listMap": {"obproxy_server_ids": ["1", "9"]}}
@@ -141,7 +197,7 @@ def test_a_finished_task_that_runs_again_is_reported_with_a_data_pointer() -> No
         subtask["status"] = "SUCCESSFUL"
     reopened = {**finished, "status": "RUNNING"}
     assert trail.observe(finished) == []
-    assert trail.is_terminal
+    assert trail.last is finished
     found = trail.observe(reopened)
     assert rules(found) == ["transition.task-left-terminal"]
     assert found[0].pointer == "/data/status"
@@ -164,3 +220,10 @@ def test_each_thread_has_its_own_history() -> None:
 )
 def test_task_ids(value: object, expected: int | None) -> None:
     assert task_id_of(value) == expected
+
+
+@pytest.mark.parametrize("segment", ["--5", "-", "5-", "1٢", "99999999999999999999"])
+def test_a_task_path_id_that_is_no_long_is_judged_without_a_crash(segment: str) -> None:
+    assert task_id_of(segment) is None
+    url = f"{BASE}/api/v2/tasks/instances/{segment}"
+    assert judge.transitions(observed("task", "GET", url, 404, ENVELOPE), TaskHistory()) == []
