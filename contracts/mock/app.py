@@ -29,12 +29,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from contracts.auth import verify_wsgi
-from contracts.mock import envelope, errors, handlers, routing
-from contracts.mock.engine import Engine, Task
+from contracts.mock import api_errors as errors
+from contracts.mock import handlers, routing
+from contracts.mock import replies as envelope
 from contracts.mock.faults import FaultSet, Quirk, get_faults
 from contracts.mock.inventory import Inventory, User, default_inventory
 from contracts.mock.ratelimit import Quota, RateLimiter
 from contracts.mock.settings import MockSettings
+from contracts.mock.task_engine import Engine, Task
 from contracts.mock.transforms import Exchange
 
 Clock = Callable[[], datetime]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
-from contracts.mock.engine import FAILED, RUNNING, SUCCESSFUL, TASK_NAME, Subtask, Task
-from contracts.mock.envelope import format_timestamp
+from contracts.mock.replies import format_timestamp
+from contracts.mock.task_engine import FAILED, RUNNING, SUCCESSFUL, TASK_NAME, Subtask, Task
 
 #: The OCP node that "executes" tasks (the mock itself, on loopback).
 EXECUTOR = "127.0.0.1"

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import pytest
 
 from contracts.cli import main
-from contracts.run.bounds import (
+from contracts.run.runner import DEADLINE_GRACE
+from contracts.run.wire.bounds import (
     MAX_CONSECUTIVE_5XX,
     MAX_REDIRECTS,
     ResponseTooLarge,
@@ -25,7 +26,6 @@ from contracts.run.bounds import (
     ServerFailing,
     Tripwire,
 )
-from contracts.run.runner import DEADLINE_GRACE
 from tests.run._hostile import (
     Behaviour,
     LoopbackServer,

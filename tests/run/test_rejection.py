@@ -10,7 +10,7 @@ import requests
 
 from contracts.auth import AkSkAuth
 from contracts.auth import Credentials as Known
-from contracts.run.rejection import (
+from contracts.run.wire.rejection import (
     Credentials,
     Kind,
     Rejection,

@@ -4,14 +4,14 @@ While a run is active (:func:`installed`), every request sent through ``requests
 session, schemathesis' own included — passes :meth:`Gate.send`, which in this order:
 
 1. stops everything once our own credentials were refused (:class:`CredentialsRejected`) or an
-   exchange broke one of the run's bounds (:class:`~contracts.run.bounds.Tripwire`);
-2. asks the :class:`~contracts.run.safety.SafetyGuard` (a blocked request raises
-   :class:`~contracts.run.safety.UpgradeBlocked` and never leaves);
-3. waits for its rate-limit slot and caps the timeout (:mod:`contracts.run.politeness`); a
+   exchange broke one of the run's bounds (:class:`~contracts.run.wire.bounds.Tripwire`);
+2. asks the :class:`~contracts.run.wire.safety.SafetyGuard` (a blocked request raises
+   :class:`~contracts.run.wire.safety.UpgradeBlocked` and never leaves);
+3. waits for its rate-limit slot and caps the timeout (:mod:`contracts.run.wire.politeness`); a
    request that runs out of time because the deadline shortened its timeout was cut by
-   ``--max-time`` (:class:`~contracts.run.politeness.DeadlineReached`), not a slow target;
+   ``--max-time`` (:class:`~contracts.run.wire.politeness.DeadlineReached`), not a slow target;
 4. sends within the run's bounds — wall-clock budget, body size, redirects
-   (:func:`~contracts.run.bounds.bounded_send`) — and on 429 waits as OCP asks
+   (:func:`~contracts.run.wire.bounds.bounded_send`) — and on 429 waits as OCP asks
    (``RateLimit-Reset``/``Retry-After``) and resends;
 5. records the exchange (headers already redacted) for the HAR file, and shows the guard every
    answer to a cluster read (what proves a cluster id absent, :meth:`SafetyGuard.observe`);
@@ -35,7 +35,7 @@ from typing import Any
 import requests
 
 from contracts.auth import redact_headers
-from contracts.run.bounds import (
+from contracts.run.wire.bounds import (
     BoundBroken,
     Bounds,
     ServerErrorBreaker,
@@ -43,9 +43,9 @@ from contracts.run.bounds import (
     Tripwire,
     bounded_send,
 )
-from contracts.run.politeness import MAX_429_RETRIES, Politeness
-from contracts.run.rejection import Credentials, WireRequest, credentials_of
-from contracts.run.safety import SafetyGuard
+from contracts.run.wire.politeness import MAX_429_RETRIES, Politeness
+from contracts.run.wire.rejection import Credentials, WireRequest, credentials_of
+from contracts.run.wire.safety import SafetyGuard
 
 #: Response bodies kept per exchange for the HAR file (bytes).
 MAX_RECORDED_BODY = 64 * 1024

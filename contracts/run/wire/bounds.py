@@ -3,7 +3,7 @@
 ``requests`` bounds each socket *read* (``timeout``), not an exchange: a server that trickles a
 byte a second — in its headers or its body — keeps a request alive for ever; a 100 MB body is
 read into memory whole; a redirect loop is followed 30 times; and a server that answers every
-request with 500 lets a run grind on. The gate (:mod:`contracts.run.gate`) sends every request
+request with 500 lets a run grind on. The gate (:mod:`contracts.run.wire.gate`) sends every request
 through :func:`bounded_send` and watches the answers with a :class:`ServerErrorBreaker`:
 
 * **wall clock** — the exchange runs in a helper thread and the caller waits at most the

@@ -1,7 +1,7 @@
 """Which requests a correct OCP must reject before it acts, and why — one answer for two users.
 
-The safety guard (:mod:`contracts.run.safety`) lets such a request reach a live OCP in safe
-mode; the ``ocp_http`` check (:mod:`contracts.run.http_rules`) fails a server that answers one of
+The safety guard (:mod:`contracts.run.wire.safety`) lets such a request reach a live OCP in safe
+mode; the ``ocp_http`` check (:mod:`contracts.run.judging.http_rules`) fails a server that answers one of
 them with 2xx. Both ask :func:`assess` about the request exactly as it goes on the wire.
 
 "Certain to be rejected" is read the way OCP's Spring MVC and Jackson stack reads a request,

@@ -17,14 +17,14 @@ Three parts, in this order, all through the gate (so the safety guard and polite
    is SUCCESSFUL or FAILED (bounded by ``--max-time``), then twice more: a finished task stays so.
 
 What the user asked for and the target did not let us verify is said in
-:attr:`Results.incomplete <contracts.run.results.Results.incomplete>` (exit 3): a named upgrade
+:attr:`Results.incomplete <contracts.run.judging.results.Results.incomplete>` (exit 3): a named upgrade
 refused (409, …), its task FAILED or rolled back, a ``--task-id`` not finished, anything cut by
 the deadline. A named target or ``--task-id`` the target answers 404 for goes to
-:attr:`Results.unusable <contracts.run.results.Results.unusable>` (exit 2). Every followed task is
-a :class:`~contracts.run.results.TaskReport`; while one is polled a progress line is said at least
-every :data:`~contracts.run.politeness.PROGRESS_EVERY` seconds.
+:attr:`Results.unusable <contracts.run.judging.results.Results.unusable>` (exit 2). Every followed task is
+a :class:`~contracts.run.judging.results.TaskReport`; while one is polled a progress line is said at least
+every :data:`~contracts.run.wire.politeness.PROGRESS_EVERY` seconds.
 
-Every answer is judged by :mod:`contracts.run.judge` — the same code as the schemathesis checks —
+Every answer is judged by :mod:`contracts.run.judging.judge` — the same code as the schemathesis checks —
 each snapshot by ``validate_response`` and each pair of snapshots by ``check_transition``.
 
 For an OCP before 4.0.3 (``--ocp-version``), whose upgrade takes no body, the upgrade is sent
@@ -43,21 +43,21 @@ import requests
 from requests.auth import AuthBase
 
 from contracts.auth import basic_auth, curl_command
-from contracts.run import judge
 from contracts.run.config import UpgradeTarget
-from contracts.run.history import TaskHistory, task_id_of
-from contracts.run.http_rules import unknown_id_accepted
-from contracts.run.politeness import (
+from contracts.run.judging import judge
+from contracts.run.judging.history import TaskHistory, task_id_of
+from contracts.run.judging.http_rules import unknown_id_accepted
+from contracts.run.judging.results import Finding, Results, TaskReport
+from contracts.run.profile import RunProfile, run_profile
+from contracts.run.wire.politeness import (
     MIN_REQUEST_WINDOW,
     PROGRESS_EVERY,
     Deadline,
     DeadlineReached,
     Say,
 )
-from contracts.run.profile import RunProfile, run_profile
-from contracts.run.rejection import WireRequest
-from contracts.run.results import Finding, Results, TaskReport
-from contracts.run.safety import UpgradeBlocked
+from contracts.run.wire.rejection import WireRequest
+from contracts.run.wire.safety import UpgradeBlocked
 from contracts.violations import Violation
 
 _UPGRADE = "/api/v2/obproxy/clusters/{cluster}/obproxies/{ids}/upgrade"

@@ -14,8 +14,8 @@ from http.client import responses as reasons
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from contracts.run.gate import Exchange
-from contracts.run.redaction import Redactor
+from contracts.run.reporting.redaction import Redactor
+from contracts.run.wire.gate import Exchange
 
 
 def _pairs(headers: Mapping[str, str], scrub: Redactor) -> list[dict[str, str]]:
