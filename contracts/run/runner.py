@@ -39,7 +39,7 @@ from contracts.run.profile import run_profile
 from contracts.run.threads import serialised_ast_parsing
 from contracts.run.wire.bounds import Bounds, ServerFailing
 from contracts.run.wire.errors import RunAborted, describe_network_error
-from contracts.run.wire.gate import CredentialsRejected, Exchange, Gate, installed
+from contracts.run.wire.gate import CredentialsRejected, Gate, RecordedExchange, installed
 from contracts.run.wire.politeness import MIN_REQUEST_WINDOW, Deadline, DeadlineReached, Politeness
 from contracts.run.wire.safety import BlockedRequest, Policy, SafetyGuard
 from contracts.run.wire.target import Identity, Target, identity_for, opened, preflight, session_for
@@ -72,7 +72,7 @@ class RunResult:
     seed: int
     results: Results
     blocked: tuple[BlockedRequest, ...]
-    exchanges: tuple[Exchange, ...]
+    exchanges: tuple[RecordedExchange, ...]
     elapsed: float
     stop_reason: str | None = None
 

@@ -21,7 +21,7 @@ from contracts.run.config import RunConfig, UpgradeTarget, validate
 from contracts.run.judging.judge import Observed, http
 from contracts.run.phases.workflow import probes
 from contracts.run.profile import run_profile
-from contracts.run.wire.rejection import Credentials, Rejection, WireRequest, assess
+from contracts.run.wire.rejection import CredentialsCase, Rejection, WireRequest, assess
 from contracts.run.wire.safety import Mode, Policy
 from contracts.spec import load_spec
 from contracts.violations import UsageError
@@ -116,7 +116,7 @@ REFUSALS = [
 def test_before_4_0_3_nothing_about_the_body_is_refused(
     request_: WireRequest, from_4_0_3: Rejection | None, before: Rejection | None
 ) -> None:
-    credentials = Credentials.OURS if "authorization" in request_.headers else Credentials.ABSENT
+    credentials = CredentialsCase.OURS if "authorization" in request_.headers else CredentialsCase.ABSENT
     assert assess(request_, credentials).certain is from_4_0_3
     assert assess(request_, credentials, upgrade_body=False).certain is before
 

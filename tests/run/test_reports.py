@@ -18,7 +18,7 @@ from contracts.run.reporting.markdown import render as render_markdown
 from contracts.run.reporting.redaction import Redactor
 from contracts.run.reporting.writer import write_reports
 from contracts.run.runner import RunResult
-from contracts.run.wire.gate import Exchange
+from contracts.run.wire.gate import RecordedExchange
 from contracts.run.wire.safety import BlockedRequest
 from contracts.violations import Violation
 
@@ -60,7 +60,7 @@ def result(tmp_path: Path | None = None, *, blocked: bool = True) -> RunResult:
         if blocked
         else ()
     )
-    exchange = Exchange(
+    exchange = RecordedExchange(
         1_700_000_000.0,
         0.01,
         "GET",

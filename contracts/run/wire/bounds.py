@@ -99,7 +99,7 @@ def _where(request: requests.PreparedRequest | None) -> str:
 _LOCAL = threading.local()
 
 
-class _Exchange:
+class _BoundedExchange:
     """One request run by a helper thread: its outcome, and the flag that tells it to stop."""
 
     def __init__(self, max_body: int) -> None:
@@ -169,7 +169,7 @@ def _megabytes(size: int) -> str:
 
 def _read_body_hook(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
     """``requests`` response hook: the helper thread's exchange reads the body (others: untouched)."""
-    exchange: _Exchange | None = getattr(_LOCAL, "exchange", None)
+    exchange: _BoundedExchange | None = getattr(_LOCAL, "exchange", None)
     unread = response._content is False  # type: ignore[comparison-overlap]  # requests: False = not read yet
     if exchange is not None and unread:
         exchange.read_body(response)
@@ -189,7 +189,7 @@ def bounded_send(
     hooks = request.hooks.setdefault("response", [])
     if _read_body_hook not in hooks:
         hooks.append(_read_body_hook)
-    exchange = _Exchange(max_body)
+    exchange = _BoundedExchange(max_body)
     helper = threading.Thread(
         target=exchange.run,
         args=(send, request, {**kwargs, "stream": True}),

@@ -44,7 +44,7 @@ from contracts.run.wire.bounds import (
     bounded_send,
 )
 from contracts.run.wire.politeness import MAX_429_RETRIES, Politeness
-from contracts.run.wire.rejection import Credentials, WireRequest, credentials_of
+from contracts.run.wire.rejection import CredentialsCase, WireRequest, credentials_of
 from contracts.run.wire.safety import SafetyGuard
 
 #: Response bodies kept per exchange for the HAR file (bytes).
@@ -56,7 +56,7 @@ class CredentialsRejected(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Exchange:
+class RecordedExchange:
     """One request as sent (credentials masked) and what came back, for the recorded exchanges."""
 
     started: float
@@ -75,15 +75,15 @@ class ExchangeLog:
     """Every exchange of the run, in the order they ended (thread-safe)."""
 
     def __init__(self) -> None:
-        self._items: list[Exchange] = []
+        self._items: list[RecordedExchange] = []
         self._lock = threading.Lock()
 
-    def add(self, exchange: Exchange) -> None:
+    def add(self, exchange: RecordedExchange) -> None:
         with self._lock:
             self._items.append(exchange)
 
     @property
-    def items(self) -> tuple[Exchange, ...]:
+    def items(self) -> tuple[RecordedExchange, ...]:
         with self._lock:
             return tuple(self._items)
 
@@ -102,7 +102,7 @@ class CredentialWatch:
     def check(self, request: WireRequest, response: requests.Response) -> None:
         if response.status_code != 401 or self.message is not None or not self.known:
             return
-        if credentials_of(request, self.known) is Credentials.OURS:
+        if credentials_of(request, self.known) is CredentialsCase.OURS:
             self.message = (
                 f"the OCP refused our credentials (401) for {request.method} {request.url.split('?')[0]}: "
                 "check OCP_USERNAME/OCP_PASSWORD or OCP_ACCESS_KEY/OCP_SECRET_KEY and the user's roles"
@@ -210,9 +210,9 @@ def _exchange(
     *,
     response: requests.Response | None = None,
     note: str = "",
-) -> Exchange:
+) -> RecordedExchange:
     body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
-    return Exchange(
+    return RecordedExchange(
         started=started,
         elapsed=elapsed,
         method=request.method or "GET",

@@ -44,7 +44,7 @@ from contracts.run.config import RunConfig, UpgradeTarget
 from contracts.run.profile import run_profile
 from contracts.run.wire.rejection import (
     Assessment,
-    Credentials,
+    CredentialsCase,
     Kind,
     WireRequest,
     assess,
@@ -127,7 +127,7 @@ class Policy:
         """The verdict for a request, judging its credentials against the run's own."""
         return self.verdict_for(self.assess(request, credentials_of(request, self.known)))
 
-    def assess(self, request: WireRequest, credentials: Credentials) -> Assessment:
+    def assess(self, request: WireRequest, credentials: CredentialsCase) -> Assessment:
         """:func:`~contracts.run.wire.rejection.assess` for this policy's OCP version."""
         return assess(request, credentials, upgrade_body=self.upgrade_body)
 
