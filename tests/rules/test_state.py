@@ -422,6 +422,8 @@ def test_unusable_shapes_are_skipped(task: object) -> None:
 
 def test_a_failed_task_flags_running_subtasks_only_not_those_without_a_status() -> None:
     """A subtask with no status is the schema rule's; the FAILED-task rule names only RUNNING ones."""
-    task = make_task(status="FAILED", subtasks=[{}, {"id": 2, "status": "FAILED"}, {"id": 3, "status": "RUNNING"}])
-    found = [(v.rule, v.pointer) for v in check_state(task) if v.rule == "state.task-failed-with-running-subtask"]
+    subtasks = [{}, {"id": 2, "status": "FAILED"}, {"id": 3, "status": "RUNNING"}]
+    task = make_task(status="FAILED", subtasks=subtasks)
+    rule = "state.task-failed-with-running-subtask"
+    found = [(v.rule, v.pointer) for v in check_state(task) if v.rule == rule]
     assert found == [("state.task-failed-with-running-subtask", "/subtasks/2/status")]
