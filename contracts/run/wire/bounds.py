@@ -36,6 +36,8 @@ from typing import Any
 import requests
 import urllib3.exceptions
 
+from contracts.run.config import DEFAULT_MAX_RESPONSE_MB
+
 __all__ = [
     "CHUNK",
     "DEFAULT_MAX_BODY",
@@ -51,8 +53,8 @@ __all__ = [
     "bounded_send",
 ]
 
-#: The largest response body a run reads (bytes, decoded); ``--max-response-mb`` changes it.
-DEFAULT_MAX_BODY = 32 * 1024 * 1024
+#: The largest response body a run reads (bytes, decoded): the default of ``--max-response-mb``.
+DEFAULT_MAX_BODY = DEFAULT_MAX_RESPONSE_MB * 1024 * 1024
 #: Redirect hops followed per request.
 MAX_REDIRECTS = 5
 #: 5xx answers in a row after which the run stops sending.
