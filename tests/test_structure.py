@@ -43,8 +43,7 @@ def test_a_lazy_back_edge_from_the_rules_to_the_runner_fails_the_lint_step(copy:
     )
     findings = import_findings(copy)
     assert any(
-        "contracts.rules.dag -> contracts.run.runner: imports a layer above its own" in f
-        for f in findings
+        "contracts.rules.dag -> contracts.run.runner: imports a layer above its own" in f for f in findings
     ), findings
     done = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "structure.py"), str(copy)],
@@ -97,8 +96,7 @@ def test_a_private_module_is_its_packages_own(copy: Path) -> None:
 def test_the_mock_core_does_not_read_the_spec(copy: Path) -> None:
     _append(copy / "mock" / "handlers.py", "from contracts.spec import load_spec as _load\n")
     assert any(
-        "contracts.mock.handlers -> contracts.spec: the mock's core" in f
-        for f in import_findings(copy)
+        "contracts.mock.handlers -> contracts.spec: the mock's core" in f for f in import_findings(copy)
     )
 
 
@@ -119,3 +117,10 @@ def test_a_second_module_of_the_same_name_is_found(copy: Path) -> None:
 def test_main_prints_nothing_and_exits_0_on_the_package(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(PACKAGE)]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_a_module_imported_by_its_name_as_a_string_is_found(copy: Path) -> None:
+    """The CLI loads a sub-command through a plain import, so the graph above sees it."""
+    loader = 'def _load() -> object:\n    import importlib\n\n    return importlib.import_module("x")\n'
+    _append(copy / "cli.py", loader)
+    assert any("contracts.cli: imports a module named by a string" in f for f in import_findings(copy))

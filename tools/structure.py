@@ -2,8 +2,9 @@
 
 Reads every module of ``contracts/`` with :mod:`ast` (nothing is imported, so the check costs
 no start-up and sees every import: module level, inside functions, under ``TYPE_CHECKING``) and
-reports each import that breaks a rule of ``ARCHITECTURE.md``, each public class name defined in
-two modules and each module name used by two packages. ``make lint`` runs it; so does the test
+reports each import that breaks a rule of ``ARCHITECTURE.md``, each import of a module named by
+a string (which no import graph can follow), each public class name defined in two modules and
+each module name used by two packages. ``make lint`` runs it; so does the test
 suite (``tests/test_structure.py``), which also proves that a back-edge makes it fail.
 
     python tools/structure.py [PACKAGE_DIR]     # exit 1 and one line per finding when broken
@@ -162,9 +163,18 @@ def _front_end(name: str) -> str | None:
 
 
 def _edge_allowed(edges: dict[tuple[str, str], str], importer: str, imported: str) -> bool:
-    return any(
-        _within(importer, source) and _within(imported, target) for source, target in edges
-    )
+    return any(_within(importer, source) and _within(imported, target) for source, target in edges)
+
+
+def _imports_by_string(module: Module) -> Iterator[int]:
+    """Lines that import a module named by a string, which no import graph can follow."""
+    tree = ast.parse(module.path.read_text(encoding="utf-8"), filename=str(module.path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("import_module", "__import__"):
+                yield node.lineno
 
 
 def import_findings(package_dir: Path) -> list[str]:
@@ -173,6 +183,8 @@ def import_findings(package_dir: Path) -> list[str]:
     findings: list[str] = []
     for module in found.values():
         importer = module.name
+        for line in _imports_by_string(module):
+            findings.append(f"{module.path}:{line}: {importer}: imports a module named by a string")
         for imported, line in imports_of(module, found):
             for why in _broken(importer, imported):
                 findings.append(f"{module.path}:{line}: {importer} -> {imported}: {why}")
@@ -197,11 +209,7 @@ def _broken(importer: str, imported: str) -> Iterator[str]:
     ):
         yield "front ends do not import each other"
     for package, allowed in ONLY_IMPORTED_BY.items():
-        if (
-            _within(imported, package)
-            and not _within(importer, package)
-            and importer not in allowed
-        ):
+        if _within(imported, package) and not _within(importer, package) and importer not in allowed:
             yield f"only {', '.join(allowed)} import {package}"
     if _within(importer, "contracts.run") and _within(imported, "contracts.run"):
         here, there = _rank(importer, RUN_LAYERS), _rank(imported, RUN_LAYERS)
