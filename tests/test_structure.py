@@ -124,3 +124,11 @@ def test_a_module_imported_by_its_name_as_a_string_is_found(copy: Path) -> None:
     loader = 'def _load() -> object:\n    import importlib\n\n    return importlib.import_module("x")\n'
     _append(copy / "cli.py", loader)
     assert any("contracts.cli: imports a module named by a string" in f for f in import_findings(copy))
+
+
+def test_a_module_in_no_layer_is_found(copy: Path) -> None:
+    (copy / "newcomer.py").write_text('"""Not yet placed."""\n', encoding="utf-8")
+    (copy / "run" / "stray.py").write_text('"""Not yet placed in run/."""\n', encoding="utf-8")
+    findings = "\n".join(import_findings(copy))
+    assert "contracts.newcomer: in no layer" in findings
+    assert "contracts.run.stray: in no layer" in findings

@@ -148,12 +148,14 @@ def _within(name: str, prefix: str) -> bool:
     return name == prefix or name.startswith(prefix + ".")
 
 
-def _rank(name: str, layers: tuple[tuple[str, ...], ...]) -> int | None:
-    """The layer of ``name``: that of the longest prefix listed (so ``contracts`` is the facade)."""
+def _rank(name: str, layers: tuple[tuple[str, ...], ...], facade: str) -> int | None:
+    """The layer of ``name``: that of the longest prefix listed; ``facade`` (the package the
+    layers divide) stands for its ``__init__`` alone."""
     best: tuple[int, int] | None = None
     for rank, layer in enumerate(layers):
         for prefix in layer:
-            if _within(name, prefix) and (best is None or len(prefix) > best[0]):
+            matches = name == prefix if prefix == facade else _within(name, prefix)
+            if matches and (best is None or len(prefix) > best[0]):
                 best = (len(prefix), rank)
     return None if best is None else best[1]
 
@@ -183,6 +185,10 @@ def import_findings(package_dir: Path) -> list[str]:
     findings: list[str] = []
     for module in found.values():
         importer = module.name
+        if _rank(importer, LAYERS, "contracts") is None or (
+            _within(importer, "contracts.run") and _rank(importer, RUN_LAYERS, "contracts.run") is None
+        ):
+            findings.append(f"{module.path}:1: {importer}: in no layer (add it to tools/structure.py)")
         for line in _imports_by_string(module):
             findings.append(f"{module.path}:{line}: {importer}: imports a module named by a string")
         for imported, line in imports_of(module, found):
@@ -197,7 +203,7 @@ def _broken(importer: str, imported: str) -> Iterator[str]:
         yield f"only {', '.join(THIRD_PARTY[top])} import {top}"
     if not _within(imported, "contracts") or importer == imported:
         return
-    here, there = _rank(importer, LAYERS), _rank(imported, LAYERS)
+    here, there = _rank(importer, LAYERS, "contracts"), _rank(imported, LAYERS, "contracts")
     if here is not None and there is not None and there > here:
         yield "imports a layer above its own"
     mine, theirs = _front_end(importer), _front_end(imported)
@@ -212,7 +218,10 @@ def _broken(importer: str, imported: str) -> Iterator[str]:
         if _within(imported, package) and not _within(importer, package) and importer not in allowed:
             yield f"only {', '.join(allowed)} import {package}"
     if _within(importer, "contracts.run") and _within(imported, "contracts.run"):
-        here, there = _rank(importer, RUN_LAYERS), _rank(imported, RUN_LAYERS)
+        here, there = (
+            _rank(importer, RUN_LAYERS, "contracts.run"),
+            _rank(imported, RUN_LAYERS, "contracts.run"),
+        )
         if here is not None and there is not None and there > here:
             yield "imports a layer of run/ above its own"
     if (
