@@ -3,6 +3,6 @@
 ``plan`` turns a ``RunConfig`` into schemathesis' configuration as data, ``engine`` drives
 schemathesis with the project's checks and ``hooks``, ``collect`` turns its events into
 ``Results``, and ``workflow`` sends the deterministic probes and follows an upgrade to its end.
-It may import ``run.config``, ``run.profile``, ``wire`` and ``judging``; never ``reporting``,
-``runner`` or the mock.
+It may import ``run.config``, ``run.profile``, ``wire``, ``judging``, ``contracts.auth`` and the
+spec; never ``reporting``, ``runner`` or the mock.
 """
