@@ -63,7 +63,8 @@ fuzz: $(STAMP)
 	OCP_FUZZ_EXAMPLES=20000 $(BIN)/pytest tests/hardening/test_fuzz.py -p no:cacheprovider --timeout 3600
 
 lint: $(STAMP)
-	$(BIN)/ruff check contracts tests bench conftest.py
+	$(BIN)/ruff check contracts tests bench tools conftest.py
+	$(BIN)/python tools/structure.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -75,7 +75,7 @@ def _docs() -> ModuleType:
 
 
 def _mock() -> ModuleType:
-    from contracts.mock import command
+    from contracts.mock import serve_command as command
 
     return command
 

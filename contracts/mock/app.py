@@ -29,13 +29,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from contracts.auth import verify_wsgi
-from contracts.mock import envelope, errors, handlers, routing
-from contracts.mock.engine import Engine, Task
+from contracts.mock import api_errors as errors
+from contracts.mock import handlers, routing
+from contracts.mock import replies as envelope
 from contracts.mock.faults import FaultSet, Quirk, get_faults
 from contracts.mock.inventory import Inventory, User, default_inventory
 from contracts.mock.ratelimit import Quota, RateLimiter
 from contracts.mock.settings import MockSettings
-from contracts.mock.transforms import Exchange
+from contracts.mock.task_engine import Engine, Task
+from contracts.mock.transforms import MockExchange
 
 Clock = Callable[[], datetime]
 StartResponse = Callable[..., Any]
@@ -170,7 +172,7 @@ class MockOCP:
             body = self._failure(errors.internal(_UNEXPECTED, debug), now, started)
             if _wants_stack_trace(request):
                 body["error"]["stackTrace"] = _stack_trace(unexpected)
-        self.faults.apply(body, Exchange(operation, status, poll))
+        self.faults.apply(body, MockExchange(operation, status, poll))
         request.environ[TRACE_ID_KEY] = body.get("traceId", "")
         return self._response(status, body, headers)
 

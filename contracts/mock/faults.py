@@ -2,7 +2,7 @@
 
 A fault is data — name, one-line description, the clause it breaks, the rule or check expected to
 catch it, how to provoke it — plus its behaviour: either a *transform* of the outgoing JSON body
-(pure, on the body and a small :class:`Exchange`), or a *quirk* the request handling consults
+(pure, on the body and a small :class:`MockExchange`), or a *quirk* the request handling consults
 (ignore credentials, accept a missing body, …). The test runner switches them on one at a time
 (``--fault NAME``) and asserts that the named rule fires; ``ocp-contract mock --list-faults``
 prints the table.
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.mock import transforms as t
-from contracts.mock.transforms import Exchange, Transform
+from contracts.mock.transforms import MockExchange, Transform
 from contracts.violations import UsageError
 
-__all__ = ["FAULTS", "Exchange", "Fault", "FaultSet", "Quirk", "Transform", "get_faults"]
+__all__ = ["FAULTS", "Fault", "FaultSet", "MockExchange", "Quirk", "Transform", "get_faults"]
 
 
 class Quirk(enum.Enum):
@@ -359,7 +359,7 @@ class FaultSet:
     def has(self, quirk: Quirk) -> bool:
         return quirk in self._quirks
 
-    def apply(self, body: dict[str, Any], exchange: Exchange) -> None:
+    def apply(self, body: dict[str, Any], exchange: MockExchange) -> None:
         """Run every active transform over ``body`` (in place)."""
         for transform in self._transforms:
             transform(body, exchange)

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from contracts.mock import errors, params
-from contracts.mock.engine import TASK_NAME, Engine, Task
+from contracts.mock import api_errors as errors
+from contracts.mock import params
 from contracts.mock.faults import FaultSet, Quirk
 from contracts.mock.inventory import Inventory, Server, User
+from contracts.mock.task_engine import TASK_NAME, Engine, Task
 from contracts.mock.views import task_detail, task_summary
 from contracts.ocp import MANUAL, RUNNING
 

@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from contracts.auth import Credentials
-from contracts.mock.plan import FAILABLE_STEPS
+from contracts.mock.upgrade_dag import FAILABLE_STEPS
 from contracts.violations import UsageError, describe
 
 #: The roles the mock knows (OCP's names); which operation needs which is in the routes.

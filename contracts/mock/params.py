@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.mock import errors
+from contracts.mock import api_errors as errors
 from contracts.ocp import TASK_STATUSES, TASK_TYPES
 
 _INT64_MAX = 2**63 - 1

@@ -1,7 +1,7 @@
 """The mock's routes, and an answer for every request that matches none.
 
 A route is a method, a path template and the role it needs. :func:`resolve` returns the route
-and its raw path parameters, or raises the :class:`~contracts.mock.errors.ApiError` OCP would
+and its raw path parameters, or raises the :class:`~contracts.mock.api_errors.ApiError` OCP would
 answer: 405 with ``Allow`` when the path is known but the method is not (HEAD and OPTIONS
 included: only the documented methods are served), 404 otherwise — whose ``debugMessage`` lists
 every route, and says why the closest ones did not match (a missing ``/api/v2`` prefix, as in
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from contracts.mock import errors
+from contracts.mock import api_errors as errors
 from contracts.ocp import API_PREFIX, CLUSTER_PATH, TASK_PATH, TASKS_PATH, UPGRADE_PATH
 
 

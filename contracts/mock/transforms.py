@@ -1,7 +1,7 @@
 """Body transforms of the named faults: each takes the outgoing JSON body and breaks one clause.
 
 A transform is pure apart from changing ``body`` in place: it looks only at the body and the
-small :class:`Exchange` (operation, HTTP status, which poll of the task this is), so a fault
+small :class:`MockExchange` (operation, HTTP status, which poll of the task this is), so a fault
 behaves the same behind every front end. The registry that names them is
 :mod:`contracts.mock.faults`.
 """
@@ -17,7 +17,7 @@ from contracts.ocp import FAILED, PENDING, RUNNING, SUCCESSFUL
 
 
 @dataclass(frozen=True, slots=True)
-class Exchange:
+class MockExchange:
     """What a body transform may look at besides the body."""
 
     operation: str | None
@@ -26,20 +26,20 @@ class Exchange:
     poll: int = 0
 
 
-Transform = Callable[[dict[str, Any], Exchange], None]
+Transform = Callable[[dict[str, Any], MockExchange], None]
 
 
 # --------------------------------------------------------------------------- body helpers
 
 
-def _task(body: dict[str, Any], ex: Exchange) -> dict[str, Any] | None:
+def _task(body: dict[str, Any], ex: MockExchange) -> dict[str, Any] | None:
     """The task in a successful upgrade or task-detail answer."""
     data = body.get("data")
     ok = ex.operation in ("upgrade", "task") and ex.http_status == 200
     return data if ok and isinstance(data, dict) and isinstance(data.get("subtasks"), list) else None
 
 
-def _tasks(body: dict[str, Any], ex: Exchange) -> Iterator[dict[str, Any]]:
+def _tasks(body: dict[str, Any], ex: MockExchange) -> Iterator[dict[str, Any]]:
     """Every task in a successful answer: the one of a detail, or each list item."""
     task = _task(body, ex)
     if task is not None:
@@ -62,7 +62,7 @@ def _unused_id(task: dict[str, Any]) -> int:
 
 
 def on_task(change: Callable[[dict[str, Any]], None]) -> Transform:
-    def transform(body: dict[str, Any], ex: Exchange) -> None:
+    def transform(body: dict[str, Any], ex: MockExchange) -> None:
         task = _task(body, ex)
         if task is not None:
             change(task)
@@ -71,7 +71,7 @@ def on_task(change: Callable[[dict[str, Any]], None]) -> Transform:
 
 
 def on_success(change: Callable[[dict[str, Any]], None]) -> Transform:
-    def transform(body: dict[str, Any], ex: Exchange) -> None:
+    def transform(body: dict[str, Any], ex: MockExchange) -> None:
         if ex.http_status == 200:
             change(body)
 
@@ -79,7 +79,7 @@ def on_success(change: Callable[[dict[str, Any]], None]) -> Transform:
 
 
 def on_every(change: Callable[[dict[str, Any]], None]) -> Transform:
-    def transform(body: dict[str, Any], ex: Exchange) -> None:
+    def transform(body: dict[str, Any], ex: MockExchange) -> None:
         change(body)
 
     return transform
@@ -120,13 +120,13 @@ def duplicate_id(task: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- state faults
 
 
-def failure_as_success(body: dict[str, Any], ex: Exchange) -> None:
+def failure_as_success(body: dict[str, Any], ex: MockExchange) -> None:
     for task in _tasks(body, ex):
         if task.get("status") == FAILED:
             task["status"] = SUCCESSFUL
 
 
-def runs_before_upstream(body: dict[str, Any], ex: Exchange) -> None:
+def runs_before_upstream(body: dict[str, Any], ex: MockExchange) -> None:
     task = _task(body, ex)
     if task is None or task.get("status") != RUNNING:
         return
@@ -138,7 +138,7 @@ def runs_before_upstream(body: dict[str, Any], ex: Exchange) -> None:
             return
 
 
-def premature_failure(body: dict[str, Any], ex: Exchange) -> None:
+def premature_failure(body: dict[str, Any], ex: MockExchange) -> None:
     task = _task(body, ex)
     if (
         task is not None
@@ -156,7 +156,7 @@ def wrong_targets(task: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- transition faults
 
 
-def subtask_appears(body: dict[str, Any], ex: Exchange) -> None:
+def subtask_appears(body: dict[str, Any], ex: MockExchange) -> None:
     """An extra, unconnected subtask from the first poll on (finished with the task, else PENDING).
 
     Unconnected, so no existing edge changes and only the set of subtasks does.
@@ -179,7 +179,7 @@ def subtask_appears(body: dict[str, Any], ex: Exchange) -> None:
     task["subtasks"].append(extra)
 
 
-def task_reopens(body: dict[str, Any], ex: Exchange) -> None:
+def task_reopens(body: dict[str, Any], ex: MockExchange) -> None:
     task = _task(body, ex)
     if task is not None and ex.operation == "task" and ex.poll % 2 == 0 and task["status"] != RUNNING:
         task["status"] = RUNNING

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
-from contracts.mock.engine import TASK_NAME, Subtask, Task
-from contracts.mock.envelope import format_timestamp
+from contracts.mock.replies import format_timestamp
+from contracts.mock.task_engine import TASK_NAME, Subtask, Task
 from contracts.ocp import MANUAL, RUNNING, TERMINAL_TASK
 
 #: The OCP node that "executes" tasks (the mock itself, on loopback).

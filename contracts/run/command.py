@@ -21,12 +21,12 @@ from contracts.run.config import (
     from_options,
     unused_options,
 )
-from contracts.run.console import Progress, banner, summary
-from contracts.run.redaction import Redactor
-from contracts.run.reports import write_reports
-from contracts.run.results import Results
+from contracts.run.judging.results import Results
+from contracts.run.reporting.console import Progress, banner, summary
+from contracts.run.reporting.redaction import Redactor
+from contracts.run.reporting.writer import write_reports
 from contracts.run.runner import EXIT_ERROR, LIVE_POLL_INTERVAL, run_suite
-from contracts.run.safety import Policy
+from contracts.run.wire.safety import Policy
 from contracts.terminal import Lines
 from contracts.versions import ocp_version
 

@@ -12,7 +12,7 @@ ignored-credentials fault in the workflow's deliberate no-credentials probes.
 from __future__ import annotations
 
 from contracts.mock import FAULTS
-from contracts.run.judge import CONTRACT, HTTP, TRANSITIONS
+from contracts.run.judging.judge import CONTRACT, HTTP, TRANSITIONS
 
 _BY_CAUGHT_BY = {"validate_response": "examples", "check_transition": "workflow", "http": "coverage"}
 _OVERRIDES = {

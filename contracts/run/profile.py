@@ -6,7 +6,7 @@ marks. A run asks three things of it, and :class:`RunProfile` answers them once 
 * **the spec** its validators judge answers with (``validate_response(spec=...)``);
 * **the document** schemathesis generates from (no upgrade body before 4.0.3, no AK/SK scheme);
 * **whether the upgrade takes a body** — which decides what the workflow sends *and* what a
-  correct OCP must refuse (:mod:`contracts.run.rejection`): before 4.0.3 a body-less upgrade is
+  correct OCP must refuse (:mod:`contracts.run.wire.rejection`): before 4.0.3 a body-less upgrade is
   the documented request, so it is never "certain to be refused" and safe mode keeps it back.
 
 Without ``--ocp-version`` the profile is ``latest``: the spec exactly as written.

@@ -4,12 +4,12 @@
 Data flow: :class:`~contracts.run.config.RunConfig` → open the target and install the gate →
 preflight (one read-only request) → the workflow → schemathesis' phases → :class:`RunResult`
 (results, requests kept back, recorded exchanges). Reports are written by the caller from the
-result (:mod:`contracts.run.reports`).
+result (:mod:`contracts.run.reporting.writer`).
 
 Exit codes (:attr:`RunResult.exit_code`), in this order of precedence: 1 violations — found
 violations win over everything else, a deadline or a later connection error included; 2 the run
 could not be trusted — refused credentials, an unreachable host, a TLS failure, a timeout, an
-exchange past the run's bounds (:mod:`contracts.run.bounds`), a named target or task the target
+exchange past the run's bounds (:mod:`contracts.run.wire.bounds`), a named target or task the target
 says does not exist, or an error of the run itself; 3 incomplete — nothing violated, but
 something asked for was not verified (:attr:`Results.incomplete`); 0 everything asked for was
 verified. A run ended by SIGINT or SIGTERM exits 130 or 143 after its partial reports.
@@ -31,18 +31,18 @@ from typing import Protocol
 import requests
 from schemathesis.engine import events
 
-from contracts.run.bounds import Bounds, ServerFailing
 from contracts.run.config import DEFAULT_LIVE_FOLLOW_TIME, ENGINE_PHASES, RunConfig
-from contracts.run.engine import run_engine
-from contracts.run.errors import RunAborted, describe_network_error
-from contracts.run.gate import CredentialsRejected, Exchange, Gate, installed
-from contracts.run.politeness import MIN_REQUEST_WINDOW, Deadline, DeadlineReached, Politeness
+from contracts.run.judging.results import Results
+from contracts.run.phases.engine import run_engine
+from contracts.run.phases.workflow import Plan, Workflow, probes
 from contracts.run.profile import run_profile
-from contracts.run.results import Results
-from contracts.run.safety import BlockedRequest, Policy, SafetyGuard
-from contracts.run.target import Identity, Target, identity_for, opened, preflight, session_for
 from contracts.run.threads import serialised_ast_parsing
-from contracts.run.workflow import Plan, Workflow, probes
+from contracts.run.wire.bounds import Bounds, ServerFailing
+from contracts.run.wire.errors import RunAborted, describe_network_error
+from contracts.run.wire.gate import CredentialsRejected, Gate, RecordedExchange, installed
+from contracts.run.wire.politeness import MIN_REQUEST_WINDOW, Deadline, DeadlineReached, Politeness
+from contracts.run.wire.safety import BlockedRequest, Policy, SafetyGuard
+from contracts.run.wire.target import Identity, Target, identity_for, opened, preflight, session_for
 from contracts.terminal import EXIT_SIGNAL, signal_name
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -72,7 +72,7 @@ class RunResult:
     seed: int
     results: Results
     blocked: tuple[BlockedRequest, ...]
-    exchanges: tuple[Exchange, ...]
+    exchanges: tuple[RecordedExchange, ...]
     elapsed: float
     stop_reason: str | None = None
 

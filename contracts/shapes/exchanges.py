@@ -22,7 +22,7 @@ __all__ = ["ExchangeLike", "operation_for", "record_exchanges"]
 
 
 class ExchangeLike(Protocol):
-    """What the recorder needs of one logged exchange (``contracts.run.gate.Exchange`` has it)."""
+    """What the recorder needs of one logged exchange (a run's ``RecordedExchange`` has it)."""
 
     @property
     def method(self) -> str: ...

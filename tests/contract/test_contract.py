@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from contracts.run import RunResult
-from contracts.run.judge import CHECK_NAMES, applies
-from contracts.run.plan import checks_config
+from contracts.run.judging.judge import CHECK_NAMES, applies
+from contracts.run.phases.plan import checks_config
 from contracts.violations import ContractViolation
 
 OPERATIONS = ("upgrade", "task", "tasks")

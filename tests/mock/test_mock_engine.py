@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contracts.mock.engine import FAILED, PENDING, READY, RUNNING, SUCCESSFUL, Engine, Task
-from contracts.mock.envelope import zone
 from contracts.mock.inventory import DEMO_USERS, Cluster, default_inventory
-from contracts.mock.plan import BRANCH, build_plan, display_order, is_topological
+from contracts.mock.replies import zone
+from contracts.mock.task_engine import FAILED, PENDING, READY, RUNNING, SUCCESSFUL, Engine, Task
+from contracts.mock.upgrade_dag import BRANCH, build_plan, display_order, is_topological
 from contracts.mock.views import task_detail
 from contracts.rules.dag import check_dag
 from contracts.rules.state import check_state

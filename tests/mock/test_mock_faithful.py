@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from contracts.mock import create_app
-from contracts.mock.plan import BRANCH
+from contracts.mock.upgrade_dag import BRANCH
 from contracts.rules.envelope import check_envelope
 from contracts.rules.transitions import check_transition
 from tests.mock._support import Api, Reply

@@ -17,15 +17,17 @@ from dataclasses import dataclass
 import pytest
 
 from contracts.cli import main
-from contracts.run.bounds import (
+from contracts.run.config import DEFAULT_MAX_RESPONSE_MB, RunConfig
+from contracts.run.runner import DEADLINE_GRACE
+from contracts.run.wire.bounds import (
     MAX_CONSECUTIVE_5XX,
     MAX_REDIRECTS,
+    Bounds,
     ResponseTooLarge,
     ServerErrorBreaker,
     ServerFailing,
     Tripwire,
 )
-from contracts.run.runner import DEADLINE_GRACE
 from tests.run._hostile import (
     Behaviour,
     LoopbackServer,
@@ -208,3 +210,9 @@ def test_a_cap_below_1_mb_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -
     assert main(["run", "--max-response-mb", "0"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--max-response-mb: expected an integer >= 1, got 0" in err
+
+
+def test_a_gate_built_without_bounds_reads_as_much_as_the_documented_default() -> None:
+    """One default response bound: the gate's own (used when a caller gives no bounds) is the
+    ``--max-response-mb`` default the README and ``--help`` state, not a second, smaller one."""
+    assert Bounds().max_body == DEFAULT_MAX_RESPONSE_MB * 1024 * 1024 == RunConfig().max_response_bytes

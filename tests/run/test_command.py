@@ -8,7 +8,7 @@ import pytest
 from contracts.cli import build_parser
 from contracts.run import run_suite
 from contracts.run.config import RateLimit, RunConfig
-from contracts.run.politeness import Spacer
+from contracts.run.wire.politeness import Spacer
 from tests.run.conftest import RecordingOCP, live_config, serve
 
 INTERFACE = (

@@ -11,8 +11,8 @@ import pytest
 from contracts.mock import FAULTS
 from contracts.run import RunConfig, run_suite
 from contracts.run.fault_table import check_for_rule, markdown, proving_phase
-from contracts.run.redaction import Redactor
-from contracts.run.report_junit import render
+from contracts.run.reporting.junit import render
+from contracts.run.reporting.redaction import Redactor
 
 pytestmark = pytest.mark.slow  # a whole run per fault; `make test-slow` runs them
 

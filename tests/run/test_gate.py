@@ -12,10 +12,10 @@ import responses
 
 from contracts.auth import Credentials as Known
 from contracts.auth import basic_auth
-from contracts.run.gate import CredentialsRejected, Gate, active_gate, installed
-from contracts.run.politeness import Deadline, DeadlineReached, Politeness
-from contracts.run.safety import Mode, Policy, SafetyGuard, UpgradeBlocked
-from contracts.run.target import Identity, Target, session_for
+from contracts.run.wire.gate import CredentialsRejected, Gate, active_gate, installed
+from contracts.run.wire.politeness import Deadline, DeadlineReached, Politeness
+from contracts.run.wire.safety import Mode, Policy, SafetyGuard, UpgradeBlocked
+from contracts.run.wire.target import Identity, Target, session_for
 
 BASE = "https://ocp.example.test"
 TASKS = BASE + "/api/v2/tasks/instances"

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from contracts.auth import Credentials as Known
-from contracts.run import judge
-from contracts.run.history import TaskHistory, TaskTrail, task_id_of
-from contracts.run.http_rules import rejection_ignored, server_error, task_not_found_after_create
-from contracts.run.rejection import Assessment, Kind, Rejection, WireRequest
+from contracts.run.judging import judge
+from contracts.run.judging.history import TaskHistory, TaskTrail, task_id_of
+from contracts.run.judging.http_rules import rejection_ignored, server_error, task_not_found_after_create
+from contracts.run.wire.rejection import Assessment, Kind, Rejection, WireRequest
 from contracts.validate import load_body
 from contracts.violations import UsageError
 from tests.factories import make_upgrade_dag

@@ -18,11 +18,11 @@ from contracts.auth import Credentials as Known
 from contracts.cli import main
 from contracts.run import run_suite
 from contracts.run.config import RunConfig, UpgradeTarget, validate
-from contracts.run.judge import Observed, http
+from contracts.run.judging.judge import Observed, http
+from contracts.run.phases.workflow import probes
 from contracts.run.profile import run_profile
-from contracts.run.rejection import Credentials, Rejection, WireRequest, assess
-from contracts.run.safety import Mode, Policy
-from contracts.run.workflow import probes
+from contracts.run.wire.rejection import CredentialsCase, Rejection, WireRequest, assess
+from contracts.run.wire.safety import Mode, Policy
 from contracts.spec import load_spec
 from contracts.violations import UsageError
 from tests.run.conftest import ADMIN, ADMIN_PASSWORD, DEMO_AK, DEMO_SK, LIVE_URL, PACKAGE, Received, serve
@@ -41,7 +41,7 @@ WITH_BODY = ("4.0.3", "4.2", "latest")
 
 
 def could_act_before_4_0_3(request: Received) -> bool:
-    """Oracle independent of :mod:`contracts.run.rejection`: a POST to the upgrade route with plain
+    """Oracle independent of :mod:`contracts.run.wire.rejection`: a POST to the upgrade route with plain
     ids and our credentials starts an upgrade on an OCP before 4.0.3, whatever its body."""
     return (
         request.method == "POST"
@@ -116,7 +116,7 @@ REFUSALS = [
 def test_before_4_0_3_nothing_about_the_body_is_refused(
     request_: WireRequest, from_4_0_3: Rejection | None, before: Rejection | None
 ) -> None:
-    credentials = Credentials.OURS if "authorization" in request_.headers else Credentials.ABSENT
+    credentials = CredentialsCase.OURS if "authorization" in request_.headers else CredentialsCase.ABSENT
     assert assess(request_, credentials).certain is from_4_0_3
     assert assess(request_, credentials, upgrade_body=False).certain is before
 

@@ -8,7 +8,7 @@ import pytest
 from schemathesis.config import SchemathesisConfig
 
 from contracts.run.config import RunConfig
-from contracts.run.plan import checks_config, engine_config
+from contracts.run.phases.plan import checks_config, engine_config
 
 LIVE = RunConfig(base_url="https://ocp.example.test", username="u", password="p")
 

@@ -8,7 +8,7 @@ from email.utils import format_datetime
 import pytest
 
 from contracts.run.config import RateLimit
-from contracts.run.politeness import (
+from contracts.run.wire.politeness import (
     MAX_429_WAIT,
     MIN_REQUEST_WINDOW,
     PROGRESS_EVERY,

@@ -10,8 +10,8 @@ import requests
 
 from contracts.auth import AkSkAuth
 from contracts.auth import Credentials as Known
-from contracts.run.rejection import (
-    Credentials,
+from contracts.run.wire.rejection import (
+    CredentialsCase,
     Kind,
     Rejection,
     WireRequest,
@@ -105,14 +105,14 @@ def test_bodies_are_read_as_jackson_reads_them(body: bytes, expected: Rejection 
 
 
 def test_a_non_json_content_type_is_refused_but_not_certainly() -> None:
-    assessment = assess(request(content_type="text/plain"), Credentials.OURS)
+    assessment = assess(request(content_type="text/plain"), CredentialsCase.OURS)
     assert assessment.rejection is Rejection.UNSUPPORTED_MEDIA_TYPE
     assert assessment.certain is None
     assert assessment.kind is Kind.UPGRADE
 
 
 def test_a_non_json_body_under_a_non_json_type_is_certainly_refused() -> None:
-    assessment = assess(request(body=b"shortRpmName=x", content_type="text/plain"), Credentials.OURS)
+    assessment = assess(request(body=b"shortRpmName=x", content_type="text/plain"), CredentialsCase.OURS)
     assert assessment.certain is Rejection.UNREADABLE_BODY
 
 
@@ -135,12 +135,12 @@ def test_a_non_json_body_under_a_non_json_type_is_certainly_refused() -> None:
 )
 def test_every_spelling_of_the_upgrade_route_is_recognised(path: str) -> None:
     assert upgrade_path_ids(BASE + path) == {"id": "1", "obproxyIds": "1,2"}
-    assert assess(request(url=BASE + path), Credentials.OURS).certain is None
+    assert assess(request(url=BASE + path), CredentialsCase.OURS).certain is None
 
 
 def test_an_unrecognised_path_that_says_upgrade_could_still_upgrade() -> None:
     url = BASE + "/api/v2/obproxy%2Fclusters/1/obproxies/1/upgrade"
-    assessment = assess(request(url=url), Credentials.OURS)
+    assessment = assess(request(url=url), CredentialsCase.OURS)
     assert (assessment.kind, assessment.certain) == (Kind.UPGRADE, None)
 
 
@@ -156,16 +156,16 @@ def test_an_unrecognised_path_that_says_upgrade_could_still_upgrade() -> None:
     ],
 )
 def test_only_ids_spring_cannot_convert_are_certain(url: str, expected: Rejection | None) -> None:
-    assert assess(request(url=url), Credentials.OURS).certain is expected
+    assert assess(request(url=url), CredentialsCase.OURS).certain is expected
 
 
 def test_other_methods_on_the_upgrade_route_are_refused_with_405() -> None:
-    assessment = assess(request(method="PUT"), Credentials.OURS)
+    assessment = assess(request(method="PUT"), CredentialsCase.OURS)
     assert (assessment.kind, assessment.certain) == (Kind.WRITE, Rejection.UNSUPPORTED_METHOD)
 
 
 def test_a_method_override_counts_as_the_method_it_names() -> None:
-    assessment = assess(request(method="PUT", x_http_method_override="post"), Credentials.OURS)
+    assessment = assess(request(method="PUT", x_http_method_override="post"), CredentialsCase.OURS)
     assert (assessment.kind, assessment.certain) == (Kind.UPGRADE, None)
 
 
@@ -179,11 +179,11 @@ def test_a_method_override_counts_as_the_method_it_names() -> None:
     ],
 )
 def test_task_routes(method: str, url: str, kind: Kind) -> None:
-    assert assess(request(method, url, None), Credentials.OURS).kind is kind
+    assert assess(request(method, url, None), CredentialsCase.OURS).kind is kind
 
 
 def test_a_non_numeric_task_id_is_refused() -> None:
-    assessment = assess(request("GET", BASE + "/api/v2/tasks/instances/abc", None), Credentials.OURS)
+    assessment = assess(request("GET", BASE + "/api/v2/tasks/instances/abc", None), CredentialsCase.OURS)
     assert assessment.rejection is Rejection.MALFORMED_ID
 
 
@@ -193,13 +193,13 @@ def test_a_non_numeric_task_id_is_refused() -> None:
 @pytest.mark.parametrize(
     ("credentials", "expected"),
     [
-        (Credentials.ABSENT, Rejection.NO_CREDENTIALS),
-        (Credentials.OTHER, Rejection.WRONG_CREDENTIALS),
-        (Credentials.OURS, None),
-        (Credentials.UNKNOWN, None),
+        (CredentialsCase.ABSENT, Rejection.NO_CREDENTIALS),
+        (CredentialsCase.OTHER, Rejection.WRONG_CREDENTIALS),
+        (CredentialsCase.OURS, None),
+        (CredentialsCase.UNKNOWN, None),
     ],
 )
-def test_credentials_come_first(credentials: Credentials, expected: Rejection | None) -> None:
+def test_credentials_come_first(credentials: CredentialsCase, expected: Rejection | None) -> None:
     assessment = assess(request(body=b""), credentials)
     assert assessment.rejection is (expected or Rejection.MISSING_BODY)
 
@@ -214,30 +214,30 @@ def _prepared(auth: requests.auth.AuthBase, body: bytes = GOOD) -> WireRequest:
 def test_our_own_signature_is_recognised_and_a_tampered_one_is_not() -> None:
     known = Known({"ak": "sk-secret"})
     signed = _prepared(AkSkAuth("ak", "sk-secret"))
-    assert credentials_of(signed, known) is Credentials.OURS
+    assert credentials_of(signed, known) is CredentialsCase.OURS
     tampered = WireRequest(signed.method, signed.url, signed.headers, b'{"shortRpmName": "other"}')
-    assert credentials_of(tampered, known) is Credentials.OTHER
+    assert credentials_of(tampered, known) is CredentialsCase.OTHER
 
 
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
-        ({}, Credentials.ABSENT),
-        ({"authorization": "Basic dTpw"}, Credentials.OURS),
-        ({"authorization": "Basic dTp3cm9uZw=="}, Credentials.OTHER),
-        ({"authorization": "Bearer x"}, Credentials.OTHER),
-        ({"cookie": "JSESSIONID=1"}, Credentials.UNKNOWN),
-        ({"authorization": "Basic dTp3cm9uZw==", "cookie": "JSESSIONID=1"}, Credentials.UNKNOWN),
+        ({}, CredentialsCase.ABSENT),
+        ({"authorization": "Basic dTpw"}, CredentialsCase.OURS),
+        ({"authorization": "Basic dTp3cm9uZw=="}, CredentialsCase.OTHER),
+        ({"authorization": "Bearer x"}, CredentialsCase.OTHER),
+        ({"cookie": "JSESSIONID=1"}, CredentialsCase.UNKNOWN),
+        ({"authorization": "Basic dTp3cm9uZw==", "cookie": "JSESSIONID=1"}, CredentialsCase.UNKNOWN),
     ],
 )
-def test_basic_credentials_are_told_apart(headers: dict[str, str], expected: Credentials) -> None:
+def test_basic_credentials_are_told_apart(headers: dict[str, str], expected: CredentialsCase) -> None:
     wire = WireRequest("GET", BASE + "/api/v2/tasks/instances", headers, None)
     assert credentials_of(wire, Known({"u": "p"})) is expected
 
 
 def test_without_known_credentials_a_header_proves_nothing() -> None:
     wire = WireRequest("GET", BASE + "/", {"authorization": "Basic dTpw"}, None)
-    assert credentials_of(wire, None) is Credentials.UNKNOWN
+    assert credentials_of(wire, None) is CredentialsCase.UNKNOWN
 
 
 def test_wire_requests_keep_the_body_as_sent() -> None:

@@ -9,17 +9,17 @@ from io import StringIO
 from pathlib import Path
 
 from contracts.run.config import RunConfig
-from contracts.run.console import Progress, summary
-from contracts.run.gate import Exchange
-from contracts.run.redaction import Redactor
-from contracts.run.report_har import render as render_har
-from contracts.run.report_junit import render as render_junit
-from contracts.run.report_junit import xml_safe
-from contracts.run.report_markdown import render as render_markdown
-from contracts.run.reports import write_reports
-from contracts.run.results import Finding, Results
+from contracts.run.judging.results import Finding, Results
+from contracts.run.reporting.console import Progress, summary
+from contracts.run.reporting.har import render as render_har
+from contracts.run.reporting.junit import render as render_junit
+from contracts.run.reporting.junit import xml_safe
+from contracts.run.reporting.markdown import render as render_markdown
+from contracts.run.reporting.redaction import Redactor
+from contracts.run.reporting.writer import write_reports
 from contracts.run.runner import RunResult
-from contracts.run.safety import BlockedRequest
+from contracts.run.wire.gate import RecordedExchange
+from contracts.run.wire.safety import BlockedRequest
 from contracts.violations import Violation
 
 SECRET = "pw-0123456789"
@@ -60,7 +60,7 @@ def result(tmp_path: Path | None = None, *, blocked: bool = True) -> RunResult:
         if blocked
         else ()
     )
-    exchange = Exchange(
+    exchange = RecordedExchange(
         1_700_000_000.0,
         0.01,
         "GET",

@@ -8,8 +8,8 @@ import pytest
 
 from contracts.auth import Credentials as Known
 from contracts.run.config import RunConfig, UpgradeTarget
-from contracts.run.rejection import WireRequest
-from contracts.run.safety import Mode, Policy, SafetyGuard, UpgradeBlocked
+from contracts.run.wire.rejection import WireRequest
+from contracts.run.wire.safety import Mode, Policy, SafetyGuard, UpgradeBlocked
 
 BASE = "https://ocp.example.test"
 TARGET = UpgradeTarget(7, (3, 4), "obproxy-ce-4.2.3.0-1")

@@ -2,7 +2,7 @@
 
 A mock OCP posing as a live one records every request that reaches it. Whatever the phases and
 the seed, in safe mode no request that could start an upgrade arrives — judged here by an oracle
-written independently of :mod:`contracts.run.rejection` — and the mock never creates a task;
+written independently of :mod:`contracts.run.wire.rejection` — and the mock never creates a task;
 with ``--allow-upgrade`` the named upgrade does arrive. The last test switches the plan and the
 hooks off, so only the gate on ``requests.Session.send`` stands between the phases and the server.
 """
@@ -85,13 +85,13 @@ def test_safe_mode_with_aksk_sends_nothing_that_could_upgrade(live_ocp: Recordin
 
 def test_the_gate_alone_holds_in_every_phase(live_ocp: RecordingOCP, monkeypatch: pytest.MonkeyPatch) -> None:
     """Examples, positive fuzzing and stateful all on, no filter, no before_call: the gate still holds."""
-    monkeypatch.setattr("contracts.run.plan._live_upgrade_overrides", lambda: [])
+    monkeypatch.setattr("contracts.run.phases.plan._live_upgrade_overrides", lambda: [])
     monkeypatch.setattr(
-        "contracts.run.plan._phases",
+        "contracts.run.phases.plan._phases",
         lambda config: {name: {"enabled": True} for name in ("examples", "coverage", "fuzzing", "stateful")},
     )
-    monkeypatch.setattr("contracts.run.engine.install_filter", lambda *args: None)
-    monkeypatch.setattr("contracts.run.hooks.kept_back", lambda *args, **kwargs: None)
+    monkeypatch.setattr("contracts.run.phases.engine.install_filter", lambda *args: None)
+    monkeypatch.setattr("contracts.run.phases.hooks.kept_back", lambda *args, **kwargs: None)
 
     result = run_suite(live_config(phases=ALL_PHASES))
 
@@ -125,8 +125,8 @@ def test_before_call_blocks_what_the_plan_let_through(
     live_ocp: RecordingOCP, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Second line: with the plan and the filter off, the before_call hook keeps cases back."""
-    monkeypatch.setattr("contracts.run.plan._live_upgrade_overrides", lambda: [])
-    monkeypatch.setattr("contracts.run.engine.install_filter", lambda *args: None)
+    monkeypatch.setattr("contracts.run.phases.plan._live_upgrade_overrides", lambda: [])
+    monkeypatch.setattr("contracts.run.phases.engine.install_filter", lambda *args: None)
 
     result = run_suite(live_config().with_phases("examples", "fuzzing"))
 

@@ -15,8 +15,8 @@ from werkzeug.wrappers import Request, Response
 
 from contracts._pointer import escape_token
 from contracts.cli import main
-from contracts.run.redaction import Redactor
-from contracts.run.report_shape import redacted
+from contracts.run.reporting.redaction import Redactor
+from contracts.run.reporting.shape import redacted
 from contracts.shapes import Shape, load_shape
 from tests.run.conftest import LIVE_URL, RecordingOCP, sentinel_inventory, serve
 

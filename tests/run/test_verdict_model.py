@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from contracts.run import RunConfig
-from contracts.run.console import VERDICTS, plural, summary
-from contracts.run.results import Finding, Results, TaskReport
+from contracts.run.judging.results import Finding, Results, TaskReport
+from contracts.run.reporting.console import VERDICTS, plural, summary
 from contracts.run.runner import RunResult
 from contracts.violations import Violation
 

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from contracts.cli import build_parser, main
 from contracts.run import run_suite
-from contracts.run.console import summary
+from contracts.run.reporting.console import summary
 from tests.run.conftest import ADMIN, ADMIN_PASSWORD, LIVE_URL, PACKAGE, RecordingOCP, live_config, serve
 
 SMALL = ["--max-examples", "2", "--seed", "1", "--request-timeout", "5", "--poll-interval", "0.01"]

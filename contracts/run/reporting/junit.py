@@ -17,11 +17,11 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import UTC, datetime
 
-from contracts.run.redaction import Redactor
-from contracts.run.rejection import path_segments, upgrade_path_ids
-from contracts.run.results import Cell, Finding
+from contracts.run.judging.results import Cell, Finding
+from contracts.run.reporting.redaction import Redactor
 from contracts.run.runner import RunResult
-from contracts.run.safety import BlockedRequest
+from contracts.run.wire.rejection import path_segments, upgrade_path_ids
+from contracts.run.wire.safety import BlockedRequest
 
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 SUITE = "ocp-contract"

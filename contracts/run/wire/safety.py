@@ -1,15 +1,15 @@
 """The live-target guard: no request that could start an upgrade leaves without permission.
 
 The decision is :meth:`Policy.decide` over the request *as it goes on the wire*
-(:class:`~contracts.run.rejection.WireRequest`), made at three points:
+(:class:`~contracts.run.wire.rejection.WireRequest`), made at three points:
 
-1. **Transport** (:mod:`contracts.run.gate`): ``requests.Session.send`` is wrapped for the whole
+1. **Transport** (:mod:`contracts.run.wire.gate`): ``requests.Session.send`` is wrapped for the whole
    run, so every request of every session — schemathesis' phases, its probes and auth checks,
    the workflow, redirects — passes :meth:`SafetyGuard.check` just before it leaves. This is the
    enforcement point; the other two only keep blocked requests from being generated.
-2. **before_call** (:mod:`contracts.run.hooks`): the same decision on the prepared case, for any
+2. **before_call** (:mod:`contracts.run.phases.hooks`): the same decision on the prepared case, for any
    transport that does not go through ``requests``.
-3. **The plan** (:mod:`contracts.run.plan`, ``filter_case``): in safe mode the upgrade's example
+3. **The plan** (:mod:`contracts.run.phases.plan`, ``filter_case``): in safe mode the upgrade's example
    and positive cases are not generated at all, so they are reported as skipped, not as errors.
 
 Modes: the embedded mock lets everything through; **safe** (a live OCP without
@@ -42,9 +42,9 @@ from dataclasses import dataclass
 from contracts.auth import Credentials as KnownCredentials
 from contracts.run.config import RunConfig, UpgradeTarget
 from contracts.run.profile import run_profile
-from contracts.run.rejection import (
+from contracts.run.wire.rejection import (
     Assessment,
-    Credentials,
+    CredentialsCase,
     Kind,
     WireRequest,
     assess,
@@ -127,8 +127,8 @@ class Policy:
         """The verdict for a request, judging its credentials against the run's own."""
         return self.verdict_for(self.assess(request, credentials_of(request, self.known)))
 
-    def assess(self, request: WireRequest, credentials: Credentials) -> Assessment:
-        """:func:`~contracts.run.rejection.assess` for this policy's OCP version."""
+    def assess(self, request: WireRequest, credentials: CredentialsCase) -> Assessment:
+        """:func:`~contracts.run.wire.rejection.assess` for this policy's OCP version."""
         return assess(request, credentials, upgrade_body=self.upgrade_body)
 
     def verdict_for(self, assessment: Assessment) -> Verdict:

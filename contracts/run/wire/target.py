@@ -32,8 +32,8 @@ from contracts.auth import Credentials as KnownCredentials
 from contracts.mock import MockOCP, create_app, mock_responses
 from contracts.ocp import TASKS_PATH
 from contracts.run.config import RunConfig, UpgradeTarget
-from contracts.run.errors import RunAborted, describe_network_error
 from contracts.run.profile import run_profile
+from contracts.run.wire.errors import RunAborted, describe_network_error
 
 EMBEDDED_BASE_URL = "http://ocp-mock.invalid:8080"
 PREFLIGHT_PATH = TASKS_PATH

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contracts.run import report_har, report_junit, report_markdown, report_shape
-from contracts.run.redaction import Redactor
+from contracts.run.reporting import har as report_har
+from contracts.run.reporting import junit as report_junit
+from contracts.run.reporting import markdown as report_markdown
+from contracts.run.reporting import shape as report_shape
+from contracts.run.reporting.redaction import Redactor
 from contracts.run.runner import RunResult
 from contracts.violations import UsageError
 

@@ -11,7 +11,7 @@ import re
 
 import requests
 
-from contracts.run.bounds import BoundBroken
+from contracts.run.wire.bounds import BoundBroken
 from contracts.violations import UsageError
 
 _KNOWN_CAUSES: tuple[tuple[str, str], ...] = (

@@ -7,7 +7,7 @@
   all worker threads (a smooth limit, no bursts).
 * :func:`wait_after_429` — how long OCP asks us to wait: ``RateLimit-Reset`` (seconds, OCP's
   header) or ``Retry-After`` (seconds or an HTTP date), capped.
-* :class:`Politeness` — the three together, as the gate (:mod:`contracts.run.gate`) uses them.
+* :class:`Politeness` — the three together, as the gate (:mod:`contracts.run.wire.gate`) uses them.
 
 The clock and the sleep are injected, so tests run in no time.
 """

@@ -1,7 +1,7 @@
 """Which requests a correct OCP must reject before it acts, and why — one answer for two users.
 
-The safety guard (:mod:`contracts.run.safety`) lets such a request reach a live OCP in safe
-mode; the ``ocp_http`` check (:mod:`contracts.run.http_rules`) fails a server that answers one of
+The safety guard (:mod:`contracts.run.wire.safety`) lets such a request reach a live OCP in safe
+mode; the ``ocp_http`` check (:mod:`contracts.run.judging.http_rules`) fails a server that answers one of
 them with 2xx. Both ask :func:`assess` about the request exactly as it goes on the wire.
 
 "Certain to be rejected" is read the way OCP's Spring MVC and Jackson stack reads a request,
@@ -101,7 +101,7 @@ class Kind(enum.Enum):
     WRITE = "not read-only"
 
 
-class Credentials(enum.Enum):
+class CredentialsCase(enum.Enum):
     """Whose credentials a request carries."""
 
     OURS = "the run's own credentials"
@@ -181,15 +181,15 @@ class Assessment:
 
 def credentials_of(
     request: WireRequest, known: Mapping[str, str] | None, *, now: datetime | None = None
-) -> Credentials:
+) -> CredentialsCase:
     """Whose credentials ``request`` carries, checked with :func:`contracts.auth.verify_request`."""
     if "cookie" in request.headers:
-        return Credentials.UNKNOWN
+        return CredentialsCase.UNKNOWN
     authorization = request.headers.get("authorization", "").strip()
     if not authorization:
-        return Credentials.ABSENT
+        return CredentialsCase.ABSENT
     if not known:
-        return Credentials.UNKNOWN
+        return CredentialsCase.UNKNOWN
     parts = urlsplit(request.url)
     result = verify_request(
         request.method,
@@ -201,7 +201,7 @@ def credentials_of(
         now=now or datetime.now(UTC),
         scheme=parts.scheme or "http",
     )
-    return Credentials.OURS if result.ok else Credentials.OTHER
+    return CredentialsCase.OURS if result.ok else CredentialsCase.OTHER
 
 
 # --------------------------------------------------------------------------- paths
@@ -372,10 +372,10 @@ def packages_named(body: bytes | None) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- assessment
 
 
-def _auth_rejections(credentials: Credentials) -> tuple[Rejection, ...]:
-    if credentials is Credentials.ABSENT:
+def _auth_rejections(credentials: CredentialsCase) -> tuple[Rejection, ...]:
+    if credentials is CredentialsCase.ABSENT:
         return (Rejection.NO_CREDENTIALS,)
-    if credentials is Credentials.OTHER:
+    if credentials is CredentialsCase.OTHER:
         return (Rejection.WRONG_CREDENTIALS,)
     return ()
 
@@ -400,7 +400,7 @@ def _upgrade_rejections(
     return malformed + body_rejections(request.headers, request.body)
 
 
-def assess(request: WireRequest, credentials: Credentials, *, upgrade_body: bool = True) -> Assessment:
+def assess(request: WireRequest, credentials: CredentialsCase, *, upgrade_body: bool = True) -> Assessment:
     """What ``request`` would do to an OCP, and why a correct one refuses it, given whose
     ``credentials`` it carries; ``upgrade_body=False`` for an OCP before 4.0.3, whose upgrade
     takes no body (see the module's "Versions")."""

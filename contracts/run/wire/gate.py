@@ -4,14 +4,14 @@ While a run is active (:func:`installed`), every request sent through ``requests
 session, schemathesis' own included — passes :meth:`Gate.send`, which in this order:
 
 1. stops everything once our own credentials were refused (:class:`CredentialsRejected`) or an
-   exchange broke one of the run's bounds (:class:`~contracts.run.bounds.Tripwire`);
-2. asks the :class:`~contracts.run.safety.SafetyGuard` (a blocked request raises
-   :class:`~contracts.run.safety.UpgradeBlocked` and never leaves);
-3. waits for its rate-limit slot and caps the timeout (:mod:`contracts.run.politeness`); a
+   exchange broke one of the run's bounds (:class:`~contracts.run.wire.bounds.Tripwire`);
+2. asks the :class:`~contracts.run.wire.safety.SafetyGuard` (a blocked request raises
+   :class:`~contracts.run.wire.safety.UpgradeBlocked` and never leaves);
+3. waits for its rate-limit slot and caps the timeout (:mod:`contracts.run.wire.politeness`); a
    request that runs out of time because the deadline shortened its timeout was cut by
-   ``--max-time`` (:class:`~contracts.run.politeness.DeadlineReached`), not a slow target;
+   ``--max-time`` (:class:`~contracts.run.wire.politeness.DeadlineReached`), not a slow target;
 4. sends within the run's bounds — wall-clock budget, body size, redirects
-   (:func:`~contracts.run.bounds.bounded_send`) — and on 429 waits as OCP asks
+   (:func:`~contracts.run.wire.bounds.bounded_send`) — and on 429 waits as OCP asks
    (``RateLimit-Reset``/``Retry-After``) and resends;
 5. records the exchange (headers already redacted) for the HAR file, and shows the guard every
    answer to a cluster read (what proves a cluster id absent, :meth:`SafetyGuard.observe`);
@@ -35,7 +35,7 @@ from typing import Any
 import requests
 
 from contracts.auth import redact_headers
-from contracts.run.bounds import (
+from contracts.run.wire.bounds import (
     BoundBroken,
     Bounds,
     ServerErrorBreaker,
@@ -43,9 +43,9 @@ from contracts.run.bounds import (
     Tripwire,
     bounded_send,
 )
-from contracts.run.politeness import MAX_429_RETRIES, Politeness
-from contracts.run.rejection import Credentials, WireRequest, credentials_of
-from contracts.run.safety import SafetyGuard
+from contracts.run.wire.politeness import MAX_429_RETRIES, Politeness
+from contracts.run.wire.rejection import CredentialsCase, WireRequest, credentials_of
+from contracts.run.wire.safety import SafetyGuard
 
 #: Response bodies kept per exchange for the HAR file (bytes).
 MAX_RECORDED_BODY = 64 * 1024
@@ -56,7 +56,7 @@ class CredentialsRejected(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Exchange:
+class RecordedExchange:
     """One request as sent (credentials masked) and what came back, for the recorded exchanges."""
 
     started: float
@@ -75,15 +75,15 @@ class ExchangeLog:
     """Every exchange of the run, in the order they ended (thread-safe)."""
 
     def __init__(self) -> None:
-        self._items: list[Exchange] = []
+        self._items: list[RecordedExchange] = []
         self._lock = threading.Lock()
 
-    def add(self, exchange: Exchange) -> None:
+    def add(self, exchange: RecordedExchange) -> None:
         with self._lock:
             self._items.append(exchange)
 
     @property
-    def items(self) -> tuple[Exchange, ...]:
+    def items(self) -> tuple[RecordedExchange, ...]:
         with self._lock:
             return tuple(self._items)
 
@@ -102,7 +102,7 @@ class CredentialWatch:
     def check(self, request: WireRequest, response: requests.Response) -> None:
         if response.status_code != 401 or self.message is not None or not self.known:
             return
-        if credentials_of(request, self.known) is Credentials.OURS:
+        if credentials_of(request, self.known) is CredentialsCase.OURS:
             self.message = (
                 f"the OCP refused our credentials (401) for {request.method} {request.url.split('?')[0]}: "
                 "check OCP_USERNAME/OCP_PASSWORD or OCP_ACCESS_KEY/OCP_SECRET_KEY and the user's roles"
@@ -210,9 +210,9 @@ def _exchange(
     *,
     response: requests.Response | None = None,
     note: str = "",
-) -> Exchange:
+) -> RecordedExchange:
     body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
-    return Exchange(
+    return RecordedExchange(
         started=started,
         elapsed=elapsed,
         method=request.method or "GET",

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import Counter
 
 from contracts.ocp import TERMINAL_SUBTASK
-from contracts.run.redaction import Redactor
-from contracts.run.report_junit import finding_text, operation_for
+from contracts.run.reporting.junit import finding_text, operation_for
+from contracts.run.reporting.redaction import Redactor
 from contracts.run.runner import RunResult
 
 _VERDICT = {

@@ -2,7 +2,7 @@
 
 A shape records text the target chose — header names, property names, enum values — so a
 server that echoes a credential back would put it in the file. Each such text passes the run's
-:class:`~contracts.run.redaction.Redactor` in the form the secret would have had there:
+:class:`~contracts.run.reporting.redaction.Redactor` in the form the secret would have had there:
 property and enum paths are JSON pointers, so their tokens are unescaped first (a ``/`` in a
 secret is ``~1`` in a path), and matching ignores case (header names are recorded lower-cased).
 The rendered file then passes the plain scrub once more, as every report does.
@@ -11,7 +11,7 @@ The rendered file then passes the plain scrub once more, as every report does.
 from __future__ import annotations
 
 from contracts._pointer import join, split
-from contracts.run.redaction import Redactor
+from contracts.run.reporting.redaction import Redactor
 from contracts.run.runner import RunResult
 from contracts.shapes import Shape, record_exchanges
 

@@ -14,13 +14,13 @@ from typing import TextIO
 
 from schemathesis.engine import events
 
-from contracts.run.checks import operation_names
-from contracts.run.collect import skip_reason
 from contracts.run.config import RunConfig
+from contracts.run.judging.checks import operation_names
+from contracts.run.judging.results import Results
+from contracts.run.phases.collect import skip_reason
 from contracts.run.profile import run_profile
-from contracts.run.redaction import Redactor
-from contracts.run.report_junit import operation_for
-from contracts.run.results import Results
+from contracts.run.reporting.junit import operation_for
+from contracts.run.reporting.redaction import Redactor
 from contracts.run.runner import RunResult
 from contracts.terminal import Lines
 

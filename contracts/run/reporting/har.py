@@ -14,8 +14,8 @@ from http.client import responses as reasons
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from contracts.run.gate import Exchange
-from contracts.run.redaction import Redactor
+from contracts.run.reporting.redaction import Redactor
+from contracts.run.wire.gate import RecordedExchange
 
 
 def _pairs(headers: Mapping[str, str], scrub: Redactor) -> list[dict[str, str]]:
@@ -30,7 +30,7 @@ def _content_type(headers: Mapping[str, str]) -> str:
     return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
 
 
-def _entry(exchange: Exchange, scrub: Redactor) -> dict[str, Any]:
+def _entry(exchange: RecordedExchange, scrub: Redactor) -> dict[str, Any]:
     url = scrub(exchange.url)
     request: dict[str, Any] = {
         "method": exchange.method,
@@ -77,7 +77,7 @@ def _entry(exchange: Exchange, scrub: Redactor) -> dict[str, Any]:
     }
 
 
-def render(exchanges: tuple[Exchange, ...], scrub: Redactor) -> bytes:
+def render(exchanges: tuple[RecordedExchange, ...], scrub: Redactor) -> bytes:
     """The HAR document of ``exchanges``."""
     log = {
         "log": {

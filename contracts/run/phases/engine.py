@@ -1,5 +1,5 @@
 """Driving schemathesis' engine: load the spec with the run's configuration, bind the project's
-checks to it, iterate the events into :class:`~contracts.run.results.Results`.
+checks to it, iterate the events into :class:`~contracts.run.judging.results.Results`.
 
 The engine is stopped at once when the gate stops sending — our own credentials were refused
 (one 401 is enough to know, and a thousand more would only be noise), an exchange broke one of
@@ -18,24 +18,24 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-from contracts.run import checks as _checks  # registers the project's checks with schemathesis
-from contracts.run.bounds import ServerFailing
-from contracts.run.collect import Collector
 from contracts.run.config import RunConfig
-from contracts.run.gate import Gate
-from contracts.run.hooks import install_filter
-from contracts.run.plan import engine_config
-from contracts.run.politeness import DeadlineReached
+from contracts.run.judging import checks as _checks  # registers the project's checks with schemathesis
+from contracts.run.judging.results import Results
+from contracts.run.phases.collect import Collector
+from contracts.run.phases.hooks import install_filter
+from contracts.run.phases.plan import engine_config
 from contracts.run.profile import run_profile
-from contracts.run.results import Results
-from contracts.run.target import Identity, Target
+from contracts.run.wire.bounds import ServerFailing
+from contracts.run.wire.gate import Gate
+from contracts.run.wire.politeness import DeadlineReached
+from contracts.run.wire.target import Identity, Target
 from contracts.spec import load_spec
 
 EventSink = Callable[[events.EngineEvent], None]
 
 
 def load_schema(config: RunConfig, target: Target, *, seed: int) -> Any:
-    """The spec as a schemathesis schema, configured for this run (see :mod:`contracts.run.plan`);
+    """The spec as a schemathesis schema, configured for this run (see :mod:`contracts.run.phases.plan`);
     with ``--ocp-version``, the spec as that version documents it (no upgrade body before 4.0.3)."""
     table = engine_config(config, base_url=target.base_url, seed=seed)
     loaded = SchemathesisConfig.from_dict(table)

@@ -3,7 +3,7 @@
 ``requests`` bounds each socket *read* (``timeout``), not an exchange: a server that trickles a
 byte a second — in its headers or its body — keeps a request alive for ever; a 100 MB body is
 read into memory whole; a redirect loop is followed 30 times; and a server that answers every
-request with 500 lets a run grind on. The gate (:mod:`contracts.run.gate`) sends every request
+request with 500 lets a run grind on. The gate (:mod:`contracts.run.wire.gate`) sends every request
 through :func:`bounded_send` and watches the answers with a :class:`ServerErrorBreaker`:
 
 * **wall clock** — the exchange runs in a helper thread and the caller waits at most the
@@ -36,6 +36,8 @@ from typing import Any
 import requests
 import urllib3.exceptions
 
+from contracts.run.config import DEFAULT_MAX_RESPONSE_MB
+
 __all__ = [
     "CHUNK",
     "DEFAULT_MAX_BODY",
@@ -51,8 +53,8 @@ __all__ = [
     "bounded_send",
 ]
 
-#: The largest response body a run reads (bytes, decoded); ``--max-response-mb`` changes it.
-DEFAULT_MAX_BODY = 32 * 1024 * 1024
+#: The largest response body a run reads (bytes, decoded): the default of ``--max-response-mb``.
+DEFAULT_MAX_BODY = DEFAULT_MAX_RESPONSE_MB * 1024 * 1024
 #: Redirect hops followed per request.
 MAX_REDIRECTS = 5
 #: 5xx answers in a row after which the run stops sending.
@@ -99,7 +101,7 @@ def _where(request: requests.PreparedRequest | None) -> str:
 _LOCAL = threading.local()
 
 
-class _Exchange:
+class _BoundedExchange:
     """One request run by a helper thread: its outcome, and the flag that tells it to stop."""
 
     def __init__(self, max_body: int) -> None:
@@ -169,7 +171,7 @@ def _megabytes(size: int) -> str:
 
 def _read_body_hook(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
     """``requests`` response hook: the helper thread's exchange reads the body (others: untouched)."""
-    exchange: _Exchange | None = getattr(_LOCAL, "exchange", None)
+    exchange: _BoundedExchange | None = getattr(_LOCAL, "exchange", None)
     unread = response._content is False  # type: ignore[comparison-overlap]  # requests: False = not read yet
     if exchange is not None and unread:
         exchange.read_body(response)
@@ -189,7 +191,7 @@ def bounded_send(
     hooks = request.hooks.setdefault("response", [])
     if _read_body_hook not in hooks:
         hooks.append(_read_body_hook)
-    exchange = _Exchange(max_body)
+    exchange = _BoundedExchange(max_body)
     helper = threading.Thread(
         target=exchange.run,
         args=(send, request, {**kwargs, "stream": True}),

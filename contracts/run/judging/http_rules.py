@@ -8,7 +8,7 @@
 * ``http.negative-data-accepted`` — a request a correct OCP must refuse (a non-Long path id, a
   missing, unreadable or non-object body, a blank ``shortRpmName``, a non-JSON Content-Type, an
   undeclared method) was answered 2xx. Which requests those are is decided in one place,
-  :mod:`contracts.run.rejection`, shared with the safety guard.
+  :mod:`contracts.run.wire.rejection`, shared with the safety guard.
 * ``http.task-not-found-after-create`` — an upgrade answered with task N, then
   ``GET /tasks/instances/N`` answered 404.
 * ``http.unknown-id-accepted`` — an upgrade naming a cluster id that a read proved absent in this
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from contracts.run.rejection import Assessment
+from contracts.run.wire.rejection import Assessment
 from contracts.violations import Violation
 
 _RESPONSES = "#/components/responses/"

@@ -1,7 +1,7 @@
 """The project's validators as schemathesis checks: ``ocp_contract``, ``ocp_http``, ``ocp_transitions``.
 
-Each check turns schemathesis' response into an :class:`~contracts.run.judge.Observed` exchange,
-asks the matching judge of :mod:`contracts.run.judge` (the code the workflow uses too) and raises
+Each check turns schemathesis' response into an :class:`~contracts.run.judging.judge.Observed` exchange,
+asks the matching judge of :mod:`contracts.run.judging.judge` (the code the workflow uses too) and raises
 a :class:`ContractFailure` carrying the violations, so reports can print rule, pointer, expected
 and actual. Warnings (undocumented properties without ``--strict``) are kept on the
 :class:`SuiteState`, never raised.
@@ -23,10 +23,10 @@ from typing import Any
 import schemathesis
 from schemathesis.core.failures import Failure, Severity
 
-from contracts.run import judge
-from contracts.run.history import TaskHistory
+from contracts.run.judging import judge
+from contracts.run.judging.history import TaskHistory
 from contracts.run.profile import RunProfile, run_profile
-from contracts.run.rejection import WireRequest
+from contracts.run.wire.rejection import WireRequest
 from contracts.spec import OPERATIONS, load_spec
 from contracts.violations import Violation
 

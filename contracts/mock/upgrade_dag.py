@@ -41,7 +41,7 @@ FAILABLE_STEPS: tuple[str, ...] = tuple(step.key for step in BRANCH)
 
 
 @dataclass(slots=True)
-class Node:
+class PlannedSubtask:
     """One subtask of a plan: identity, place in the graph, and the server its branch upgrades."""
 
     id: int
@@ -52,32 +52,32 @@ class Node:
     downstreams: list[int] = field(default_factory=list)
 
 
-def _link(upstream: Node, downstream: Node) -> None:
+def _link(upstream: PlannedSubtask, downstream: PlannedSubtask) -> None:
     upstream.downstreams.append(downstream.id)
     downstream.upstreams.append(upstream.id)
 
 
-def build_plan(server_ids: Sequence[int], next_id: Callable[[], int]) -> list[Node]:
+def build_plan(server_ids: Sequence[int], next_id: Callable[[], int]) -> list[PlannedSubtask]:
     """The nodes of an upgrade of ``server_ids``, in topological order (start first, finish last)."""
-    start = Node(next_id(), START, -1, None)
+    start = PlannedSubtask(next_id(), START, -1, None)
     nodes = [start]
-    tails: list[Node] = []
+    tails: list[PlannedSubtask] = []
     for index, server_id in enumerate(server_ids):
         previous = start
         for step in BRANCH:
-            node = Node(next_id(), step, index, server_id)
+            node = PlannedSubtask(next_id(), step, index, server_id)
             _link(previous, node)
             nodes.append(node)
             previous = node
         tails.append(previous)
-    finish = Node(next_id(), FINISH, -1, None)
+    finish = PlannedSubtask(next_id(), FINISH, -1, None)
     for tail in tails:
         _link(tail, finish)
     nodes.append(finish)
     return nodes
 
 
-def is_topological(nodes: Sequence[Node]) -> bool:
+def is_topological(nodes: Sequence[PlannedSubtask]) -> bool:
     """Whether every node comes after all its upstreams in ``nodes``."""
     seen: set[int] = set()
     for node in nodes:
@@ -87,7 +87,7 @@ def is_topological(nodes: Sequence[Node]) -> bool:
     return True
 
 
-def display_order(nodes: Sequence[Node], rng: random.Random) -> list[Node]:
+def display_order(nodes: Sequence[PlannedSubtask], rng: random.Random) -> list[PlannedSubtask]:
     """``nodes`` shuffled with ``rng``; a shuffle that happens to be topological gets its start moved last."""
     shuffled = list(nodes)
     rng.shuffle(shuffled)

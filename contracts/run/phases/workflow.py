@@ -14,7 +14,7 @@ Four parts, in order, all through the gate (safety guard and politeness apply):
    target): ``POST …/upgrade``, then ``GET`` the task until it ends (bounded by ``--max-time``)
    and twice more.
 
-Every answer is judged by :mod:`contracts.run.judge`. What could not be verified goes to
+Every answer is judged by :mod:`contracts.run.judging.judge`. What could not be verified goes to
 ``Results.incomplete`` (exit 3), a named target or ``--task-id`` answered 404 to
 ``Results.unusable`` (exit 2). Before OCP 4.0.3 (no upgrade body) the upgrade is sent without
 one and the body probes are left out: such an OCP must refuse none of them.
@@ -32,21 +32,21 @@ from requests.auth import AuthBase
 
 from contracts.auth import basic_auth, curl_command
 from contracts.ocp import CLUSTER_PATH, FAILED, ROLLBACK, TASK_PATH, TASKS_PATH, UPGRADE_PATH
-from contracts.run import judge
 from contracts.run.config import UpgradeTarget
-from contracts.run.history import TaskHistory, task_id_of
-from contracts.run.http_rules import unknown_id_accepted
-from contracts.run.politeness import (
+from contracts.run.judging import judge
+from contracts.run.judging.history import TaskHistory, task_id_of
+from contracts.run.judging.http_rules import unknown_id_accepted
+from contracts.run.judging.results import Finding, Results, TaskReport
+from contracts.run.profile import RunProfile, run_profile
+from contracts.run.wire.politeness import (
     MIN_REQUEST_WINDOW,
     PROGRESS_EVERY,
     Deadline,
     DeadlineReached,
     Say,
 )
-from contracts.run.profile import RunProfile, run_profile
-from contracts.run.rejection import WireRequest
-from contracts.run.results import Finding, Results, TaskReport
-from contracts.run.safety import UpgradeBlocked
+from contracts.run.wire.rejection import WireRequest
+from contracts.run.wire.safety import UpgradeBlocked
 from contracts.validate import UnfaithfulBody, parse_body
 from contracts.violations import Violation
 

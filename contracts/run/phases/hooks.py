@@ -7,7 +7,7 @@
 * ``before_call`` (global in schemathesis; acts only while a run's gate is active): the same
   decision on the case about to be sent, for any transport that bypasses ``requests``.
 
-Neither replaces the gate (:mod:`contracts.run.gate`), which sees every request that leaves.
+Neither replaces the gate (:mod:`contracts.run.wire.gate`), which sees every request that leaves.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 import requests
 import schemathesis
 
-from contracts.run.gate import active_gate
-from contracts.run.rejection import Credentials, WireRequest, credentials_of
-from contracts.run.safety import BlockedRequest, SafetyGuard, UpgradeBlocked
+from contracts.run.wire.gate import active_gate
+from contracts.run.wire.rejection import CredentialsCase, WireRequest, credentials_of
+from contracts.run.wire.safety import BlockedRequest, SafetyGuard, UpgradeBlocked
 
 _REQUEST_KEYS = ("method", "url", "headers", "files", "data", "params", "cookies", "json")
 
@@ -31,10 +31,10 @@ def case_request(case: Any, base_url: str) -> WireRequest:
     return WireRequest.from_prepared(prepared)
 
 
-def _credentials(request: WireRequest, guard: SafetyGuard, *, own_auth: bool) -> Credentials:
+def _credentials(request: WireRequest, guard: SafetyGuard, *, own_auth: bool) -> CredentialsCase:
     """The run's own when its auth will be added (or no other header is there), else as sent."""
     if own_auth or "authorization" not in request.headers:
-        return Credentials.OURS
+        return CredentialsCase.OURS
     return credentials_of(request, guard.policy.known)
 
 

@@ -1,7 +1,7 @@
-"""schemathesis' engine events → :class:`~contracts.run.results.Results`.
+"""schemathesis' engine events → :class:`~contracts.run.judging.results.Results`.
 
 A finished scenario carries a recorder: its cases, the exchange of each, and the outcome of every
-check on it. Each check outcome becomes a pass or a :class:`~contracts.run.results.Finding` in
+check on it. Each check outcome becomes a pass or a :class:`~contracts.run.judging.results.Finding` in
 the cell (operation, check). Failures of the project's checks carry their violations; a
 built-in's failure becomes one violation named ``schemathesis.<check>``. Reproductions are built
 here with :func:`contracts.auth.curl_command` from the request as sent, so credentials are
@@ -25,13 +25,13 @@ from schemathesis.core.errors import HookExecutionError
 from schemathesis.engine import events
 
 from contracts.auth import curl_command
-from contracts.run.bounds import ServerFailing
-from contracts.run.checks import ContractFailure
-from contracts.run.errors import describe_network_error
-from contracts.run.gate import CredentialsRejected
-from contracts.run.politeness import DeadlineReached
-from contracts.run.results import Finding, Results
-from contracts.run.safety import UpgradeBlocked
+from contracts.run.judging.checks import ContractFailure
+from contracts.run.judging.results import Finding, Results
+from contracts.run.wire.bounds import ServerFailing
+from contracts.run.wire.errors import describe_network_error
+from contracts.run.wire.gate import CredentialsRejected
+from contracts.run.wire.politeness import DeadlineReached
+from contracts.run.wire.safety import UpgradeBlocked
 from contracts.violations import Violation
 
 _QUIET_ERRORS = (UpgradeBlocked, DeadlineReached, CredentialsRejected, ServerFailing)

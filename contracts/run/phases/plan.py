@@ -20,7 +20,7 @@ Checks, tuned to what OCP really answers:
 
 ``--max-time`` is not handed to schemathesis: there it is a budget to fill (fuzzing repeats
 until it runs out), and ours is a hard cap. Generation stops when ``--max-examples`` is
-exhausted; the run's deadline only cuts (:mod:`contracts.run.politeness`, the engine's loop).
+exhausted; the run's deadline only cuts (:mod:`contracts.run.wire.politeness`, the engine's loop).
 
 Generation: no example database (local and CI runs then draw the same cases from the same seed),
 no shrinking (a live OCP is not hammered to minimise a failure; every failure carries a curl).

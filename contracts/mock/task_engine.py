@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from contracts.mock.inventory import Cluster, Server, User
-from contracts.mock.plan import Node, build_plan, display_order
+from contracts.mock.upgrade_dag import PlannedSubtask, build_plan, display_order
 from contracts.ocp import EXECUTE, FAILED, PENDING, READY, ROLLBACK, RUNNING, SUCCESSFUL
 from contracts.ocp import TERMINAL_TASK as TERMINAL
 
@@ -49,7 +49,7 @@ class Change:
 class Subtask:
     """A plan node with its status history; ``fails`` makes its run end FAILED."""
 
-    node: Node
+    node: PlannedSubtask
     fails: bool
     history: list[Change]
 

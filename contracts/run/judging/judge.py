@@ -1,5 +1,5 @@
 """One exchange in, violations out — the single implementation behind the schemathesis checks
-(:mod:`contracts.run.checks`), the workflow (:mod:`contracts.run.workflow`) and pytest.
+(:mod:`contracts.run.judging.checks`), the workflow (:mod:`contracts.run.phases.workflow`) and pytest.
 
 An :class:`Observed` exchange is the request as sent and the answer as received. Three judges
 look at it, one per check of the reports:
@@ -9,7 +9,7 @@ look at it, one per check of the reports:
   DAG, state and request agreement (``envelope.*``, ``schema.*``, ``dag.*``, ``state.*``,
   ``agreement.*``). A request with a method the operation does not declare (schemathesis'
   coverage phase sends them) is held to the envelope only: its 405 is not a documented status.
-* :func:`http` — :mod:`contracts.run.http_rules` (``http.*``).
+* :func:`http` — :mod:`contracts.run.judging.http_rules` (``http.*``).
 * :func:`transitions` — the task's previous snapshot against this one (``transition.*``) and a
   404 on a task an upgrade just returned (``http.task-not-found-after-create``).
 
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.rules.envelope import check_content_type, check_envelope
-from contracts.run.history import TaskHistory, task_id_of
-from contracts.run.http_rules import rejection_ignored, server_error, task_not_found_after_create
-from contracts.run.rejection import WireRequest, assess, credentials_of, path_segments, upgrade_path_ids
+from contracts.run.judging.history import TaskHistory, task_id_of
+from contracts.run.judging.http_rules import rejection_ignored, server_error, task_not_found_after_create
+from contracts.run.wire.rejection import WireRequest, assess, credentials_of, path_segments, upgrade_path_ids
 from contracts.spec import Spec, load_spec
 from contracts.validate import UnfaithfulBody, parse_body, validate_response
 from contracts.violations import Violation, describe, sort_violations

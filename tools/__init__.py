@@ -1,0 +1,1 @@
+"""Checks run by ``make lint`` over the sources (not shipped with the package)."""
