@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from tests.mock._support import mock_process
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.yaml"
@@ -176,32 +177,15 @@ def test_version_validate_and_check_spec_work_outside_the_checkout(installed: In
 
 
 def test_the_installed_mock_serves_until_stopped(installed: Installed) -> None:
-    process = subprocess.Popen(
-        [str(installed.bin / "ocp-contract"), "mock", "--port", "0", "--quiet"],
-        cwd=installed.cwd,
-        env={**installed.env, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        banner = ""
-        while "stop with Ctrl-C" not in banner and process.poll() is None:
-            banner += process.stdout.readline()
-        found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner)
-        assert found, banner
+    argv = [str(installed.bin / "ocp-contract"), "mock", "--port", "0", "--quiet"]
+    with mock_process(argv, cwd=installed.cwd, env=installed.env) as served:
         reply = requests.get(
-            f"{found.group(1)}/api/v2/tasks/instances/33150", auth=("admin", "ocp-demo-admin"), timeout=10
+            f"{served.url()}/api/v2/tasks/instances/33150", auth=("admin", "ocp-demo-admin"), timeout=10
         )
         assert reply.status_code == 200 and reply.json()["data"]["status"] == "SUCCESSFUL"
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=10)
-    assert process.returncode == 0
+        served.process.send_signal(signal.SIGTERM)
+        served.process.communicate(timeout=30)
+    assert served.process.returncode == 0
 
 
 def test_a_short_run_against_the_embedded_mock(installed: Installed) -> None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+import re
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -164,3 +168,44 @@ class Api:
             if reply.status != 200 or reply.data is None or reply.data.get("status") != "RUNNING":
                 break
         return replies
+
+
+@contextmanager
+def mock_process(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str]) -> Iterator[MockProcess]:
+    """``ocp-contract mock …`` started as ``argv`` and read up to the end of its banner.
+
+    Yields the process and its banner; a process still running afterwards is killed, so a failed
+    assertion never leaves a server behind.
+    """
+    process = subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = ""
+        while "stop with Ctrl-C" not in banner and process.poll() is None:
+            banner += process.stdout.readline()
+        yield MockProcess(process, banner)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=10)
+
+
+@dataclass(frozen=True)
+class MockProcess:
+    """A mock OCP serving in a subprocess, and the banner it printed."""
+
+    process: subprocess.Popen[str]
+    banner: str
+
+    def url(self, host: str = r"127\.0\.0\.1") -> str:
+        """The base URL the banner names for ``host`` (a regular expression)."""
+        found = re.search(rf"listening on (http://{host}:\d+)", self.banner)
+        assert found, self.banner
+        return found.group(1)

@@ -20,7 +20,7 @@ from contracts.mock import FAULTS, MockServer, create_app, serve
 from contracts.mock.http import is_loopback
 from contracts.validate import validate_response
 from contracts.violations import UsageError
-from tests.mock._support import ADMIN, upgrade_over_requests
+from tests.mock._support import ADMIN, mock_process, upgrade_over_requests
 
 SECRETS = ("ocp-demo-admin", "d75332c5eed8d440a84a35ac6248d397", "ocp-demo-viewer", "hunter2")
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,32 +100,14 @@ def test_other_hosts_are_not_loopback(host: str) -> None:
 
 
 def test_another_host_is_served_with_a_warning_that_it_has_no_tls() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "contracts.cli", "mock", "--host", "0.0.0.0", "--port", "0", "--quiet"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert process.stdout is not None
-        banner = ""
-        while "stop with Ctrl-C" not in banner and process.poll() is None:
-            banner += process.stdout.readline()
-        found = re.search(r"listening on http://0\.0\.0\.0:(\d+)", banner)
-        assert found, banner
-        reply = requests.get(
-            f"http://127.0.0.1:{found.group(1)}/api/v2/tasks/instances/33149", auth=ADMIN, timeout=5
-        )
+    argv = [sys.executable, "-m", "contracts.cli", "mock", "--host", "0.0.0.0", "--port", "0", "--quiet"]
+    with mock_process(argv, cwd=ROOT, env=os.environ) as served:
+        port = served.url(r"0\.0\.0\.0").rsplit(":", 1)[1]
+        reply = requests.get(f"http://127.0.0.1:{port}/api/v2/tasks/instances/33149", auth=ADMIN, timeout=5)
         assert reply.status_code == 200
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=15)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=10)
-    assert process.returncode == 0
+        served.process.send_signal(signal.SIGTERM)
+        _, err = served.process.communicate(timeout=15)
+    assert served.process.returncode == 0
     assert "warning: serving on 0.0.0.0" in err and "without TLS" in err
 
 
@@ -169,28 +151,10 @@ def command(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[s
 
     Extra options come from ``@pytest.mark.parametrize("command", [[...]], indirect=True)``.
     """
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     extra = list(getattr(request, "param", []))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "contracts.cli", "mock", "--port", "0", "--seed", "3", *extra],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert process.stdout is not None
-        banner = ""
-        while "stop with Ctrl-C" not in banner and process.poll() is None:
-            banner += process.stdout.readline()
-        found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner)
-        assert found, banner
-        yield process, found.group(1), banner
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.communicate(timeout=10)
+    argv = [sys.executable, "-m", "contracts.cli", "mock", "--port", "0", "--seed", "3", *extra]
+    with mock_process(argv, cwd=ROOT, env=os.environ) as served:
+        yield served.process, served.url(), served.banner
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
