@@ -90,3 +90,25 @@ def test_console_script_runs_as_a_process() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+REAL = Path(__file__).resolve().parent / "data" / "real"
+
+
+@pytest.mark.parametrize(
+    ("name", "operation", "hint"),
+    [
+        ("task-list-v4.2.2.json", "upgrade", "add --operation tasks"),
+        ("task-detail-v4.2.2.json", "tasks", "add --operation task or upgrade"),
+        ("task-list-v4.2.2.json", "tasks", None),
+        ("task-detail-v4.2.2.json", "task", None),
+    ],
+)
+def test_a_body_checked_as_another_operation_gets_a_hint_naming_the_right_one(
+    name: str, operation: str, hint: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["validate", str(REAL / name), "--operation", operation])
+    hints = [line for line in capsys.readouterr().out.splitlines() if "looks like" in line]
+    assert (code, hints) == ((0, []) if hint is None else (1, [hints[0]]))
+    if hint is not None:
+        assert hints[0].startswith("hint: ") and hints[0].endswith(hint)

@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 
-from contracts.commands._hints import graph_hint
+from contracts.commands._hints import graph_hint, operation_hint
 from contracts.commands._input import read_input
 from contracts.spec import OPERATIONS
 from contracts.validate import collector_paused, has_errors, load_body, validate_response
@@ -87,7 +87,8 @@ def execute(args: argparse.Namespace) -> int:
         return _execute(args)
 
 
-def _check(args: argparse.Namespace, name: str) -> tuple[str, list[Violation]]:
+def _check(args: argparse.Namespace, name: str) -> tuple[str, list[Violation], list[str]]:
+    """The file's name as printed, its violations, and the hints that would help its reader."""
     source = "standard input" if name == "-" else name
     body = load_body(read_input(name, expected="a readable file or -"), source=source)
     violations = validate_response(
@@ -98,7 +99,8 @@ def _check(args: argparse.Namespace, name: str) -> tuple[str, list[Violation]]:
         strict=args.strict,
         spec=profile(args.ocp_version).spec() if args.ocp_version else None,
     )
-    return source, violations
+    hints = [operation_hint(body, violations, args.operation), graph_hint(violations, source)]
+    return source, violations, [hint for hint in hints if hint]
 
 
 def _execute(args: argparse.Namespace) -> int:
@@ -108,7 +110,7 @@ def _execute(args: argparse.Namespace) -> int:
     failed = unusable = 0
     for name in args.files:
         try:
-            source, violations = _check(args, name)
+            source, violations, hints = _check(args, name)
         except UsageError as error:
             if len(args.files) == 1:
                 raise
@@ -130,7 +132,7 @@ def _execute(args: argparse.Namespace) -> int:
             for violation in violations:
                 print(violation.render())
             print(f"{source}: {_summary(violations)}")
-            if hint := graph_hint(violations, source):
+            for hint in hints:
                 print(hint)
     count = len(args.files)
     conform = count - failed - unusable
