@@ -181,7 +181,8 @@ def build_parser(chosen: str | None = None, *, every: bool = True) -> argparse.A
     parser = _Parser(
         prog="ocp-contract",
         description="Contract tests and spec validation for OCP's 'Upgrade an OBProxy' API. "
-        "Exit codes: 0 conforms, 1 contract violations, 2 usage, configuration or connection error.",
+        "Exit codes: 0 conforms, 1 contract violations, 2 usage, configuration or connection error; "
+        "run adds 3, incomplete (nothing violated, but not everything asked for was verified).",
     )
     parser.add_argument(
         "--version", action=_VersionAction, help="print the package, contract and schemathesis versions"
