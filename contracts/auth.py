@@ -1,44 +1,11 @@
-"""OCP authentication: HTTP Basic and the AK/SK signature, for the test runner and the mock OCP.
+"""OCP authentication, HTTP Basic and the AK/SK signature, for the test runner and the mock OCP.
 
-Both sides of the wire use this module, so the suite signs and checks requests the same way:
-
-* the client (``requests``) signs with :class:`AkSkAuth` or :func:`basic_auth`;
-* the server (the mock OCP, WSGI) checks with :func:`verify_request` / :func:`verify_wsgi`,
-  which return an :class:`AuthResult` instead of raising;
-* logs and reports go through :func:`redact_headers` and :func:`curl_command`, which never
-  show a password, a secret key or a signature.
-
-The AK/SK string to sign (OCP docs 4.0.3 on) is seven fields joined with ``"\\n"``, with no
-trailing newline::
-
-    GET                                     method, as sent
-                                            MD5 of the body, 32 upper-case hex; "" when no body
-    application/json                        Content-Type; "" when absent
-    Mon, 15 Apr 2024 09:25:02 GMT           the date: x-ocp-date if present, else Date
-    127.0.0.1:8080                          host:port
-    x-ocp-origin:for-test                   x-ocp-* headers, name:value, sorted; "" when none
-    /api/v2/monitor/top?endTime=2024-04-15T14%3A30%3A55%2B08%3A00&groupBy=app%2Csvr_ip%2Cdevice%2Cmount_point&labels=svr_ip%3A127.0.0.1&maxPoints=360&metrics=host_disk_total&startTime=2024-04-15T14%3A29%3A55%2B08%3A00
-
-With the secret key ``d75332c5eed8d440a84a35ac6248d397`` this exact string gives the documented
-signature ``To11kg1EsB/dPWyDnnpuUzIUoQk=`` (``tests/test_auth.py`` pins it). Decisions where
-the docs are silent, each chosen so both ends agree and kept in one helper:
-
-* **Query**: the query string is decoded (``+`` and ``%XX``, as a servlet container does),
-  then sorted by name (stable, so repeated names keep their order) and each name and value
-  re-encoded with ``urllib.parse.quote(s, safe="")``: RFC 3986 unreserved characters stay,
-  everything else becomes upper-case ``%XX`` of its UTF-8 bytes (space → ``%20``). The vector
-  pins ``:`` ``,`` ``+``; it cannot tell this from ``quote_plus`` (they differ on space only).
-  A blank value is ``name=``; no parameters means no ``?``.
-* **Path**: as on the request line (still percent-encoded), never decoded.
-* **Date**: ``x-ocp-date`` wins over ``Date`` when both are sent (as ``x-ms-date`` does for
-  Azure): proxies may rewrite ``Date``. ``x-ocp-date`` is also an ``x-ocp-*`` line.
-* **Host**: always ``host:port`` with the port made explicit (80 for http, 443 for https), on
-  both ends. :class:`AkSkAuth` sends that exact ``Host`` header, so a server that reads the
-  header verbatim sees what was signed; :func:`verify_request` adds the default port to a
-  port-less ``Host`` before checking.
-* **Headers**: ``x-ocp-*`` names are lower-cased (WSGI loses their case anyway) and values
-  stripped of surrounding whitespace.
-* **Body**: an empty body counts as no body (MD5 line ``""``).
+Both ends of the wire use this one module, so the suite signs and checks requests the same way:
+the client signs (:class:`AkSkAuth`, :func:`basic_auth`); the mock checks (:func:`verify_request`,
+:func:`verify_wsgi`) and returns an :class:`AuthResult` instead of raising; logs and reports go
+through :func:`redact_headers` and :func:`curl_command`, which never show a password, a secret key
+or a signature. The AK/SK string to sign is :func:`string_to_sign`; where OCP's docs are silent,
+each choice is made in one helper that both ends call.
 """
 
 from __future__ import annotations
@@ -98,7 +65,10 @@ Clock = Callable[[], datetime]
 def string_to_sign(
     method: str, path: str, query: Query, headers: Mapping[str, str], body: bytes | None, host: str
 ) -> str:
-    """The AK/SK canonical string for one request (the exact form is in the module docstring).
+    """The AK/SK canonical string for one request (OCP docs 4.0.3 on): seven lines joined with
+    ``"\\n"``, no trailing newline — the method as sent, the body's MD5, the Content-Type (``""``
+    when absent), the date, ``host:port``, the ``x-ocp-*`` lines (``""`` when none), and the path
+    and query. OCP's documented vector, string and signature, is pinned in ``tests/test_auth.py``.
 
     ``query`` holds *decoded* name/value pairs (see :func:`parse_query`); ``headers`` are read
     case-insensitively for Content-Type, the date and the ``x-ocp-*`` lines; ``host`` is used
@@ -133,7 +103,9 @@ def canonical_host(host: str, scheme: str = "http") -> str:
     """``host:port`` with the scheme's default port added when ``host`` has none.
 
     IPv6 literals keep their brackets (``[::1]:8080``). Both ends call this, so
-    ``127.0.0.1`` and ``127.0.0.1:80`` sign alike over http.
+    ``127.0.0.1`` and ``127.0.0.1:80`` sign alike over http: :class:`AkSkAuth` sends the exact
+    ``Host`` it signed (a server reading the header verbatim sees it), and the verifier adds the
+    default port to a port-less ``Host`` before checking.
     """
     host = host.strip()
     if _has_port(host):
@@ -154,20 +126,36 @@ def _lower_keys(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def _body_md5(body: bytes | None) -> str:
+    """MD5 of the body as 32 upper-case hex digits; an empty body counts as no body (``""``)."""
     return hashlib.md5(body, usedforsecurity=False).hexdigest().upper() if body else ""
 
 
 def _signed_date(lowered: Mapping[str, str]) -> str:
-    """The date the signature covers: ``x-ocp-date`` when sent, else ``Date``; ``""`` if neither."""
+    """The date the signature covers: ``x-ocp-date`` when sent, else ``Date``; ``""`` if neither.
+
+    ``x-ocp-date`` wins (as ``x-ms-date`` does for Azure) because proxies may rewrite ``Date``;
+    it is also signed as an ``x-ocp-*`` line.
+    """
     return lowered.get("x-ocp-date", lowered.get("date", "")).strip()
 
 
 def _ocp_header_lines(lowered: Mapping[str, str]) -> str:
+    """``name:value`` per ``x-ocp-*`` header, sorted: names lower-case (WSGI loses their case
+    anyway), values stripped of surrounding whitespace."""
     ocp = sorted((name, value.strip()) for name, value in lowered.items() if name.startswith("x-ocp-"))
     return "\n".join(f"{name}:{value}" for name, value in ocp)
 
 
 def _path_and_query(path: str, query: Query) -> str:
+    """The path as on the request line (still percent-encoded, never decoded), then the query.
+
+    The pairs arrive decoded (``+`` and ``%XX``, as a servlet container decodes them), are sorted
+    by name (stable: repeated names keep their order) and each name and value is re-encoded with
+    ``quote(s, safe="")``: RFC 3986 unreserved characters stay, everything else becomes upper-case
+    ``%XX`` of its UTF-8 bytes (space → ``%20``). The vector pins ``:`` ``,`` ``+`` but cannot
+    tell this from ``quote_plus`` (they differ on space only). A blank value is ``name=``; no
+    pairs means no ``?``.
+    """
     pairs = list(query.items()) if isinstance(query, Mapping) else list(query)
     if not pairs:
         return path

@@ -1,38 +1,10 @@
 """The driver: one response in, a sorted list of :class:`Violation` out.
 
-Data flow: parse (``load_body``) → envelope rule → schema rule (the spec's schema for the
-operation and HTTP status) → on a successful task response, the DAG, state and request-agreement
-rules over ``data`` → drop schema findings that a more specific rule already reported at the same
-pointer → sort (errors first, then by pointer).
-
-Reading a body (``load_body``) is strict about what a fast JSON parser would let through
-silently, because a contract check must see what the server sent:
-
-* not JSON, an empty body, invalid UTF-8, ``NaN``/``Infinity``, nesting beyond orjson's 1,024
-  levels — orjson refuses them; the message says where;
-* a byte order mark (RFC 8259 §8.1: a JSON text must not carry one);
-* a key repeated in one object (orjson keeps the last value, other parsers the first);
-* an integer outside the range of a Java ``long`` (orjson reads ``2^64`` and beyond as a
-  float, losing digits; OCP itself sends larger Longs as strings);
-* nesting deeper than 254 levels (no OCP body nests beyond ten; deeper values would strain
-  the validators' own recursion).
-
-Each is an :class:`UnfaithfulBody` with a rule id (``body.duplicate-key``, ``body.byte-order-mark``,
-``body.non-finite-number``, ``body.integer-out-of-range``, ``body.invalid-utf8``, ``body.too-deep``,
-else ``envelope.not-json``): a violation when a server sent it (``run``, ``assert_conforms``), a
-one-line :class:`UsageError` from ``load_body`` for a file (exit 2 from the command line).
-
-Checking costs about a fifth of the parse on the usual body: orjson re-serialises what it read
-and the bytes are compared with the input — equal, or equal but for whitespace, proves nothing was merged or
-rounded. Only a body that differs otherwise (``\\u`` escapes, number spellings, integers beyond
-2^53) is re-read by the standard library's parser, a few times slower, to find the repeated
-key or the out-of-range integer and its pointer.
-
-Garbage collection: a large body parses into millions of containers, and CPython's cyclic
-collector, triggered every few hundred allocations, would rescan them over and over (parsing a
-100,000-subtask task takes several times longer with it on). Parsed JSON holds no reference
-cycles and the rules build none, so ``load_body`` and ``validate_response`` pause the collector
-while they run and restore it afterwards; reference counting frees memory as usual.
+Parse (:func:`load_body`) → envelope rule → schema rule (the spec's schema for the operation and
+HTTP status) → on a successful task response, the DAG, state and request-agreement rules over
+``data`` → drop schema findings that a more specific rule already reported at the same pointer →
+sort (errors first, then by pointer). Parsing is strict about what a fast JSON parser lets through
+silently (:func:`parse_body`), because a contract check must see what the server sent.
 """
 
 from __future__ import annotations
@@ -71,8 +43,10 @@ _BOMS = {b"\xef\xbb\xbf": "UTF-8", b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
 def collector_paused() -> Iterator[None]:
     """Pause CPython's cyclic garbage collector for the block, restoring its state afterwards.
 
-    Why: see the module docstring. Nothing the block creates is lost: objects without cycles
-    are freed by reference counting, and the collector resumes when the block ends.
+    A large body parses into millions of containers, which the collector, triggered every few
+    hundred allocations, would rescan over and over (a 100,000-subtask task parses several times
+    slower with it on). Parsed JSON holds no reference cycles and the rules build none, so parsing
+    and :func:`validate_response` run with it paused; reference counting frees memory as usual.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -85,7 +59,10 @@ def collector_paused() -> Iterator[None]:
 
 class UnfaithfulBody(ValueError):
     """Bytes that are not one unambiguous JSON text: what is wrong, where, and the rule id a
-    server's answer is reported under (``body.*``, or ``envelope.not-json``)."""
+    server's answer is reported under (``body.duplicate-key``, ``body.byte-order-mark``,
+    ``body.non-finite-number``, ``body.integer-out-of-range``, ``body.invalid-utf8``,
+    ``body.too-deep``, else ``envelope.not-json``): a violation when a server sent it, one
+    :class:`UsageError` line for a file (exit 2 from the command line)."""
 
     def __init__(self, rule: str, problem: str, expected: str, pointer: str = "") -> None:
         super().__init__(f"{problem}; expected {expected}")
@@ -103,7 +80,15 @@ class UnfaithfulBody(ValueError):
 
 
 def parse_body(raw: bytes) -> Any:
-    """Parse a response body exactly as sent; raise :class:`UnfaithfulBody` when it cannot be."""
+    """Parse a response body exactly as sent; raise :class:`UnfaithfulBody` when it cannot be.
+
+    Refused: not JSON, empty, invalid UTF-8, ``NaN``/``Infinity``, nesting beyond orjson's 1,024
+    levels (orjson refuses them; the message says where); a byte order mark (RFC 8259 §8.1); a key
+    repeated in one object (orjson keeps the last value, other parsers the first); an integer
+    beyond a Java ``long`` (orjson reads ``2^64`` and up as a float, losing digits; OCP sends
+    larger Longs as strings); nesting deeper than 254 levels (no OCP body nests beyond ten; deeper
+    values would strain the validators' own recursion).
+    """
     if not raw.strip():
         raise UnfaithfulBody("envelope.not-json", "is empty", "a JSON response body")
     for bom, encoding in _BOMS.items():
@@ -146,11 +131,14 @@ def load_body(raw: bytes, *, source: str = "input") -> Any:
 
 
 def _check_faithful(raw: bytes, body: Any) -> None:
-    """Raise :class:`UnfaithfulBody` when ``body`` is not exactly what ``raw`` says (module docstring).
+    """Raise :class:`UnfaithfulBody` when ``body`` is not exactly what ``raw`` says.
 
     orjson writes back what it read; when those bytes are the input's, or the same but for
-    whitespace, no key was merged and no integer rounded. Integers beyond ±(2^53−1) make the
-    writer refuse (``OPT_STRICT_INTEGER``), which sends the body to the exact check too.
+    whitespace, no key was merged and no integer rounded — about a fifth of the parse's cost on
+    the usual body. Integers beyond ±(2^53−1) make the writer refuse (``OPT_STRICT_INTEGER``).
+    Only a body that differs otherwise (``\\u`` escapes, number spellings, those integers) goes
+    to :func:`_check_exactly`, a few times slower, for the repeated key or the out-of-range
+    integer and its pointer.
     """
     try:
         again = orjson.dumps(body, option=orjson.OPT_STRICT_INTEGER)

@@ -1,33 +1,10 @@
 """The schemathesis side of a run, as plain data: :func:`engine_config` builds the configuration
 (the same tables ``schemathesis.toml`` holds) from a :class:`~contracts.run.config.RunConfig`.
 
-Checks, tuned to what OCP really answers:
-
-* on: the project's ``ocp_contract``, ``ocp_http`` and ``ocp_transitions``;
-  ``positive_data_acceptance`` accepting 2xx, 400 (OCP's Java-side validation refuses strings
-  the schema allows, such as ``"\\x1c"``, which ``String.trim()`` blanks), 401, 403, 404 (unknown
-  cluster, server or package), 409 (a server already being changed), 429 and 5xx (5xx is
-  ``http.server-error``'s to report); ``response_headers_conformance`` (the ``RateLimit-*``
-  headers); ``ignored_auth``; ``ensure_resource_availability``; ``unsupported_method``.
-* off, because a project rule says the same with OCP's knowledge: ``not_a_server_error``
-  (``http.server-error``), ``status_code_conformance`` (``schema.undocumented-status``),
-  ``content_type_conformance`` (``envelope.content-type``), ``response_schema_conformance``
-  (``schema.*``), ``negative_data_rejection`` (``http.negative-data-accepted``: OCP coerces a
-  numeric ``shortRpmName`` to text and converts hex ids, so "schema-invalid" is not "refused").
-* the coverage phase sends undeclared GET, POST, PUT, DELETE and PATCH, never HEAD, OPTIONS,
-  TRACE or QUERY: Spring answers HEAD and OPTIONS itself and Tomcat refuses TRACE with an HTML
-  page, so none of those says anything about OCP.
-
-``--max-time`` is not handed to schemathesis: there it is a budget to fill (fuzzing repeats
-until it runs out), and ours is a hard cap. Generation stops when ``--max-examples`` is
-exhausted; the run's deadline only cuts (:mod:`contracts.run.wire.politeness`, the engine's loop).
-
-Generation: no example database (local and CI runs then draw the same cases from the same seed),
-no shrinking (a live OCP is not hammered to minimise a failure; every failure carries a curl).
-
-On a live OCP the upgrade's examples phase and positive fuzzing are off — their requests could
-start an upgrade — and the stateful phase is off (its chains start with an upgrade); the
-workflow follows at most the one upgrade ``--allow-upgrade`` names.
+It decides, each beside its code: the checks, tuned to what OCP really answers
+(:func:`checks_config`); generation that is reproducible and spares a live OCP, with
+``--max-time`` kept out of schemathesis (:func:`engine_config`); and, on a live OCP, no
+generated case that could start an upgrade (:func:`_live_upgrade_overrides`, :func:`_phases`).
 """
 
 from __future__ import annotations
@@ -37,14 +14,27 @@ from typing import Any
 from contracts.ocp import UPGRADE_OPERATION_ID
 from contracts.run.config import ENGINE_PHASES, RunConfig
 
+#: What OCP may answer to schema-valid data: 400 (its Java-side validation refuses strings the schema
+#: allows, such as "\x1c", which String.trim() blanks), 404 (unknown cluster, server or package),
+#: 409 (a server already being changed), 5xx (``http.server-error``'s to report).
 _POSITIVE_STATUSES = ["2xx", "400", "401", "403", "404", "409", "429", "5xx"]
+#: Undeclared methods the coverage phase sends; never HEAD, OPTIONS, TRACE or QUERY: Spring answers
+#: HEAD and OPTIONS itself and Tomcat refuses TRACE with an HTML page, so none says anything about OCP.
 _UNEXPECTED_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 _OFF = {"enabled": False}
 _ON = {"enabled": True}
 
 
 def checks_config() -> dict[str, Any]:
-    """The checks table: the project's checks and the built-ins that add something, tuned."""
+    """The checks table: the project's checks and the built-ins that add something, tuned.
+
+    ``response_headers_conformance`` covers the ``RateLimit-*`` headers. Off, because a project
+    rule says the same with OCP's knowledge: ``not_a_server_error`` (``http.server-error``),
+    ``status_code_conformance`` (``schema.undocumented-status``), ``content_type_conformance``
+    (``envelope.content-type``), ``response_schema_conformance`` (``schema.*``),
+    ``negative_data_rejection`` (``http.negative-data-accepted``: OCP coerces a numeric
+    ``shortRpmName`` to text and converts hex ids, so "schema-invalid" is not "refused").
+    """
     return {
         "ocp_contract": _ON,
         "ocp_http": _ON,
@@ -67,6 +57,7 @@ def checks_config() -> dict[str, Any]:
 
 
 def _phases(config: RunConfig) -> dict[str, Any]:
+    """The chosen phases; on a live OCP never the stateful one (its chains start with an upgrade)."""
     phases: dict[str, Any] = {name: {"enabled": name in config.phases} for name in ENGINE_PHASES}
     phases["coverage"]["unexpected-methods"] = _UNEXPECTED_METHODS
     if config.is_live:
@@ -75,7 +66,8 @@ def _phases(config: RunConfig) -> dict[str, Any]:
 
 
 def _live_upgrade_overrides() -> list[dict[str, Any]]:
-    """On a live OCP, the upgrade never gets example or positive fuzzing cases."""
+    """On a live OCP, the upgrade never gets example or positive fuzzing cases: their requests
+    could start an upgrade. The workflow follows at most the one upgrade ``--allow-upgrade`` names."""
     return [
         {
             "include-operation-id": UPGRADE_OPERATION_ID,
@@ -88,7 +80,14 @@ def _live_upgrade_overrides() -> list[dict[str, Any]]:
 
 
 def engine_config(config: RunConfig, *, base_url: str, seed: int) -> dict[str, Any]:
-    """The schemathesis configuration of one run (validated by ``SchemathesisConfig.from_dict``)."""
+    """The schemathesis configuration of one run (validated by ``SchemathesisConfig.from_dict``).
+
+    ``--max-time`` is not handed over: to schemathesis it is a budget to fill (fuzzing repeats
+    until it runs out), ours is a hard cap. Generation stops when ``--max-examples`` is exhausted;
+    the run's deadline only cuts (:mod:`contracts.run.wire.politeness`, the engine's loop). No
+    example database (local and CI runs draw the same cases from the same seed), no shrinking (a
+    live OCP is not hammered to minimise a failure; every failure carries a curl).
+    """
     table: dict[str, Any] = {
         "seed": seed,
         "base-url": base_url,

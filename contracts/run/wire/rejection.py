@@ -4,35 +4,9 @@ The safety guard (:mod:`contracts.run.wire.safety`) lets such a request reach a 
 mode; the ``ocp_http`` check (:mod:`contracts.run.judging.http_rules`) fails a server that answers one of
 them with 2xx. Both ask :func:`assess` about the request exactly as it goes on the wire.
 
-"Certain to be rejected" is read the way OCP's Spring MVC and Jackson stack reads a request,
-and where the two could disagree the answer is *not certain* — the guard then blocks:
-
-* **Credentials** (401, checked first): no ``Authorization`` header, or one that does not verify
-  against the run's own credentials — unless a ``Cookie`` is sent (a session could authenticate).
-* **Method** (405): anything but ``POST`` on the upgrade route (``X-HTTP-Method-Override`` and
-  friends count as the method they name).
-* **Path ids** (400): an id Spring cannot convert to a Long. Spring is lenient — it removes all
-  whitespace, takes ``+``/``-``, hexadecimal (``0x1F``, ``#1F``) and any Unicode decimal digits —
-  so only text that fails every one of these, or a value beyond int64, counts. ``0`` and negative
-  ids convert fine and are *not* certain rejections; nor is an empty list item (``1,,2``).
-* **Body** (400, upgrade only): no body, or only whitespace; JSON Jackson cannot read (it reads
-  the first value and ignores what follows, so ``{…} trailing`` is readable); ``null``; not an
-  object (an array counts as an object when one of its items would do, as
-  ``UNWRAP_SINGLE_VALUE_ARRAYS`` allows); no ``shortRpmName``
-  (matched ignoring case, ``_`` and ``-``); a ``shortRpmName`` that is null, an object, or blank
-  by *both* Java definitions (``String.trim()`` and ``Character.isWhitespace``). Numbers and
-  booleans are coerced to text by Jackson, so they are *not* rejections. The body is judged as
-  JSON whatever the Content-Type says.
-* **Media type** (415): a Content-Type without ``json``. The contract says OCP refuses it, and the
-  ``ocp_http`` check holds a server to that; but it is not *certain* — a lenient message converter
-  would read a JSON body sent as ``text/plain`` — so it never lets a request past the guard alone.
-
-**Versions.** The body and media-type reasons hold for OCP 4.0.3 and later, whose upgrade takes
-a JSON body with ``shortRpmName``. OCP 3.1.1 and 4.0.0 document *no* body: their upgrade without
-one is the documented request, and a body they do not read cannot make them refuse. So for those
-versions (``assess(..., upgrade_body=False)``, from ``--ocp-version``) an upgrade is refused only
-for its credentials, method or path ids — a body-less upgrade is *not* certain to be refused, and
-safe mode keeps it from the OCP like any other upgrade that could act.
+"Certain to be rejected" is read the way OCP's Spring MVC and Jackson stack reads a request; where
+the two could disagree the answer is *not certain*, and the guard blocks. Each reason
+(:class:`Rejection`) is decided, with its why, by the helper below that reads that part.
 """
 
 from __future__ import annotations
@@ -63,7 +37,8 @@ _HEX = re.compile(r"[0-9a-f]+")
 class Rejection(enum.Enum):
     """Why the contract says OCP refuses a request, the status it answers with, and whether the
     refusal is *certain* — true for all but a non-JSON Content-Type: a server configured with a
-    lenient message converter would read a JSON body sent as ``text/plain`` anyway."""
+    lenient message converter would read a JSON body sent as ``text/plain`` anyway, so the
+    ``ocp_http`` check holds a server to 415 but that reason alone never lets a request past the guard."""
 
     NO_CREDENTIALS = ("no credentials", 401, True)
     WRONG_CREDENTIALS = ("credentials that are not the run's own", 401, True)
@@ -182,7 +157,10 @@ class Assessment:
 def credentials_of(
     request: WireRequest, known: Mapping[str, str] | None, *, now: datetime | None = None
 ) -> CredentialsCase:
-    """Whose credentials ``request`` carries, checked with :func:`contracts.auth.verify_request`."""
+    """Whose credentials ``request`` carries, checked with :func:`contracts.auth.verify_request`.
+
+    A ``Cookie`` makes them unknown (a session could authenticate), so no 401 is then certain.
+    """
     if "cookie" in request.headers:
         return CredentialsCase.UNKNOWN
     authorization = request.headers.get("authorization", "").strip()
@@ -260,7 +238,12 @@ class _Long(enum.Enum):
 
 
 def spring_long(text: str) -> _Long:
-    """How Spring's ``NumberUtils.parseNumber`` (whitespace removed, hex allowed) takes ``text``."""
+    """How Spring's ``NumberUtils.parseNumber`` (whitespace removed, hex allowed) takes ``text``.
+
+    Spring is lenient — it removes all whitespace, takes ``+``/``-``, hexadecimal (``0x1F``,
+    ``#1F``) and any Unicode decimal digits — so only text that fails every one of these, or a
+    value beyond int64, is malformed. ``0`` and negative ids convert fine: not certain rejections.
+    """
     compact = unicodedata.normalize("NFKC", "".join(ch for ch in text if not ch.isspace()))
     if not compact:
         return _Long.EMPTY
@@ -277,7 +260,8 @@ def spring_long(text: str) -> _Long:
 
 
 def _ids_malformed(path_ids: Mapping[str, str]) -> bool:
-    """Whether Spring certainly fails to convert one of the path ids (``obproxyIds`` item by item)."""
+    """Whether Spring certainly fails to convert one of the path ids (``obproxyIds`` item by item;
+    an empty item, as in ``1,,2``, is not a certain rejection)."""
     for name, text in path_ids.items():
         items = text.split(",") if name == "obproxyIds" else [text]
         if any(spring_long(item) is _Long.MALFORMED for item in items):
@@ -298,7 +282,10 @@ _UNCERTAIN = object()
 
 
 def _leading_json(body: bytes) -> Any:
-    """The first JSON value of ``body`` as Jackson reads it, :data:`_UNREADABLE` or :data:`_UNCERTAIN`."""
+    """The first JSON value of ``body`` as Jackson reads it, :data:`_UNREADABLE` or :data:`_UNCERTAIN`.
+
+    Jackson reads the first value and ignores what follows, so ``{…} trailing`` is readable.
+    """
     try:
         text = body.decode(json.detect_encoding(body), errors="replace").lstrip(_JSON_SPACE)
         return _DECODER.raw_decode(text)[0]
@@ -309,7 +296,8 @@ def _leading_json(body: bytes) -> Any:
 
 
 def _usable(value: Any) -> bool:
-    """Whether Jackson could turn ``value`` into a non-blank ``String``."""
+    """Whether Jackson could turn ``value`` into a non-blank ``String``: not null, not an object,
+    not blank by *both* Java definitions (``String.trim()`` and ``Character.isWhitespace``)."""
     if isinstance(value, _Object) or value is None:
         return False
     if isinstance(value, str):
@@ -320,6 +308,7 @@ def _usable(value: Any) -> bool:
 
 
 def _package_key(name: str) -> bool:
+    """Whether ``name`` is ``shortRpmName`` to Jackson here: case, ``_`` and ``-`` ignored."""
     return name.casefold().replace("_", "").replace("-", "") == "shortrpmname"
 
 
@@ -331,6 +320,8 @@ def _object_rejection(pairs: _Object) -> Rejection | None:
 
 
 def _document_rejection(document: Any) -> Rejection | None:
+    """Why the body's first JSON value is refused: unreadable, ``null``, or not an object — an
+    array counts as one when one of its items would do (``UNWRAP_SINGLE_VALUE_ARRAYS``)."""
     if document is _UNCERTAIN:
         return None
     if document is _UNREADABLE:
@@ -392,6 +383,8 @@ def _kind(request: WireRequest, is_upgrade_route: bool) -> Kind:
 def _upgrade_rejections(
     request: WireRequest, path_ids: dict[str, str], *, upgrade_body: bool
 ) -> tuple[Rejection, ...]:
+    """Anything but ``POST`` is 405 (an override header counts as the method it names); else the
+    path ids (400), then the body and media type when this OCP's upgrade takes a body."""
     if request.effective_method != "POST":
         return (Rejection.UNSUPPORTED_METHOD,)
     malformed = (Rejection.MALFORMED_ID,) if _ids_malformed(path_ids) else ()
@@ -402,8 +395,13 @@ def _upgrade_rejections(
 
 def assess(request: WireRequest, credentials: CredentialsCase, *, upgrade_body: bool = True) -> Assessment:
     """What ``request`` would do to an OCP, and why a correct one refuses it, given whose
-    ``credentials`` it carries; ``upgrade_body=False`` for an OCP before 4.0.3, whose upgrade
-    takes no body (see the module's "Versions")."""
+    ``credentials`` it carries (checked first).
+
+    ``upgrade_body=False`` (from ``--ocp-version``) is for OCP 3.1.1 and 4.0.0, which document no
+    upgrade body: the upgrade without one is the documented request, and a body they do not read
+    cannot make them refuse. Their upgrade is refused only for its credentials, method or path ids,
+    so a body-less upgrade is *not* certain to be refused and safe mode keeps it from the OCP.
+    """
     found = _auth_rejections(credentials)
     upgrade_ids = upgrade_path_ids(request.url)
     if upgrade_ids is not None:

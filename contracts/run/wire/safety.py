@@ -1,35 +1,12 @@
 """The live-target guard: no request that could start an upgrade leaves without permission.
 
 The decision is :meth:`Policy.decide` over the request *as it goes on the wire*
-(:class:`~contracts.run.wire.rejection.WireRequest`), made at three points:
-
-1. **Transport** (:mod:`contracts.run.wire.gate`): ``requests.Session.send`` is wrapped for the whole
-   run, so every request of every session — schemathesis' phases, its probes and auth checks,
-   the workflow, redirects — passes :meth:`SafetyGuard.check` just before it leaves. This is the
-   enforcement point; the other two only keep blocked requests from being generated.
-2. **before_call** (:mod:`contracts.run.phases.hooks`): the same decision on the prepared case, for any
-   transport that does not go through ``requests``.
-3. **The plan** (:mod:`contracts.run.phases.plan`, ``filter_case``): in safe mode the upgrade's example
-   and positive cases are not generated at all, so they are reported as skipped, not as errors.
-
-Modes: the embedded mock lets everything through; **safe** (a live OCP without
-``--allow-upgrade``) lets through read-only requests and requests a correct OCP must reject
-before acting; **permit target** (``--allow-upgrade``) additionally lets through upgrades of
-exactly the named cluster, servers and package — never of ids a generator made up — and the
-upgrade of the named servers and package on a cluster id **proven absent** in this run: the guard
-itself watched a read of the named cluster answer 200 and a read of that id answer 404
-(:meth:`SafetyGuard.observe`), so the endpoint works and says the cluster does not exist. The
-id must be spelled canonically (digits, no leading zero), the spelling that was read.
-
-The policy knows the OCP version's upgrade (``upgrade_body``, from ``--ocp-version``): before
-4.0.3 an upgrade takes no body, so no body makes it certain to be refused — safe mode then keeps
-back every upgrade with our credentials and well-formed ids, body-less ones included — and the
-permitted upgrade names no package (that OCP chooses it), so it is matched on cluster and servers.
-
-**A live OCP of unknown version is guarded as the oldest one.** Without ``--ocp-version`` the
-run validates against the newest docs, but the guard cannot know that the server reads the body:
-an OCP 3.1.1 or 4.0.0 would start an upgrade whatever the body says. So, unless the version is
-given and takes a body, nothing about the body counts as a certain refusal on a live target.
+(:class:`~contracts.run.wire.rejection.WireRequest`). The gate (:mod:`contracts.run.wire.gate`)
+asks it just before each request of every session leaves — schemathesis' phases, probes and auth
+checks, the workflow, redirects: that is the enforcement point.
+The schemathesis hooks (:mod:`contracts.run.phases.hooks`) and the plan
+(:mod:`contracts.run.phases.plan`) ask it earlier only so that blocked cases are not generated —
+reported as skipped, not as errors.
 """
 
 from __future__ import annotations
@@ -57,7 +34,9 @@ CLUSTER_READ = ("api", "v2", "obproxy", "clusters")
 
 
 class Mode(enum.Enum):
-    """How much the guard lets through."""
+    """How much the guard lets through. A permitted upgrade is exactly the named cluster, servers
+    and package — never ids a generator made up — or those servers and package on a cluster id
+    :meth:`SafetyGuard.proven_absent`."""
 
     EMBEDDED = "embedded mock: every request may leave"
     SAFE = "safe mode: read-only requests and requests OCP must reject"
@@ -100,7 +79,10 @@ class UpgradeBlocked(Exception):
 @dataclass(frozen=True, slots=True)
 class Policy:
     """What may leave: the :class:`Mode`, the permitted target, the run's own credentials, and
-    whether the OCP version's upgrade takes a body (``False`` before 4.0.3)."""
+    whether the OCP version's upgrade takes a body (``False`` before 4.0.3). When it takes none,
+    a missing body is no certain refusal: safe mode keeps back every upgrade with our credentials
+    and well-formed ids, body-less ones included, and the permitted upgrade names no package
+    (that OCP chooses it), so it is matched on cluster and servers."""
 
     mode: Mode
     target: UpgradeTarget | None = None
@@ -109,10 +91,13 @@ class Policy:
 
     @classmethod
     def for_run(cls, config: RunConfig) -> Policy:
+        """The run's policy. A live OCP of unknown version is guarded as the oldest one: without
+        ``--ocp-version`` the run validates against the newest docs, but an OCP 3.1.1 or 4.0.0
+        would start an upgrade whatever the body says, so nothing about the body counts as a
+        certain refusal unless a version that takes a body was named."""
         upgrade_body = run_profile(config.ocp_version).upgrade_body
         if not config.is_live:
             return cls(Mode.EMBEDDED, upgrade_body=upgrade_body)
-        # Guarded as the oldest OCP unless a version that reads the body was named (module docstring).
         upgrade_body = upgrade_body and config.ocp_version is not None
         mode = Mode.PERMIT_TARGET if config.allow_upgrade else Mode.SAFE
         target = config.target if config.allow_upgrade else None
@@ -186,7 +171,12 @@ class SafetyGuard:
                 self._cluster_reads[segments[-1]] = status
 
     def proven_absent(self, cluster_id: str) -> bool:
-        """Whether this run saw the named cluster read as 200 and ``cluster_id`` read as 404."""
+        """Whether this run saw the named cluster read as 200 and ``cluster_id`` read as 404.
+
+        The guard watched both reads itself (:meth:`observe`), so the endpoint works and says the
+        cluster does not exist. Only the canonical spelling (digits, no leading zero) counts: the
+        spelling that was read.
+        """
         target = self.policy.target
         if self.policy.mode is not Mode.PERMIT_TARGET or target is None or not _canonical_id(cluster_id):
             return False
