@@ -16,7 +16,7 @@ import sys
 
 from contracts.commands._hints import graph_hint, operation_hint
 from contracts.commands._input import read_input
-from contracts.spec import OPERATIONS
+from contracts.spec import OPERATIONS, Spec
 from contracts.validate import collector_paused, has_errors, load_body, validate_response
 from contracts.versions import ocp_version, profile
 from contracts.violations import UsageError, Violation
@@ -87,7 +87,7 @@ def execute(args: argparse.Namespace) -> int:
         return _execute(args)
 
 
-def _check(args: argparse.Namespace, name: str) -> tuple[str, list[Violation], list[str]]:
+def _check(args: argparse.Namespace, name: str, spec: Spec | None) -> tuple[str, list[Violation], list[str]]:
     """The file's name as printed, its violations, and the hints that would help its reader."""
     source = "standard input" if name == "-" else name
     body = load_body(read_input(name, expected="a readable file or -"), source=source)
@@ -97,7 +97,7 @@ def _check(args: argparse.Namespace, name: str) -> tuple[str, list[Violation], l
         http_status=args.http_status,
         request_obproxy_ids=args.request_obproxy_ids,
         strict=args.strict,
-        spec=profile(args.ocp_version).spec() if args.ocp_version else None,
+        spec=spec,
     )
     hints = [operation_hint(body, violations, args.operation), graph_hint(violations, source)]
     return source, violations, [hint for hint in hints if hint]
@@ -106,11 +106,12 @@ def _check(args: argparse.Namespace, name: str) -> tuple[str, list[Violation], l
 def _execute(args: argparse.Namespace) -> int:
     if args.files.count("-") > 1:
         raise UsageError("standard input (-) can be read only once")
+    spec = profile(args.ocp_version).spec() if args.ocp_version else None  # one copy for every file
     reports: list[dict[str, object]] = []
     failed = unusable = 0
     for name in args.files:
         try:
-            source, violations, hints = _check(args, name)
+            source, violations, hints = _check(args, name, spec)
         except UsageError as error:
             if len(args.files) == 1:
                 raise
