@@ -227,3 +227,27 @@ def test_a_task_path_id_that_is_no_long_is_judged_without_a_crash(segment: str) 
     assert task_id_of(segment) is None
     url = f"{BASE}/api/v2/tasks/instances/{segment}"
     assert judge.transitions(observed("task", "GET", url, 404, ENVELOPE), TaskHistory()) == []
+
+
+def test_an_exchange_is_parsed_once_however_many_judges_read_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workflow hands one exchange to the contract and the transition judges: one parse serves both."""
+    calls: list[bytes] = []
+    real = judge.parse_body
+
+    def counted(raw: bytes) -> object:
+        calls.append(raw)
+        return real(raw)
+
+    monkeypatch.setattr(judge, "parse_body", counted)
+    body = json.dumps({"successful": True, "status": 200, "data": make_upgrade_dag()}).encode()
+    observed = judge.Observed(
+        "task",
+        WireRequest("GET", f"{BASE}/api/v2/tasks/instances/1", {}, None),
+        200,
+        {"content-type": "application/json"},
+        body,
+    )
+    assert observed.body() is observed.body()
+    judge.contract(observed, strict=False)
+    judge.transitions(observed, TaskHistory())
+    assert len(calls) == 1

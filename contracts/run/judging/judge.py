@@ -21,7 +21,7 @@ no violation there) — see :mod:`contracts.run.profile`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.rules.envelope import check_content_type, check_envelope
@@ -54,13 +54,18 @@ class Observed:
     status: int
     headers: Mapping[str, str]
     content: bytes
+    #: The body once parsed: the contract and transition judges read the same exchange.
+    _parsed: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     def body(self) -> Any:
-        """The parsed body, read as ``validate`` reads a file; :class:`UnfaithfulBody` when it cannot be."""
-        try:
-            return parse_body(self.content)
-        except UnfaithfulBody as error:
-            return error
+        """The parsed body, read as ``validate`` reads a file; :class:`UnfaithfulBody` when it cannot
+        be. Parsed on the first call only."""
+        if not self._parsed:
+            try:
+                self._parsed.append(parse_body(self.content))
+            except UnfaithfulBody as error:
+                self._parsed.append(error)
+        return self._parsed[0]
 
     @property
     def declared_method(self) -> bool:
