@@ -5,7 +5,7 @@ connection error (one line, never a traceback); ``run`` adds 3, incomplete (noth
 not everything asked for was verified). 130/143 after SIGINT/SIGTERM; 141 when the reader of
 stdout has gone (:mod:`contracts.terminal`).
 
-Each sub-command lives in its own module exposing ``NAME``, ``HELP``, ``configure(parser)`` and
+Each sub-command is listed here with its help and lives in a module exposing ``configure(parser)`` and
 ``execute(args) -> int``; this module only wires them together, and imports a sub-command's module
 only when that sub-command is chosen, so ``--help`` and ``validate`` start in a fraction of the
 time the whole tool (schemathesis, Jinja, NumPy) takes to import.
@@ -86,8 +86,8 @@ def _run() -> ModuleType:
     return command
 
 
-#: Sub-commands in the order ``--help`` lists them; each ``help`` equals its module's ``HELP``
-#: (a test holds them together).
+#: Sub-commands in the order ``--help`` lists them, with their help: the one place it is written,
+#: so ``--help`` needs none of their modules.
 COMMANDS: tuple[Command, ...] = (
     Command(
         "validate",

@@ -12,9 +12,6 @@ from contracts.spec import load_spec
 from contracts.spec_examples import response_examples
 from contracts.validate import validate_response
 
-NAME = "check-spec"
-HELP = "check spec/openapi.yaml: valid OpenAPI 3.1, and every example passes its own operation's checks"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

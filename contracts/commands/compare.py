@@ -9,10 +9,6 @@ from contracts.shapes.compare import comparability, compare
 from contracts.shapes.model import load_shape
 from contracts.shapes.report import render_json, render_text
 
-NAME = "compare"
-HELP = ("compare two shapes saved by 'run --save-shape' (exit 0 nothing breaks, 1 breaking differences, "
-        "2 unusable files)")
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("old", metavar="OLD", help="the shape clients were written against (your OCP now)")

@@ -8,9 +8,6 @@ from pathlib import Path
 from contracts.docs.render import write_reference
 from contracts.spec import load_spec
 
-NAME = "docs"
-HELP = "render the contract as a self-contained HTML reference (opens from disk, no network)"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", default="docs-build",

@@ -25,8 +25,6 @@ from contracts.spec import load_spec
 from contracts.validate import has_errors, load_body, validate_response
 from contracts.violations import UsageError, Violation
 
-NAME = "graph"
-HELP = "draw a saved task's subtask graph as SVG or Mermaid, with what validate flags highlighted"
 _MERMAID_SUFFIXES = (".mmd", ".mermaid")
 #: picture formats the command does not draw: a file of that name would not hold what it says
 _RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".pdf")

@@ -21,9 +21,6 @@ from contracts.validate import collector_paused, has_errors, load_body, validate
 from contracts.versions import ocp_version, profile
 from contracts.violations import UsageError, Violation
 
-NAME = "validate"
-HELP = "check saved response bodies against the contract (exit 0 all conform, 1 violations, 2 unusable input)"
-
 
 def _obproxy_ids(text: str) -> list[int]:
     """``1,2`` → ``[1, 2]``; anything else is a usage error naming what was given."""

@@ -22,9 +22,6 @@ from contracts.spec import load_spec
 from contracts.versions import ocp_version, profile
 from contracts.violations import UsageError
 
-NAME = "mock"
-HELP = "serve a stateful mock OCP (Basic and AK/SK auth, task engine, named faults); loopback by default"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -30,12 +30,6 @@ from contracts.run.wire.safety import Policy
 from contracts.terminal import Lines
 from contracts.versions import ocp_version
 
-NAME = "run"
-HELP = (
-    "run the contract suite (schemathesis + the task workflow) against the embedded mock or a live OCP "
-    "(exit 0 all verified, 1 violations, 2 usage/configuration/connection error, 3 incomplete)"
-)
-
 
 def _target_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("target and credentials")
