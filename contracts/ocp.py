@@ -46,18 +46,56 @@ API_PREFIX: Final = "/api/v2"
 UPGRADE_PATH: Final = API_PREFIX + "/obproxy/clusters/{id}/obproxies/{obproxyIds}/upgrade"
 TASK_PATH: Final = API_PREFIX + "/tasks/instances/{taskInstanceId}"
 TASKS_PATH: Final = API_PREFIX + "/tasks/instances"
-#: Outside the contract: the cluster read the mock serves and a run uses to prove an id absent.
+#: The OBProxy cluster read: each server's version and status (and the read that proves an id absent).
 CLUSTER_PATH: Final = API_PREFIX + "/obproxy/clusters/{id}"
+# The failure path (ocp-api.md §5a): task retry and rollback; a subtask's log, retry, skip, cancel.
+TASK_RETRY_PATH: Final = TASK_PATH + "/retry"
+TASK_ROLLBACK_PATH: Final = TASK_PATH + "/rollback"
+SUBTASK_PATH: Final = TASK_PATH + "/subtasks/{subtaskInstanceId}"
+SUBTASK_LOG_PATH: Final = SUBTASK_PATH + "/log"
+SUBTASK_RETRY_PATH: Final = SUBTASK_PATH + "/retry"
+SUBTASK_SKIP_PATH: Final = SUBTASK_PATH + "/skip"
+SUBTASK_CANCEL_PATH: Final = SUBTASK_PATH + "/cancel"
 
 UPGRADE_OPERATION_ID: Final = "upgradeObproxies"
 TASK_OPERATION_ID: Final = "getTaskInstance"
 TASKS_OPERATION_ID: Final = "listTaskInstances"
+CLUSTER_OPERATION_ID: Final = "getObproxyCluster"
+TASK_RETRY_OPERATION_ID: Final = "retryTaskInstance"
+TASK_ROLLBACK_OPERATION_ID: Final = "rollbackTaskInstance"
+SUBTASK_LOG_OPERATION_ID: Final = "getSubtaskLog"
+SUBTASK_RETRY_OPERATION_ID: Final = "retrySubtask"
+SUBTASK_SKIP_OPERATION_ID: Final = "skipSubtask"
+SUBTASK_CANCEL_OPERATION_ID: Final = "cancelSubtask"
 #: Short name → (method, path, operationId) of each operation of the contract.
 ROUTES: Final = {
     "upgrade": ("POST", UPGRADE_PATH, UPGRADE_OPERATION_ID),
     "task": ("GET", TASK_PATH, TASK_OPERATION_ID),
     "tasks": ("GET", TASKS_PATH, TASKS_OPERATION_ID),
 }
+#: The failure path's operations and the cluster read, under the same kind of short names; the
+#: control calls (every POST here) change a live system as an upgrade does.
+LIFECYCLE_ROUTES: Final = {
+    "cluster": ("GET", CLUSTER_PATH, CLUSTER_OPERATION_ID),
+    "task-retry": ("POST", TASK_RETRY_PATH, TASK_RETRY_OPERATION_ID),
+    "task-rollback": ("POST", TASK_ROLLBACK_PATH, TASK_ROLLBACK_OPERATION_ID),
+    "subtask-log": ("GET", SUBTASK_LOG_PATH, SUBTASK_LOG_OPERATION_ID),
+    "subtask-retry": ("POST", SUBTASK_RETRY_PATH, SUBTASK_RETRY_OPERATION_ID),
+    "subtask-skip": ("POST", SUBTASK_SKIP_PATH, SUBTASK_SKIP_OPERATION_ID),
+    "subtask-cancel": ("POST", SUBTASK_CANCEL_PATH, SUBTASK_CANCEL_OPERATION_ID),
+}
+#: Operation ids of the calls that change a task: never sent to a live OCP without --allow-upgrade.
+CONTROL_OPERATION_IDS: Final = frozenset(
+    op for method, _, op in LIFECYCLE_ROUTES.values() if method == "POST"
+)
+
+# --- error codes of the task API (ocp-api.md §3, §5a)
+TASK_NOT_FOUND_CODE: Final = 20000  # 404 "The {0} task does not exist."
+TASK_STATE_INVALID_CODE: Final = 20003  # 400 "This operation is not supported for the {0} task in the {1} state."
+TASK_PROHIBITS_ROLLBACK_CODE: Final = 20004  # 400
+
+# --- OBProxy server status while an upgrade task works on it
+UPGRADING: Final = "UPGRADING"
 
 # --- ids: OCP ids are Java Longs, sent as JSON integers or numeric strings
 LONG_MIN: Final = -(2**63)
