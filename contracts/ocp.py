@@ -9,6 +9,7 @@ them equal. Nothing here imports the spec, so the command line starts without pa
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Final
 
 # --- statuses (a task has no PENDING, READY or CANCELING; only FAILED and SUCCESSFUL are final)
@@ -89,9 +90,37 @@ CONTROL_OPERATION_IDS: Final = frozenset(
     op for method, _, op in LIFECYCLE_ROUTES.values() if method == "POST"
 )
 
+
+@dataclass(frozen=True, slots=True)
+class ControlCall:
+    """One call of the failure path as OCP's engine implements it (ocp-api.md §5a): what it acts
+    on, the statuses it is allowed from, the status and operation it leaves behind, what the
+    answer's ``data`` is, and the error code of its refusal in any other state."""
+
+    route: str  #: short name in LIFECYCLE_ROUTES
+    acts_on: str  #: "task" or "subtask"
+    allowed_from: frozenset[str]
+    moves_to: str
+    operation: str
+    answers: str  #: "task", "subtask", "task or nothing" (docs vs OCP Express) or "nothing"
+    refusal_code: int = 20003  #: TASK_STATE_INVALID_CODE
+
+
+#: Which call moves which state. A task retry or rollback is refused for a task whose operation is
+#: ROLLBACK, a rollback also when the task has ``prohibitRollback`` (code 20004); a subtask retry
+#: or skip of a subtask under ROLLBACK is refused; the moved subtasks run again under the engine.
+CONTROL_CALLS: Final = (
+    ControlCall("task-retry", "task", frozenset({FAILED}), RUNNING, RETRY, "task"),
+    ControlCall("task-rollback", "task", frozenset({FAILED}), RUNNING, ROLLBACK, "task or nothing"),
+    ControlCall("subtask-retry", "subtask", frozenset({FAILED}), READY, RETRY, "subtask"),
+    ControlCall("subtask-skip", "subtask", frozenset({FAILED}), READY, SKIP, "nothing"),
+    ControlCall("subtask-cancel", "subtask", frozenset({RUNNING}), CANCELING, CANCEL, "nothing"),
+)
+
 # --- error codes of the task API (ocp-api.md §3, §5a)
 TASK_NOT_FOUND_CODE: Final = 20000  # 404 "The {0} task does not exist."
-TASK_STATE_INVALID_CODE: Final = 20003  # 400 "This operation is not supported for the {0} task in the {1} state."
+#: 400 "This operation is not supported for the {0} task in the {1} state."
+TASK_STATE_INVALID_CODE: Final = 20003
 TASK_PROHIBITS_ROLLBACK_CODE: Final = 20004  # 400
 
 # --- OBProxy server status while an upgrade task works on it
