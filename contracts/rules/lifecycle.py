@@ -20,7 +20,7 @@ Preconditions (judged on the control call's answer; pointers into that answer's 
 * ``control.refusal-mismatch`` — a refusal other than the documented one: unknown id → 404 with
   code 20000, wrong state → 400 with 20003, prohibited rollback → 400 with 20004; or a refusal of
   a call the task's state allows (at ``/error/code`` when only the code is wrong, else ``/status``).
-  401, 403, 429 and 5xx answers say nothing about the state and are not judged here.
+  401, 403, 405, 406, 415, 429 and 5xx answers say nothing about the state and are not judged here.
 * ``control.answer-other-task`` — a task retry's (or rollback's) answer is another task, a
   subtask retry's another subtask (at ``/data/id``).
 
@@ -90,7 +90,7 @@ __all__ = ["LifecycleChecker", "LifecycleResult", "Observation", "accepted_call"
 
 _CALLS: dict[str, ControlCall] = {call.route: call for call in CONTROL_CALLS}
 _TASK_WIDE = frozenset(route for route, call in _CALLS.items() if call.acts_on == "task")
-_UNJUDGED_STATUSES = frozenset({401, 403, 429})
+_UNJUDGED_STATUSES = frozenset({401, 403, 405, 406, 415, 429})  # about the exchange, not the state
 _RAN = frozenset({RUNNING, CANCELING, SUCCESSFUL})
 _SPEC_ERRORS = "#/components/schemas/ApiError"
 
