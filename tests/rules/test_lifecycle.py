@@ -663,3 +663,83 @@ def test_any_sequence_is_judged_without_raising(sequence: list[Observation]) -> 
     result = check_lifecycle(sequence)
     assert all(0 <= index < len(sequence) for index, _ in result.violations)
     assert all(v.rule.split(".")[0] in {"control", "effect", "servers"} for _, v in result.violations)
+
+
+# --- the less common paths ---------------------------------------------------------------------------
+
+OTHER_TASK = make_task(id=5, subtasks=[make_subtask(id=99, status="FAILED")], status="FAILED", finishTime=T1)
+
+
+def test_a_subtask_of_another_task_is_not_judged_as_absent() -> None:
+    """OCP Express acts on a subtask id alone, whatever task the path names."""
+    other = Observation("task", {"taskInstanceId": 5}, 200, _envelope(200, OTHER_TASK))
+    result = check_lifecycle([other, poll(FAILED_TASK), call("subtask-skip", subtask=99)])
+    assert result.violations == ()
+    assert any("seen elsewhere" in note for note in result.not_judged)
+
+
+def test_a_retry_of_a_subtask_under_rollback_is_refused() -> None:
+    under = _with(FAILED_TASK, 2, operation="ROLLBACK")
+    assert _pairs([poll(under), call("subtask-retry", subtask=2)]) == [
+        (1, "control.subtask-retry-out-of-state", "/status")
+    ]
+    assert _pairs([poll(under), call("subtask-retry", subtask=2, status=400, code=20003)]) == []
+
+
+def test_a_log_read_refused_otherwise_than_documented() -> None:
+    log = Observation(
+        "subtask-log", {"taskInstanceId": TASK, "subtaskInstanceId": 2}, 400, _envelope(400, code=10001)
+    )
+    assert _pairs([poll(FAILED_TASK), log]) == [(1, "control.refusal-mismatch", "/status")]
+    unknown = Observation("subtask-log", {"taskInstanceId": TASK}, 200, _envelope(200, {"log": "x"}))
+    assert _pairs([poll(FAILED_TASK), unknown]) == []
+
+
+def test_a_poll_of_another_task_than_asked_is_not_its_poll() -> None:
+    wrong = Observation("task", {"taskInstanceId": TASK}, 200, _envelope(200, OTHER_TASK))
+    result = check_lifecycle([poll(FAILED_TASK), call("task-retry"), wrong])
+    assert any("not polled after it" in note for note in result.not_judged)
+
+
+@pytest.mark.parametrize(
+    ("route", "subtask", "again"),
+    [
+        ("task-retry", None, _with(RETRIED_ANSWER, 2, status="FAILED")),
+        ("subtask-retry", 2, _with(FAILED_TASK, 2, operation="RETRY", finishTime=None)),
+    ],
+)
+def test_a_retry_failing_again_without_times_is_said(route: str, subtask: int | None, again: Task) -> None:
+    before = _with(FAILED_TASK, 2, finishTime=None)
+    again = copy.deepcopy(again) | {"status": "FAILED", "finishTime": T3}
+    again["subtasks"][1].pop("finishTime", None)
+    result = check_lifecycle([poll(before), call(route, subtask=subtask), poll(again)])
+    assert result.violations == ()
+    assert any("without times" in note for note in result.not_judged), result.not_judged
+
+
+def test_a_retry_failing_again_with_a_new_finish_time_ran() -> None:
+    again = _with(RETRIED_ANSWER, 2, status="FAILED", finishTime=T3) | {"status": "FAILED", "finishTime": T3}
+    assert _pairs([poll(FAILED_TASK), call("task-retry"), poll(again)]) == []
+    assert _pairs([poll(FAILED_TASK), call("subtask-retry", subtask=2), poll(again)]) == []
+
+
+def test_a_subtask_gone_from_the_later_polls() -> None:
+    gone = copy.deepcopy(FAILED_TASK)
+    gone["subtasks"] = gone["subtasks"][:1]
+    assert _pairs([poll(FAILED_TASK), call("subtask-skip", subtask=2), poll(gone)]) == [
+        (2, "effect.skip-ignored", "/data/subtasks")
+    ]
+    assert _pairs([poll(FAILED_TASK), call("subtask-retry", subtask=2), poll(gone)]) == [
+        (2, "effect.subtask-retry-ignored", "/data/subtasks")
+    ]
+
+
+def test_a_retry_of_a_task_without_failed_subtasks_is_judged_by_the_task() -> None:
+    odd = FAILED_TASK | {"subtasks": []}
+    assert _pairs([poll(odd), call("task-retry"), poll(odd | {"operation": "RETRY"})]) == []
+
+
+def test_an_upgrade_refused_or_unreadable_starts_nothing() -> None:
+    refused = Observation("upgrade", {"id": CLUSTER, "obproxyIds": (1,)}, 400, _envelope(400, code=10001))
+    nameless = Observation("upgrade", {"id": CLUSTER}, 200, _envelope(200, {"status": "RUNNING"}))
+    assert check_lifecycle([refused, nameless, AFTER]) == check_lifecycle([])

@@ -407,3 +407,13 @@ def test_a_successful_task_reopened_under_retry_is_judged_by_the_call() -> None:
     found = list(check_transition(SUCCESSFUL_TASK, after, accepted_calls=()))
     assert [(v.rule, v.pointer) for v in found] == [("transition.task-left-terminal", "/status")]
     assert "no control call" in found[0].actual
+
+
+def test_an_engine_retry_without_run_counts_is_given_the_benefit_of_the_doubt() -> None:
+    """Without ``runTime`` the engine's own retry cannot be told from an unasked one: allowed."""
+    before = _changed(_snapshot("SUCCESSFUL", "FAILED"), lambda task: task["subtasks"][1].pop("runTime"))
+    after = _changed(
+        before,
+        _all(_set("subtasks", 1, "status", value="READY"), _set("subtasks", 1, "operation", value="RETRY")),
+    )
+    assert list(check_transition(before, after, accepted_calls=())) == []
