@@ -15,11 +15,12 @@ import requests
 
 import contracts
 from contracts.cli import main
+from contracts.mock import FAULTS
 from contracts.ocp import LIFECYCLE_ROUTES
 from contracts.run.reporting.har import render
 from contracts.run.reporting.redaction import Redactor
 from contracts.run.wire.gate import RecordedExchange
-from contracts.sequence import Exchange, check_sequence, route_of, task_polls
+from contracts.sequence import Exchange, check_sequence, exchanges_from_har, route_of, task_polls
 from contracts.spec import SHORT_NAMES, load_spec
 from contracts.violations import UsageError
 from tests.rules.test_lifecycle import (
@@ -291,3 +292,29 @@ def test_every_short_name_resolves_to_its_operation(short: str) -> None:
             contracts.assert_conforms(envelope(), short)
         pytest.skip(f"the spec does not describe {operation_id} ({short}) yet")
     assert spec.operation(short).operation_id == operation_id
+
+
+# --- a whole run's record ------------------------------------------------------------------------------
+
+
+def _run_record(**options: Any) -> bytes:
+    from contracts.run import RunConfig, run_suite
+
+    result = run_suite(RunConfig(seed=7, max_examples=3, **options))
+    return render(result.exchanges, Redactor([]))
+
+
+@pytest.mark.slow
+def test_the_record_of_a_run_against_the_faithful_mock_conforms() -> None:
+    result = check_sequence(exchanges_from_har(_run_record()))
+    assert result.violations == ()
+    assert len(result.exchanges) > 50
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "fault", sorted(name for name, fault in FAULTS.items() if fault.expected.startswith("transition."))
+)
+def test_the_record_of_a_run_shows_each_fault_between_polls(fault: str) -> None:
+    found = check_sequence(exchanges_from_har(_run_record(mock_faults=(fault,))))
+    assert FAULTS[fault].expected in {violation.rule for _, violation in found.violations}
