@@ -743,3 +743,19 @@ def test_an_upgrade_refused_or_unreadable_starts_nothing() -> None:
     refused = Observation("upgrade", {"id": CLUSTER, "obproxyIds": (1,)}, 400, _envelope(400, code=10001))
     nameless = Observation("upgrade", {"id": CLUSTER}, 200, _envelope(200, {"status": "RUNNING"}))
     assert check_lifecycle([refused, nameless, AFTER]) == check_lifecycle([])
+
+
+def test_a_failed_rollback_may_be_rolled_back_again_and_skipped_through() -> None:
+    """OCP Express's ``rollbackTask`` checks the state and ``prohibitRollback`` only; its
+    ``skipSubtask`` passes a subtask failed under a rollback as ROLLBACK_SKIP."""
+    failed_rollback = _with(
+        _task("SUCCESSFUL", "FAILED", "PENDING", status="FAILED", operation="ROLLBACK", finishTime=T2),
+        2,
+        operation="ROLLBACK",
+    )
+    assert _pairs([poll(failed_rollback), call("task-rollback"), poll(ROLLED_BACK)]) == []
+    skipped = _with(ROLLED_BACK, 2, operation="ROLLBACK_SKIP")
+    assert _pairs([poll(failed_rollback), call("subtask-skip", subtask=2), poll(skipped)]) == []
+    assert _pairs([poll(failed_rollback), call("task-rollback", status=400, code=20003)]) == [
+        (1, "control.refusal-mismatch", "/status")
+    ]
