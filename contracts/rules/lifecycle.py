@@ -218,18 +218,18 @@ class LifecycleChecker:
     """
 
     expected_version: str | None = None
-    _count: int = 0
-    _snapshots: dict[int, Mapping[str, Any]] = field(default_factory=dict)
-    _polls: dict[int, list[tuple[int, Mapping[str, Any]]]] = field(default_factory=dict)
-    _absent_tasks: set[int] = field(default_factory=set)
-    _seen_subtasks: set[int] = field(default_factory=set)
-    _effects: list[_Effect] = field(default_factory=list)
-    _upgrades: list[_Upgrade] = field(default_factory=list)
+    _count: int = field(default=0, init=False)
+    _snapshots: dict[int, Mapping[str, Any]] = field(default_factory=dict, init=False)
+    _polls: dict[int, list[tuple[int, Mapping[str, Any]]]] = field(default_factory=dict, init=False)
+    _absent_tasks: set[int] = field(default_factory=set, init=False)
+    _seen_subtasks: set[int] = field(default_factory=set, init=False)
+    _effects: list[_Effect] = field(default_factory=list, init=False)
+    _upgrades: list[_Upgrade] = field(default_factory=list, init=False)
     _cluster_reads: dict[int, list[tuple[int, dict[int, server_rules.ServerView]]]] = field(
-        default_factory=dict
+        default_factory=dict, init=False
     )
-    _notes: list[str] = field(default_factory=list)
-    _finish_notes: list[str] = field(default_factory=list)
+    _notes: list[str] = field(default_factory=list, init=False)
+    _finish_notes: list[str] = field(default_factory=list, init=False)
 
     # --- feeding --------------------------------------------------------------------------------
 
@@ -269,6 +269,7 @@ class LifecycleChecker:
         key = id_or_none(task.get("id"))
         if key is not None:
             self._snapshots[key] = task
+            self._absent_tasks.discard(key)  # an id read as absent before the task was created
             self._seen_subtasks.update(index_by_id(subtask_objects(task)))
         return key
 

@@ -759,3 +759,8 @@ def test_a_failed_rollback_may_be_rolled_back_again_and_skipped_through() -> Non
     assert _pairs([poll(failed_rollback), call("task-rollback", status=400, code=20003)]) == [
         (1, "control.refusal-mismatch", "/status")
     ]
+
+
+def test_an_id_read_as_absent_before_its_task_was_created_is_no_longer_absent() -> None:
+    sequence = [poll(None, status=404), upgrade(CREATED), poll(FAILED_TASK), call("task-retry")]
+    assert _pairs(sequence) == []
