@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts._pointer import split, unescape_token
-from contracts.ocp import ROUTES
+from contracts.ocp import LIFECYCLE_ROUTES, ROUTES
 from contracts.spec_cache import load_cached
 from contracts.violations import SpecError
 
@@ -43,6 +43,10 @@ DEFAULT_SPEC_PATH = Path(str(resources.files("contracts").joinpath("data", "open
 
 #: Short operation names of the command line, mapped to the spec's operationIds.
 OPERATIONS: dict[str, str] = {short: operation_id for short, (_, _, operation_id) in ROUTES.items()}
+#: Every short name an operation may be asked by (the failure path's too, where the spec has them).
+SHORT_NAMES: dict[str, str] = {
+    short: operation_id for short, (_, _, operation_id) in {**ROUTES, **LIFECYCLE_ROUTES}.items()
+}
 
 _COMPONENT_PREFIX = "#/components/schemas/"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -85,11 +89,11 @@ class Spec:
 
     def operation(self, name: str) -> Operation:
         """An operation by short name (``upgrade``) or operationId (``upgradeObproxies``)."""
-        operation_id = OPERATIONS.get(name, name)
+        operation_id = SHORT_NAMES.get(name, name)
         try:
             return self.operations[operation_id]
         except KeyError:
-            known = ", ".join(sorted(OPERATIONS))
+            known = ", ".join(sorted(short for short, op in SHORT_NAMES.items() if op in self.operations))
             raise SpecError(f"unknown operation {name!r}; expected one of {known}") from None
 
     def validator(self, schema_name: str, *, strict: bool) -> Any:

@@ -65,6 +65,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
     )
     parser.add_argument(
+        "--sequence",
+        action="store_true",
+        help="the FILEs are one sequence: an exchanges.har, or task bodies in the order polled (with "
+        "--operation task); judged across polls and control calls too",
+    )
+    parser.add_argument(
         "--ocp-version",
         type=ocp_version,
         metavar="3.1.1|4.0.0|4.0.3|4.2|latest",
@@ -80,6 +86,10 @@ def _summary(violations: list[Violation]) -> str:
 
 
 def execute(args: argparse.Namespace) -> int:
+    if args.sequence:
+        from contracts.commands import _sequence
+
+        return _sequence.execute(args)
     with collector_paused():  # one short-lived process: no cyclic garbage to collect, see contracts.validate
         return _execute(args)
 
