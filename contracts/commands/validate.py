@@ -1,4 +1,4 @@
-"""``ocp-contract validate FILE…|DIR…``: check saved responses (each the whole envelope, as the API returned it).
+"""``ocp-contract validate FILE…|DIR…``: check saved responses (each the whole envelope, as sent).
 
 A directory stands for every ``*.json`` file under it (subdirectories too, in sorted order) and
 always gives the several-files report, whatever it holds.
@@ -216,7 +216,8 @@ def _execute(args: argparse.Namespace) -> int:
         else:
             write(reports[0] + "\n")
     elif several:
-        write(f"total: {count} files, {conform} conform, {failed} do not conform, {unusable} cannot be checked\n")
+        counts = f"{conform} conform, {failed} do not conform, {unusable} cannot be checked"
+        write(f"total: {count} files, {counts}\n")
     if unusable:
         return 2
     return 1 if failed else 0

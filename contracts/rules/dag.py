@@ -113,8 +113,8 @@ def _proven_small(subtasks: list[Any]) -> _Ends | None:
         return None
     if not (only(chain.from_iterable(ups), int) and only(chain.from_iterable(downs), int)):
         return None
-    down_edges = {(source, target) for source, targets in zip(ids, downs) for target in targets}
-    up_edges = {(source, target) for target, sources in zip(ids, ups) for source in sources}
+    down_edges = {(source, target) for source, targets in zip(ids, downs, strict=True) for target in targets}
+    up_edges = {(source, target) for target, sources in zip(ids, ups, strict=True) for source in sources}
     entries = sum(map(len, downs))
     if down_edges != up_edges or len(down_edges) != entries or sum(map(len, ups)) != entries:
         return None

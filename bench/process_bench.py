@@ -1,0 +1,220 @@
+"""``ocp-contract validate`` against parsing, whole process against whole process (not a test).
+
+Run from the repository root::
+
+    .venv/bin/python bench/process_bench.py [--runs 7] [--files 2000]
+
+Three shapes of work, each timed as two whole processes side by side — one that only parses
+(``orjson.loads`` of each file, the parser ``validate`` uses: the floor, nothing can be checked
+before it is read) and ``ocp-contract validate`` on the same input:
+
+* **one 100k body** — one upgrade task of about 100,000 subtasks (34 MB), from
+  ``validate_bench.upgrade_response``; target ≤ 1.2× the parse, and a peak memory (the
+  process's maximum resident set) no larger than the parse's;
+* **2,000 files** — small task bodies (1 to 8 OBProxy chains each, about 5 KB), given one by
+  one: ``validate --operation task FILE…``; target ≤ 1.5×;
+* **one directory** — the same files given as one argument: ``validate --operation task DIR``
+  against a parse that walks the directory too.
+
+Rounds alternate parse and validate (after one warm-up each), so a busy moment on a shared
+machine weighs on both alike; the figures are medians over ``--runs`` rounds. Wall time is what
+the targets use (a user waits for it); CPU time (user + system, from ``wait4``) is printed
+beside it, less moved by other jobs. The load average before and after is printed too.
+
+The parse processes run with CPython's cyclic collector on, as a plain script does; a line for
+reference gives the 100k parse with the collector paused, as ``validate`` runs (see
+``contracts.validate.collector_paused``). The subprocesses get this interpreter's environment,
+but may write bytecode caches (``PYTHONDONTWRITEBYTECODE`` is dropped), as an installed tool has
+them. Nothing fails on the figures: wall time on a shared machine is no test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from validate_bench import upgrade_response  # the bench's own generator, beside this file
+
+BIG_SERVERS = 20_000  # five steps per server, plus the start and finish nodes: 100,002 subtasks
+TARGETS = {"one 100k body": 1.2, "2,000 files": 1.5, "one directory": 1.5}
+
+PARSE_ONE = "import sys, orjson, pathlib; orjson.loads(pathlib.Path(sys.argv[1]).read_bytes())"
+PARSE_ONE_PAUSED = "import gc; gc.disable(); " + PARSE_ONE
+PARSE_FILES = (
+    "import sys, orjson, pathlib\n"
+    "for name in sys.argv[1:]:\n"
+    "    orjson.loads(pathlib.Path(name).read_bytes())\n"
+)
+PARSE_DIRECTORY = (
+    "import sys, orjson, pathlib\n"
+    "for path in sorted(pathlib.Path(sys.argv[1]).rglob('*.json')):\n"
+    "    orjson.loads(path.read_bytes())\n"
+)
+
+
+@dataclass
+class Sample:
+    """One whole process: wall and CPU seconds, peak resident memory in bytes."""
+
+    wall: float
+    cpu: float
+    peak: int
+
+
+@dataclass
+class Figures:
+    """Medians over the rounds for one command."""
+
+    wall: float
+    cpu: float
+    peak: int
+
+
+def _tool() -> str:
+    found = Path(sys.executable).with_name("ocp-contract")
+    return str(found) if found.exists() else shutil.which("ocp-contract") or "ocp-contract"
+
+
+def _environment() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _run(argv: list[str], cwd: Path) -> Sample:
+    """Run ``argv`` to its end, output discarded: wall time; CPU time and peak memory from ``wait4``."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_environment()
+    )
+    _, _, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = 0  # reaped here; keeps Popen from waiting again
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
+
+
+def _medians(commands: dict[str, list[str]], runs: int, cwd: Path) -> dict[str, Figures]:
+    samples: dict[str, list[Sample]] = {name: [] for name in commands}
+    for argv in commands.values():  # one warm-up each: bytecode caches, the page cache, the spec cache
+        _run(argv, cwd)
+    for _ in range(runs):
+        for name, argv in commands.items():
+            samples[name].append(_run(argv, cwd))
+    return {
+        name: Figures(
+            statistics.median(s.wall for s in found),
+            statistics.median(s.cpu for s in found),
+            int(statistics.median(s.peak for s in found)),
+        )
+        for name, found in samples.items()
+    }
+
+
+def _write_files(directory: Path, count: int) -> list[str]:
+    """``count`` small task bodies of 1 to 8 OBProxy chains each; their names, relative to the work dir."""
+    rng = random.Random(21)
+    directory.mkdir()
+    names = []
+    for index in range(count):
+        path = directory / f"task-{index:05d}.json"
+        path.write_bytes(orjson.dumps(upgrade_response(rng.randint(1, 8), seed=index)))
+        names.append(f"{directory.name}/{path.name}")
+    return names
+
+
+def _line(label: str, figures: Figures, parse: Figures | None = None) -> str:
+    peak = figures.peak / 1e6
+    text = f"  {label:36s} {figures.wall:6.3f} s wall {figures.cpu:6.3f} s cpu {peak:6.1f} MB peak"
+    if parse is not None:
+        text += f"   {figures.wall / parse.wall:5.2f}x wall {figures.cpu / parse.cpu:5.2f}x cpu"
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    options.add_argument("--runs", type=int, default=7, help="alternating rounds per shape (default 7)")
+    options.add_argument("--files", type=int, default=2000, help="small bodies for the many-files shapes")
+    args = options.parse_args(argv)
+    tool = _tool()
+    load_before = os.getloadavg()
+    results: dict[str, tuple[Figures, Figures]] = {}
+    with tempfile.TemporaryDirectory() as directory:
+        work = Path(directory)
+        big = work / "big.json"
+        big.write_bytes(orjson.dumps(upgrade_response(BIG_SERVERS)))
+        names = _write_files(work / "saved", args.files)
+        print(f"measuring ({args.runs} alternating rounds per shape) …", file=sys.stderr, flush=True)
+        one = _medians(
+            {
+                "parse": [sys.executable, "-c", PARSE_ONE, big.name],
+                "validate": [tool, "validate", big.name],
+                "paused": [sys.executable, "-c", PARSE_ONE_PAUSED, big.name],
+            },
+            args.runs,
+            work,
+        )
+        results["one 100k body"] = (one["parse"], one["validate"])
+        files = _medians(
+            {
+                "parse": [sys.executable, "-c", PARSE_FILES, *names],
+                "validate": [tool, "validate", "--operation", "task", *names],
+            },
+            args.runs,
+            work,
+        )
+        results["2,000 files"] = (files["parse"], files["validate"])
+        folder = _medians(
+            {
+                "parse": [sys.executable, "-c", PARSE_DIRECTORY, "saved"],
+                "validate": [tool, "validate", "--operation", "task", "saved"],
+            },
+            args.runs,
+            work,
+        )
+        results["one directory"] = (folder["parse"], folder["validate"])
+    load_after = os.getloadavg()
+    cores = os.cpu_count()
+    print(
+        f"validate against parsing, whole processes: medians of {args.runs} alternating rounds; "
+        f"{cores} cores, load average {load_before[0]:.2f} before, {load_after[0]:.2f} after"
+    )
+    titles = {
+        "one 100k body": "one 100,002-subtask body (34 MB)",
+        "2,000 files": f"{args.files:,} files (1-8 chains each)",
+        "one directory": f"the same {args.files:,} files as one directory",
+    }
+    for shape, (parse, validate) in results.items():
+        print(f"{titles[shape]}:")
+        print(_line("parse (orjson.loads)", parse))
+        print(_line("ocp-contract validate", validate, parse))
+        if shape == "one 100k body":
+            print(_line("parse, collector paused (reference)", one["paused"]))
+    print("targets (wall time):")
+    for shape, (parse, validate) in results.items():
+        ratio, limit = validate.wall / parse.wall, TARGETS[shape]
+        verdict = _verdict(ratio <= limit)
+        print(f"  {shape:14s} validate / parse {ratio:5.2f}x  (target <= {limit:g}x)  {verdict}")
+    parse, validate = results["one 100k body"]
+    memory = validate.peak / parse.peak
+    verdict = _verdict(memory <= 1)
+    print(f"  {'one 100k body':14s} memory / parse   {memory:5.2f}x  (target <= 1x)    {verdict}")
+    return 0
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT MET"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
