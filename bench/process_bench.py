@@ -42,12 +42,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from validate_bench import upgrade_response  # the bench's own generator, beside this file
-
 BIG_SERVERS = 20_000  # five steps per server, plus the start and finish nodes: 100,002 subtasks
 TARGETS = {"one 100k body": 1.2, "2,000 files": 1.5, "one directory": 1.5}
 
@@ -121,16 +115,23 @@ def _medians(commands: dict[str, list[str]], runs: int, cwd: Path) -> dict[str, 
     }
 
 
-def _write_files(directory: Path, count: int) -> list[str]:
-    """``count`` small task bodies of 1 to 8 OBProxy chains each; their names, relative to the work dir."""
+def _generate(work: Path, count: int) -> None:
+    """Write ``big.json`` and ``count`` small task bodies (1 to 8 OBProxy chains each) under ``saved/``.
+
+    Run in a process of its own (``--generate``): a child's peak memory as ``wait4`` reports it
+    includes what its parent held when it started, so the measuring process stays small.
+    """
+    import orjson
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from validate_bench import upgrade_response  # the bench's own generator, beside this file
+
+    (work / "big.json").write_bytes(orjson.dumps(upgrade_response(BIG_SERVERS)))
     rng = random.Random(21)
-    directory.mkdir()
-    names = []
+    (work / "saved").mkdir()
     for index in range(count):
-        path = directory / f"task-{index:05d}.json"
-        path.write_bytes(orjson.dumps(upgrade_response(rng.randint(1, 8), seed=index)))
-        names.append(f"{directory.name}/{path.name}")
-    return names
+        body = upgrade_response(rng.randint(1, 8), seed=index)
+        (work / "saved" / f"task-{index:05d}.json").write_bytes(orjson.dumps(body))
 
 
 def _line(label: str, figures: Figures, parse: Figures | None = None) -> str:
@@ -145,15 +146,20 @@ def main(argv: list[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     options.add_argument("--runs", type=int, default=7, help="alternating rounds per shape (default 7)")
     options.add_argument("--files", type=int, default=2000, help="small bodies for the many-files shapes")
+    options.add_argument("--generate", metavar="DIR", help=argparse.SUPPRESS)
     args = options.parse_args(argv)
+    if args.generate:
+        _generate(Path(args.generate), args.files)
+        return 0
     tool = _tool()
     load_before = os.getloadavg()
     results: dict[str, tuple[Figures, Figures]] = {}
     with tempfile.TemporaryDirectory() as directory:
         work = Path(directory)
+        generate = [sys.executable, __file__, "--generate", str(work), "--files", str(args.files)]
+        subprocess.run(generate, check=True)
         big = work / "big.json"
-        big.write_bytes(orjson.dumps(upgrade_response(BIG_SERVERS)))
-        names = _write_files(work / "saved", args.files)
+        names = [f"saved/{path.name}" for path in sorted((work / "saved").glob("*.json"))]
         print(f"measuring ({args.runs} alternating rounds per shape) …", file=sys.stderr, flush=True)
         one = _medians(
             {
