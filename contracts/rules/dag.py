@@ -86,7 +86,8 @@ def check_dag(task: object) -> Iterator[Violation]:
     if len(subtasks) >= _PROOF_FROM:
         from contracts.rules._dag_proof import prove_clean
 
-        proven = prove_clean(subtasks)
+        found = prove_clean(subtasks)
+        proven = None if found is None else _Ends(found.starts, found.finishes)
     else:
         proven = _proven_small(subtasks)
     if proven is not None:
@@ -106,9 +107,10 @@ def _proven_small(subtasks: list[Any]) -> _Ends | None:
     if not subtasks:
         return None  # no graph: the walk says nothing of it
     try:  # dict.get refuses anything but a dict: reading is also testing
-        ids, ups, downs = (list(map(dict.get, subtasks, repeat(field))) for field in _PROOF_FIELDS)
+        read: list[list[Any]] = [list(map(dict.get, subtasks, repeat(field))) for field in _PROOF_FIELDS]
     except TypeError:
         return None
+    ids, ups, downs = read
     if not (only(ids, int) and only(ups, list) and only(downs, list)) or len(set(ids)) != len(ids):
         return None
     if not (only(chain.from_iterable(ups), int) and only(chain.from_iterable(downs), int)):
