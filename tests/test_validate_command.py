@@ -153,6 +153,20 @@ def test_request_obproxy_ids_says_it_was_not_checked_when_the_task_lists_none(
     assert report["notes"] == [out[1]] and report["conforms"] is True
 
 
+@pytest.mark.parametrize(
+    ("path", "args"),
+    [
+        pytest.param(REAL / "task-list-v4.2.2.json", ["--operation", "tasks"], id="a-task-list"),
+        pytest.param(REAL / "error-java-api-error.json", ["--operation", "task"], id="an-error-answer"),
+    ],
+)
+def test_no_note_where_no_task_was_answered(
+    path: Path, args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["validate", str(path), "--request-obproxy-ids", "1", *args])
+    assert "note:" not in capsys.readouterr().out
+
+
 def test_no_note_when_the_ids_were_compared_or_not_asked_for(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -26,6 +26,7 @@ CYCLE = "tests/data/invalid/dag-cycle.json"
 LIST = "tests/data/real/task-list-v4.2.2.json"
 DETAIL = "tests/data/real/task-detail-v4.2.2.json"
 ABSENT = "tests/data/absent.json"
+DIRECTORY = "tests/data/golden/directory"  # copies of the files above, a nested one and a README
 
 CASES: dict[str, list[str]] = {
     "sample-text": [SAMPLE],
@@ -43,6 +44,8 @@ CASES: dict[str, list[str]] = {
     "every-invalid-json": [*INVALID, "--format", "json"],
     "every-invalid-strict-task-text": [*INVALID, "--strict", "--operation", "task", "--http-status", "200"],
     "stdin-text": ["-"],
+    "directory-json": [DIRECTORY, "--format", "json"],
+    "directory-and-file-text": [DIRECTORY, SAMPLE],
 }
 
 

@@ -121,6 +121,10 @@ def test_the_small_proof_declines_what_it_cannot_vouch_for() -> None:
     subtask[2]["upstreams"] *= 2
     text = make_upgrade_dag(servers=1, steps=2)
     text["subtasks"][0]["id"] = str(text["subtasks"][0]["id"])
-    for task in (cycle, twice, text):
+    itself = make_upgrade_dag(servers=1, steps=2, first_id=1)
+    subtask = {s["id"]: s for s in itself["subtasks"]}
+    subtask[2]["upstreams"].append(2)  # a self-loop both ends record
+    subtask[2]["downstreams"].append(2)
+    for task in (cycle, twice, text, itself):
         assert dag._proven_small(task["subtasks"]) is None
     assert [v.rule for v in dag.check_dag(cycle)] == ["dag.cycle"]
