@@ -285,6 +285,8 @@ def _semantic(body: Any, operation: str, request_obproxy_ids: Sequence[int] | No
 def _without_shadowed(violations: Iterable[Violation]) -> list[Violation]:
     """Drop a schema finding where a more specific rule reported the same pointer."""
     found = list(violations)
+    if not found:
+        return found
     specific = {v.pointer for v in found if not v.rule.startswith("schema.")}
     return [v for v in found if not (v.rule.startswith("schema.") and v.pointer in specific)]
 

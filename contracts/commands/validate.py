@@ -90,6 +90,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _summary(violations: list[Violation]) -> str:
+    if not violations:
+        return "conforms: 0 error(s), 0 warning(s)"
     errors = sum(1 for v in violations if v.is_error)
     warnings = len(violations) - errors
     verdict = "does not conform" if errors else "conforms"

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
-from itertools import chain, compress, repeat
-from operator import contains, not_
+from itertools import chain, compress, repeat, starmap
+from operator import contains, eq, not_
 from typing import Any, NamedTuple, cast
 
 from contracts._pointer import join
@@ -120,8 +120,8 @@ def _proven_small(subtasks: list[Any]) -> _Ends | None:
     entries = sum(map(len, downs))
     if down_edges != up_edges or len(down_edges) != entries or sum(map(len, ups)) != entries:
         return None
-    if any(source == target for source, target in down_edges):
-        return None
+    if any(starmap(eq, down_edges)):
+        return None  # a subtask naming itself
     return _ordered(ids, ups, downs)
 
 
