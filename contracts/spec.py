@@ -26,7 +26,6 @@ import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +34,12 @@ from contracts.ocp import LIFECYCLE_ROUTES, ROUTES
 from contracts.spec_cache import load_cached
 from contracts.violations import SpecError
 
-#: The contract as the package ships it: ``contracts/data/openapi.yaml``, package data read with
-#: :mod:`importlib.resources`. In a checkout it is a link to ``spec/openapi.yaml``, the one
-#: source, which the wheel and the sdist carry as a file. ``OCP_CONTRACT_SPEC`` overrides it.
-DEFAULT_SPEC_PATH = Path(str(resources.files("contracts").joinpath("data", "openapi.yaml")))
+#: The contract as the package ships it: ``contracts/data/openapi.yaml``, package data beside
+#: this module (the file :mod:`importlib.resources` names too; found here without importing it,
+#: whose imports — zipfile, tempfile, shutil and the rest — were a tenth of ``validate``'s
+#: start-up). In a checkout it is a link to ``spec/openapi.yaml``, the one source, which the
+#: wheel and the sdist carry as a file. ``OCP_CONTRACT_SPEC`` overrides it.
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "data" / "openapi.yaml"
 
 
 #: Short operation names of the command line, mapped to the spec's operationIds.

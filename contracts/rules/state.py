@@ -305,8 +305,8 @@ def _failed(subtasks: _Subtasks) -> Iterator[Violation]:
 
 def _finish_before_start(item: Mapping[str, Any], prefix: tuple[str | int, ...]) -> Iterator[Violation]:
     started, finished = item.get("startTime"), item.get("finishTime")
-    if _surely_in_order(started, finished):
-        return
+    if started is None or finished is None or _surely_in_order(started, finished):
+        return  # a time absent (a running task has no finishTime): nothing to compare
     start, finish = _instant(started), _instant(finished)
     if start is None or finish is None or finish >= start:
         return
