@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from contracts.ocp import API_PREFIX
-from contracts.versions import LATEST, PROFILE_NAMES, parse_version, profile
+from contracts.versions import known_ocp_version, profile
 from contracts.violations import UsageError
 
 #: The phases of a run, in the order they run. ``workflow`` is the project's own stateful step
@@ -45,9 +45,6 @@ DEFAULT_MAX_RESPONSE_MB = 64
 _MB = 1024 * 1024
 #: How long the workflow follows a real upgrade when ``--max-time`` is not given (seconds).
 DEFAULT_LIVE_FOLLOW_TIME = 1800.0
-
-#: The major versions of OCP the contract documents (``--ocp-version`` refuses the others).
-KNOWN_MAJORS = (3, 4)
 
 _RATE = re.compile(r"^\s*(?P<count>[0-9]+)\s*/\s*(?P<unit>[smh])\s*$")
 _PERIODS = {"s": 1.0, "m": 60.0, "h": 3600.0}
@@ -279,16 +276,7 @@ def _check_version(config: RunConfig) -> None:
     """A known version text, and credentials of a scheme that version documents."""
     if config.ocp_version is None:
         return
-    if config.ocp_version != LATEST:
-        try:
-            version = parse_version(config.ocp_version)
-        except UsageError as error:
-            raise UsageError(f"--ocp-version: {error}") from None
-        if version[0] not in KNOWN_MAJORS:
-            raise UsageError(
-                f"--ocp-version: unknown OCP version {config.ocp_version!r}; expected "
-                f"{'|'.join(PROFILE_NAMES)} (or another 3.x or 4.x version)"
-            )
+    known_ocp_version(config.ocp_version)
     if config.auth_scheme == "aksk":
         try:
             profile(config.ocp_version).require_auth("akSkAuth")
