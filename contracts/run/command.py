@@ -15,6 +15,7 @@ import os
 import sys
 
 from contracts.run.config import (
+    ALL_PHASES,
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_RESPONSE_MB,
     DEFAULT_REQUEST_TIMEOUT,
@@ -27,6 +28,7 @@ from contracts.run.reporting.redaction import Redactor
 from contracts.run.reporting.writer import write_reports
 from contracts.run.runner import EXIT_ERROR, LIVE_POLL_INTERVAL, run_suite
 from contracts.run.wire.safety import Policy
+from contracts.run.wire.target import check_faults
 from contracts.terminal import Lines
 from contracts.versions import ocp_version
 
@@ -47,6 +49,13 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--insecure", action="store_true", help="do not verify TLS certificates (verification is on)"
+    )
+    group.add_argument(
+        "--fault",
+        action="append",
+        metavar="NAME",
+        help="start the embedded mock with this named fault (repeatable; 'ocp-contract mock "
+        "--list-faults' lists them): see a failure without a second terminal",
     )
     group.add_argument(
         "--ocp-version",
@@ -83,7 +92,13 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         "--max-examples",
         type=int,
         metavar="N",
-        help=f"cases per operation and phase (default {DEFAULT_MAX_EXAMPLES})",
+        help=f"cases per operation and phase, in every phase (default {DEFAULT_MAX_EXAMPLES}); "
+        "the examples phase sends the spec's own examples, a fixed handful",
+    )
+    group.add_argument(
+        "--phases",
+        metavar=",".join(ALL_PHASES),
+        help="run only these phases (default: all); --max-examples bounds each",
     )
     group.add_argument(
         "--seed", type=int, metavar="N", help="reproduce a run (printed at the end of every run)"
@@ -144,6 +159,7 @@ def _label(base_url: str | None) -> str:
 
 def execute(args: argparse.Namespace) -> int:
     config = from_options(vars(args), os.environ)
+    check_faults(config.mock_faults)
     scrub = Redactor(config.secrets, username=config.username)
     warning = unused_options(config)
     if warning is not None:

@@ -14,8 +14,8 @@ API prefix (``…/api/v2``: the suite adds it), a report path that cannot be wri
 the project does not know. Target flags without ``--allow-upgrade`` are not an error:
 :func:`unused_options` names them for a warning.
 
-Fields that the command line does not expose (``phases``, ``mock_faults``) let the tests and the
-pytest entry point run a narrower suite with the same code.
+``--phases`` narrows the run to some phases; ``--fault`` starts the embedded mock with named
+faults, so a user sees a failure without a second terminal.
 """
 
 from __future__ import annotations
@@ -118,8 +118,9 @@ class RunConfig:
     poll_interval: float | None = None
     #: ``--quiet``: no progress lines, only the summary and the verdict.
     quiet: bool = False
-    # -- not on the command line
+    #: ``--phases``: the phases to run, in run order.
     phases: tuple[str, ...] = ALL_PHASES
+    #: ``--fault``: named faults of the embedded mock (a live target refuses them).
     mock_faults: tuple[str, ...] = ()
 
     @property
@@ -157,6 +158,18 @@ class RunConfig:
 
 
 # --------------------------------------------------------------------------- parsing helpers
+
+
+def parse_phases(text: str | None) -> tuple[str, ...]:
+    """``--phases examples,coverage`` → the phases in run order; ``None`` → every phase."""
+    if text is None:
+        return ALL_PHASES
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in ALL_PHASES]
+    if not names or unknown:
+        got = unknown[0] if unknown else text
+        raise UsageError(f"--phases: expected a comma-separated list of {','.join(ALL_PHASES)}, got {got!r}")
+    return tuple(phase for phase in ALL_PHASES if phase in names)
 
 
 def parse_rate_limit(text: str) -> RateLimit:
@@ -338,6 +351,8 @@ def validate(config: RunConfig) -> RunConfig:
     _check_tls(config)
     _check_numbers(config)
     _check_outputs(config)
+    if config.is_live and config.mock_faults:
+        raise UsageError("--fault breaks the embedded mock; it cannot be used with --base-url (a live OCP)")
     if config.is_live and config.allow_upgrade and config.target is None:
         raise UsageError(
             "--allow-upgrade on a live OCP needs the real target: --cluster-id, --obproxy-ids and --package"
@@ -381,5 +396,7 @@ def from_options(options: Mapping[str, Any], env: Mapping[str, str]) -> RunConfi
         ocp_version=options.get("ocp_version"),
         poll_interval=options.get("poll_interval"),
         quiet=bool(options.get("quiet")),
+        phases=parse_phases(options.get("phases")),
+        mock_faults=tuple(options.get("fault") or ()),
     )
     return validate(config)
