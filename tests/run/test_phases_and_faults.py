@@ -18,7 +18,9 @@ def test_examples_and_coverage_with_one_example_send_a_few_dozen_requests_at_mos
     assert result.exit_code == 0
     assert 0 < len(result.exchanges) <= 48, len(result.exchanges)
     assert result.results.skipped.keys() >= {"fuzzing", "stateful"}
-    assert any(note.startswith("coverage: ") and "beyond --max-examples 1" in note for note in result.results.notes)
+    assert any(
+        note.startswith("coverage: ") and "beyond --max-examples 1" in note for note in result.results.notes
+    )
 
 
 def test_the_bound_admits_max_examples_cases_per_operation_and_phase_and_counts_the_rest() -> None:
@@ -40,13 +42,17 @@ def test_an_unknown_phase_is_a_usage_error(text: str) -> None:
         parse_phases(text)
 
 
-def test_an_unknown_phase_on_the_command_line_exits_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_phase_on_the_command_line_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["run", "--phases", "examples,smoke"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and "'smoke'" in captured.err
 
 
-def test_run_with_a_fault_starts_the_embedded_mock_broken_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_with_a_fault_starts_the_embedded_mock_broken_and_fails(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["run", "--fault", "cycle", "--phases", "workflow", "--seed", "1", "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "dag.cycle" in out and out.strip().splitlines()[-1].startswith("FAILED")

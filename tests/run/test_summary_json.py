@@ -11,8 +11,8 @@ from contracts.run.judging.results import Results
 from contracts.run.reporting.redaction import Redactor
 from contracts.run.reporting.summary_json import SUMMARY_VERSION, render, summarise
 from contracts.run.reporting.verdicts import VERDICTS, verdict_word
-from contracts.run.runner import RunResult
 from contracts.run.reporting.writer import write_reports
+from contracts.run.runner import RunResult
 from tests.run.test_reports import SECRET, result
 
 
@@ -40,7 +40,7 @@ def test_a_secret_is_scrubbed_even_where_json_would_escape_it() -> None:
     config = RunConfig(username="u", password=secret)
     run = RunResult(config, "http://ocp", "safe mode", 1, results, (), (), 1.0)
     text = render(run, Redactor([secret])).decode()
-    assert "pa\\\"ss" not in text and json.loads(text)["notVerified"] == ["the server echoed ***"]
+    assert 'pa\\"ss' not in text and json.loads(text)["notVerified"] == ["the server echoed ***"]
     assert json.loads(text)["verdict"] == "INCOMPLETE"
 
 

@@ -26,10 +26,10 @@ from contracts.run.runner import RunResult
 from contracts.terminal import Lines
 
 
-
 def plural(n: int, word: str) -> str:
     """``1 case``, ``2 cases``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
 
 #: Findings printed in the summary; the reports hold them all.
 SHOWN_FINDINGS = 8

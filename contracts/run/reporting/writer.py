@@ -1,5 +1,6 @@
 """Writing a run's reports: ``--junit-xml PATH``; in ``--report-dir DIR``, ``report.md``,
-``junit.xml``, ``exchanges.har`` and ``summary.json`` (the verdict as data); and ``--save-shape FILE``, the observed shape. Every file
+``junit.xml``, ``exchanges.har`` and ``summary.json`` (the verdict as data); and
+``--save-shape FILE``, the observed shape. Every file
 passes the run's :class:`Redactor` on the way out.
 """
 
