@@ -23,6 +23,7 @@ PUBLIC = {
     "MockOCP",
     "MockServer",
     "MockSettings",
+    "AkSkAuth",
 }
 
 

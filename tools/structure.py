@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "contracts.spec",
         "contracts.spec_examples",
         "contracts.versions",
+        "contracts.signing",
         "contracts.auth",
         "contracts.terminal",
     ),
