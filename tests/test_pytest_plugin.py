@@ -140,7 +140,8 @@ def test_a_marker_gives_one_test_its_own_inventory_and_faults(pytester: pytest.P
         @pytest.mark.ocp_mock(faults="cycle")
         def test_a_fault_alone_keeps_the_shared_server(ocp_mock):
             from contracts import assert_conforms
-            reply = requests.get(ocp_mock.base_url + "/api/v2/tasks/instances/33150", auth=ocp_mock.auth, timeout=10)
+            url = ocp_mock.base_url + "/api/v2/tasks/instances/33150"
+            reply = requests.get(url, auth=ocp_mock.auth, timeout=10)
             with pytest.raises(AssertionError, match="dag.cycle"):
                 assert_conforms(reply, operation="task")
         """
@@ -184,3 +185,30 @@ def test_a_conftest_gives_every_test_of_its_scope_an_inventory(
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*unknown argument 'inventroy'*"])
+
+
+def test_a_failure_points_at_the_users_test_line_not_into_the_library(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_points="""
+        from contracts import assert_conforms
+
+        def test_broken():
+            body = {"status": 200, "successful": True}
+            assert_conforms(body, operation="task")  # the line the failure names
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert "test_points.py:5: ContractViolation" in text
+    assert "conformance.py" not in text
+
+
+def test_a_path_is_read_as_a_saved_response_file(tmp_path: Path) -> None:
+    saved = tmp_path / "task.json"
+    saved.write_bytes(SAMPLE.read_bytes())
+    assert_conforms(saved, operation="task")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"status": 200, "status": 200}', encoding="utf-8")
+    with pytest.raises(ContractViolation, match=r"(?s)broken\.json cannot be read.*body\.duplicate-key"):
+        assert_conforms(broken, operation="task")
