@@ -3,8 +3,9 @@
 Every check of the user's input happens here, once, and fails with a one-line
 :class:`~contracts.violations.UsageError` saying what was expected and what was given — the
 command maps it to exit 2. Options win over environment variables (``OCP_BASE_URL``,
-``OCP_USERNAME``/``OCP_PASSWORD``, ``OCP_ACCESS_KEY``/``OCP_SECRET_KEY``); secrets never appear
-in ``repr`` or in an error message.
+``OCP_USERNAME``/``OCP_PASSWORD``, ``OCP_ACCESS_KEY``/``OCP_SECRET_KEY``); when the environment
+holds both credential sets, AK/SK wins unless ``--ocp-version`` predates it
+(:func:`_credential_env`); secrets never appear in ``repr`` or in an error message.
 
 ``ocp_version`` (``--ocp-version``) names the OCP version whose documentation the target is held
 to (:mod:`contracts.run.profile`); AK/SK before 4.0.3, which documents Basic only, is refused here.
@@ -360,12 +361,50 @@ def validate(config: RunConfig) -> RunConfig:
     return config
 
 
+_BASIC = ("username", "password")
+_AKSK = ("access_key", "secret_key")
+
+
+def _credential_env(options: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """The credential variables the run reads, after the documented precedence.
+
+    An option wins over its variable; a scheme given on the command line (either of its options)
+    sets the other scheme's variables aside; when the environment alone holds both schemes, AK/SK
+    wins — OCP recommends it from 4.0.3 — unless ``--ocp-version`` is older, which knows Basic only.
+    Both schemes on the command line stay an error (:func:`_check_credentials`).
+    """
+    from_env = {name: env.get(_ENV_NAMES[name]) or "" for name in (*_BASIC, *_AKSK)}
+    on_line = {scheme for scheme in (_BASIC, _AKSK) if any(options.get(name) for name in scheme)}
+    in_env = {scheme for scheme in (_BASIC, _AKSK) if any(from_env[name] for name in scheme)}
+    if on_line:
+        keep = on_line
+    elif in_env == {_BASIC, _AKSK}:
+        keep = {_BASIC} if _knows_basic_only(options.get("ocp_version")) else {_AKSK}
+    else:
+        keep = in_env
+    return {name: from_env[name] for scheme in keep for name in scheme if from_env[name]}
+
+
+def _knows_basic_only(version: Any) -> bool:
+    """``--ocp-version`` names a version that documents Basic only (before 4.0.3)."""
+    if version is None:
+        return False
+    try:
+        profile(str(version)).require_auth("akSkAuth")
+    except UsageError:
+        return True
+    return False
+
+
 def from_options(options: Mapping[str, Any], env: Mapping[str, str]) -> RunConfig:
     """A validated :class:`RunConfig` from parsed options (argparse names) and the environment."""
+    credentials = _credential_env(options, env)
 
     def pick(name: str) -> Any:
         value = options.get(name)
-        if value is None and name in _ENV_NAMES:
+        if value is None and name in credentials:
+            return credentials[name]
+        if value is None and name in _ENV_NAMES and name not in (*_BASIC, *_AKSK):
             value = env.get(_ENV_NAMES[name]) or None
         return value
 
