@@ -1,4 +1,4 @@
-"""The pytest plugin other projects get with the package: fixtures, ``assert_conforms``, README example."""
+"""The pytest plugin other projects get: fixtures, ``assert_conforms``, the guide's example."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ def test_the_plugin_is_registered_as_an_entry_point() -> None:
     assert "contracts.pytest_plugin" in plugins
 
 
-def test_the_readme_example_is_the_test_that_runs() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Use the mock in your own tests", 1)[1]
+def test_the_guides_example_is_the_test_that_runs() -> None:
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    section = guide.split("## Use the mock in your own tests", 1)[1]
     block = re.search(r"```python\n(.*?)```", section, re.DOTALL)
     assert block, "the section shows a Python example"
     assert block.group(1) == EXAMPLE.read_text(encoding="utf-8")

@@ -37,7 +37,8 @@ def test_a_task_list_item_with_tenant_info_passes_strict() -> None:
     item = {key: task[key] for key in ("id", "name", "status", "creator") if key in task}
     item["tenantInfo"] = TENANT_INFO
     page = copy.deepcopy(_task())
-    page["data"] = {"contents": [item], "page": {"number": 1, "size": 10, "totalElements": 1, "totalPages": 1}}
+    paging = {"number": 1, "size": 10, "totalElements": 1, "totalPages": 1}
+    page["data"] = {"contents": [item], "page": paging}
     found = validate_response(page, operation="tasks", strict=True)
     assert not [v for v in found if v.rule == "schema.undocumented-property" and "tenantInfo" in v.pointer]
 
