@@ -57,3 +57,16 @@ def test_the_fault_table_lists_every_fault_of_the_mock_with_the_rule_that_catche
     text = GUIDE.read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `([a-z0-9-]+)` \| .*? \| `([a-z0-9.-]+)` \|$", text, re.MULTILINE))
     assert rows == {name: fault.expected for name, fault in FAULTS.items()}
+
+
+def test_the_compare_recipes_save_both_shapes_with_the_same_seed() -> None:
+    """Shapes from different seeds are not comparable, and compare then misses breaking enum
+    changes: every recipe that saves shapes to compare saves them with one seed."""
+    for document in (README, GUIDE):
+        for block in re.findall(r"```sh\n(.*?)```", document.read_text(encoding="utf-8"), re.DOTALL):
+            saves = [line for line in block.splitlines() if "--save-shape" in line]
+            if not saves:
+                continue
+            seeds = {match.group(1) for line in saves if (match := re.search(r"--seed (\d+)", line))}
+            assert len(saves) == 2 and len(seeds) == 1, (document.name, saves)
+            assert "ocp-contract compare" in block
