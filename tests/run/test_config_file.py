@@ -183,3 +183,52 @@ def test_the_combined_verdict_keeps_the_precedence_of_one_run() -> None:
     assert combined_exit_code([0, 3]) == 3
     assert combined_exit_code([0, 0]) == 0
     assert combined_exit_code([0, 130]) == 130
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[targets.a]\ntask-id = [true]", "expected a string or a number, got True"),
+        ("[targets]\na = 1", "targets.a: expected a table of options"),
+        ("run = 1\n[targets.a]", "expected a [run] table"),
+        (
+            "[targets.a]\npassword-env = 7",
+            "targets.a.password-env: expected the name of an environment variable",
+        ),
+    ],
+)
+def test_more_mistakes_are_one_line_each(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(UsageError, match="--config: ") as caught:
+        load(_write(tmp_path / "ocp.toml", text), known=KNOWN, env={})
+    assert message in str(caught.value)
+
+
+def test_an_interrupted_target_stops_the_rest_and_its_code_wins(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from contracts.run.command import configure
+    from contracts.run.targets import run_targets
+
+    path = _write(
+        tmp_path / "ocp.toml", f'[run]\nreport-dir = "{tmp_path / "r"}"\n[targets.a]\n[targets.b]\n'
+    )
+    ran: list[str] = []
+
+    def interrupted(config: object) -> object:
+        ran.append(str(getattr(config, "report_dir", "")))
+
+        class Result:
+            exit_code = 130
+            target = "embedded"
+            problem = None
+
+        return Result()
+
+    args = argparse.Namespace(config=str(path), target=None, quiet=True)
+    code = run_targets(args, {}, configure=configure, run_one=interrupted)  # type: ignore[arg-type]
+    assert code == 130 and len(ran) == 1
+    combined = json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
+    assert [entry["verdict"] for entry in combined["targets"]] == ["INTERRUPTED", "NOT RUN"]
+    assert capsys.readouterr().out.strip().endswith("(exit 130)")
