@@ -94,8 +94,8 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         "--max-examples",
         type=int,
         metavar="N",
-        help=f"cases per operation and phase, in every phase (default {DEFAULT_MAX_EXAMPLES}); "
-        "the examples phase sends the spec's own examples, a fixed handful",
+        help=f"cases per operation and phase (default {DEFAULT_MAX_EXAMPLES}); in the coverage phase per "
+        "operation and kind of case; the examples phase sends the spec's own examples, a fixed handful",
     )
     group.add_argument(
         "--phases",

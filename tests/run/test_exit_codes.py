@@ -151,7 +151,7 @@ def test_credentials_refused_mid_run_stop_it_at_once(
     admin_env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for ocp in serve():
-        refused = _refuse_everyone_after(ocp, allowed=22)
+        refused = _refuse_everyone_after(ocp, allowed=30)
         assert main(["run", "--base-url", LIVE_URL, *SMALL]) == 2
         ours = [i for i, authorization in enumerate(refused) if authorization.startswith("Basic")]
         assert ours, "a request with our credentials was refused"
@@ -171,7 +171,7 @@ def _die_after(ocp: RecordingOCP, allowed: int) -> None:
     ocp.mock.handle = dying  # type: ignore[method-assign]
 
 
-@pytest.mark.parametrize("allowed", [3, 25], ids=["in-the-workflow", "in-the-phases"])
+@pytest.mark.parametrize("allowed", [3, 40], ids=["in-the-workflow", "in-the-phases"])
 def test_a_connection_lost_mid_run_exits_2(
     admin_env: None, capsys: pytest.CaptureFixture[str], allowed: int
 ) -> None:

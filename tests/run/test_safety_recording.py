@@ -67,8 +67,7 @@ def test_safe_mode_sends_nothing_that_could_upgrade(live_ocp: RecordingOCP, seed
     assert result.exit_code == 0, result.problem or result.results.findings
     assert [r for r in live_ocp.received if could_upgrade(r)] == []
     assert live_ocp.created_tasks == 0
-    # --max-examples (4) bounds each phase: more than one phase's worth still leaves
-    assert len(_upgrade_posts(live_ocp)) > 4, "safe mode still sends upgrades a correct OCP must reject"
+    assert len(_upgrade_posts(live_ocp)) > 10, "safe mode still sends upgrades a correct OCP must reject"
     assert result.blocked, "generated upgrades that could act were kept back and reported"
 
 
