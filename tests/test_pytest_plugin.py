@@ -212,3 +212,19 @@ def test_a_path_is_read_as_a_saved_response_file(tmp_path: Path) -> None:
     broken.write_text('{"status": 200, "status": 200}', encoding="utf-8")
     with pytest.raises(ContractViolation, match=r"(?s)broken\.json cannot be read.*body\.duplicate-key"):
         assert_conforms(broken, operation="task")
+
+
+def test_an_inventory_is_taken_as_an_object_a_mapping_or_a_file(tmp_path: Path) -> None:
+    from contracts.mock.inventory import default_inventory
+    from contracts.pytest_plugin import _inventory
+
+    demo = default_inventory()
+    assert _inventory(demo) is demo
+    cluster = {"id": 3, "name": "c", "servers": [{"id": 30, "hostId": 300}]}
+    document = {"clusters": [cluster], "packages": ["p"]}
+    assert _inventory(document).clusters[0].id == 3
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert _inventory(path).packages == ("p",) == _inventory(str(path)).packages
+    with pytest.raises(TypeError, match="expected an Inventory, a mapping or a file path"):
+        _inventory(42)
