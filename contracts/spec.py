@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts._pointer import split, unescape_token
-from contracts.ocp import ROUTES
+from contracts.ocp import LIFECYCLE_ROUTES, ROUTES
 from contracts.spec_cache import load_cached
 from contracts.violations import SpecError
 
@@ -41,8 +41,11 @@ from contracts.violations import SpecError
 DEFAULT_SPEC_PATH = Path(str(resources.files("contracts").joinpath("data", "openapi.yaml")))
 
 
-#: Short operation names of the command line, mapped to the spec's operationIds.
-OPERATIONS: dict[str, str] = {short: operation_id for short, (_, _, operation_id) in ROUTES.items()}
+#: Short operation names of the command line, mapped to the spec's operationIds: the upgrade and
+#: its task reads, then the failure path's calls and the OBProxy cluster read.
+OPERATIONS: dict[str, str] = {
+    short: operation_id for short, (_, _, operation_id) in (ROUTES | LIFECYCLE_ROUTES).items()
+}
 
 _COMPONENT_PREFIX = "#/components/schemas/"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -91,6 +94,14 @@ class Spec:
         except KeyError:
             known = ", ".join(sorted(OPERATIONS))
             raise SpecError(f"unknown operation {name!r}; expected one of {known}") from None
+
+    def requires_data(self, operation: Operation, status: int) -> bool:
+        """Whether the spec's schema for ``operation`` at ``status`` requires ``data``: ``False`` for
+        the calls OCP answers with a ``NoDataResponse`` (a subtask skip or cancel; a rollback, which
+        the docs answer with the task and OCP Express without ``data``)."""
+        name = operation.schema_name_for(status)
+        schema = self.document.get("components", {}).get("schemas", {}).get(name) if name else None
+        return not isinstance(schema, dict) or "data" in schema.get("required", ())
 
     def validator(self, schema_name: str, *, strict: bool) -> Any:
         """A compiled jsonschema-rs validator for a component schema (cached)."""

@@ -18,7 +18,13 @@ from typing import Any
 import orjson
 
 from contracts._pointer import escape_token
-from contracts.ocp import TASK_OPERATION_ID, TASKS_OPERATION_ID, UPGRADE_OPERATION_ID
+from contracts.ocp import (
+    TASK_OPERATION_ID,
+    TASK_RETRY_OPERATION_ID,
+    TASK_ROLLBACK_OPERATION_ID,
+    TASKS_OPERATION_ID,
+    UPGRADE_OPERATION_ID,
+)
 from contracts.rules.agreement import check_agreement
 from contracts.rules.dag import check_dag
 from contracts.rules.envelope import check_content_type, check_envelope
@@ -27,8 +33,15 @@ from contracts.rules.state import check_state
 from contracts.spec import Spec, load_spec
 from contracts.violations import UsageError, Violation, sort_violations
 
-#: Operations whose successful ``data`` is one task with its graph.
-TASK_OPERATIONS = frozenset({"upgrade", "task", UPGRADE_OPERATION_ID, TASK_OPERATION_ID})
+#: Operations whose successful ``data`` is one task with its graph (a rollback's, when it has one).
+TASK_OPERATIONS = frozenset(
+    {
+        *("upgrade", "task", "task-retry", "task-rollback"),
+        *(UPGRADE_OPERATION_ID, TASK_OPERATION_ID, TASK_RETRY_OPERATION_ID, TASK_ROLLBACK_OPERATION_ID),
+    }
+)
+#: The envelope rule's finding for a success without ``data``, dropped where the spec documents none.
+_DATA_MISSING = "envelope.data-missing"
 #: Operations whose successful ``data`` is a page of tasks.
 PAGE_OPERATIONS = frozenset({"tasks", TASKS_OPERATION_ID})
 
@@ -307,6 +320,8 @@ def validate_response(
     status = _http_status(body, http_status)
     with collector_paused():
         found: list[Violation] = [*check_envelope(body, status)]
+        if not spec.requires_data(spec_operation, status):  # a NoDataResponse is documented here
+            found = [v for v in found if v.rule != _DATA_MISSING]
         if headers is not None:
             content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
             found.extend(check_content_type(content_type))
