@@ -107,7 +107,10 @@ def validation_failed(field_name: str, rejected: Any, reason: str) -> ApiError:
 def unreadable_body(reason: str) -> ApiError:
     """400: a body that is missing, not JSON, or not the object the operation reads."""
     return ApiError(
-        400, 10001, "Request body is missing or unreadable", target=parameter("body"),
+        400,
+        10001,
+        "Request body is missing or unreadable",
+        target=parameter("body"),
         debug_message=reason,
     )
 
@@ -124,7 +127,9 @@ def unsupported_media_type(content_type: str) -> ApiError:
 def not_found(kind: str, ident: int | str, name: str) -> ApiError:
     """404 (10002): ``kind`` (``obproxy cluster``) ``ident`` does not exist; ``name`` its parameter."""
     resource_type = kind.upper().replace(" ", "_")
-    return ApiError(404, 10002, f"Resource not found: {kind}, id: {ident}", target=resource(resource_type, ident, name))
+    return ApiError(
+        404, 10002, f"Resource not found: {kind}, id: {ident}", target=resource(resource_type, ident, name)
+    )
 
 
 def task_not_found(ident: int, *, subtask: bool = False) -> ApiError:

@@ -275,7 +275,10 @@ def retry_subtask(world: World, call: Call) -> Answer:
         refusal = world.engine.retry_subtask(task, sub, call.now)
         if refusal is not None:
             raise errors.task_state_invalid(
-                sub.node.id, refusal, subtask=True, why="only a FAILED subtask not under ROLLBACK can be retried"
+                sub.node.id,
+                refusal,
+                subtask=True,
+                why="only a FAILED subtask not under ROLLBACK can be retried",
             )
         return Answer(subtask_detail(sub, task.step, world.tz))
 

@@ -173,16 +173,25 @@ def subtask_log(task: Task, sub: Subtask, tz: timezone) -> str:
         if change.status == RUNNING:
             stamp = format_timestamp(change.at, tz)
             lines.append(f"############{{{change.operation}}}{{{stamp}}}############")
-            lines.append(_log_line(change.at, tz, "INFO", f"{name} : Run subtask, id={sub.node.id}, task={task.id}"))
+            lines.append(
+                _log_line(change.at, tz, "INFO", f"{name} : Run subtask, id={sub.node.id}, task={task.id}")
+            )
         elif change.status == FAILED:
             reason = _failure_reason(task, sub, change)
             lines.append(_log_line(change.at, tz, "ERROR", f"{name} : {reason}"))
-            lines.append(_log_line(change.at, tz, "INFO", f"{name} : Set state for subtask: {sub.node.id}, new state: FAILED"))
-        elif change.status in (SUCCESSFUL, CANCELING, PENDING, READY):
             lines.append(
                 _log_line(
-                    change.at, tz, "INFO",
-                    f"{name} : Set state for subtask: {sub.node.id}, new state: {change.status} ({change.operation})",
+                    change.at, tz, "INFO", f"{name} : Set state for subtask: {sub.node.id}, new state: FAILED"
+                )
+            )
+        elif change.status in (SUCCESSFUL, CANCELING, PENDING, READY):
+            state = f"{change.status} ({change.operation})"
+            lines.append(
+                _log_line(
+                    change.at,
+                    tz,
+                    "INFO",
+                    f"{name} : Set state for subtask: {sub.node.id}, new state: {state}",
                 )
             )
     return "\n".join(lines) + ("\n" if lines else "")

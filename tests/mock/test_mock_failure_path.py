@@ -42,7 +42,9 @@ def _inventory(**server: Any) -> Any:
     """Cluster 1: server 1 as given, server 2 healthy; a user who may only view tasks."""
     return parse_inventory(
         {
-            "clusters": [{"id": 1, "servers": [{"id": 1, "version": OLD, **server}, {"id": 2, "version": OLD}]}],
+            "clusters": [
+                {"id": 1, "servers": [{"id": 1, "version": OLD, **server}, {"id": 2, "version": OLD}]}
+            ],
             "packages": [PACKAGE],
         },
         "test inventory",
@@ -82,7 +84,11 @@ def test_a_retry_reruns_the_failed_subtasks_and_a_step_failing_once_then_passes(
     retried = api.call("task-retry", task_id)
     assert retried.status == 200, retried.body
     retried.assert_valid()
-    assert (retried.data["id"], retried.data["status"], retried.data["operation"]) == (task_id, RUNNING, RETRY)
+    assert (retried.data["id"], retried.data["status"], retried.data["operation"]) == (
+        task_id,
+        RUNNING,
+        RETRY,
+    )
     again = {s["id"]: s for s in retried.data["subtasks"] if s["id"] in failed_ids}
     assert {(s["status"], s["operation"]) for s in again.values()} == {(READY, RETRY)}
 
@@ -136,7 +142,10 @@ def test_a_retry_of_a_rolled_back_task_that_failed_names_rollback() -> None:
         task.history.append(type(task.history[-1])(task.step, FAILED, task.last_at, ROLLBACK))
     refused = api.call("task-retry", task_id)
     _refused(refused, 400, TASK_STATE_INVALID_CODE)
-    assert refused.error["message"] == f"This operation is not supported for the {task_id} task in the ROLLBACK state."
+    assert (
+        refused.error["message"]
+        == f"This operation is not supported for the {task_id} task in the ROLLBACK state."
+    )
 
 
 # --------------------------------------------------------------------------- rollback
@@ -161,7 +170,10 @@ def test_a_rollback_is_refused_unless_failed_then_when_prohibited() -> None:
     running = api.upgrade(1, "1").data["id"]
     refused = api.call("task-rollback", running)
     _refused(refused, 400, TASK_STATE_INVALID_CODE)  # the state is checked before the prohibition
-    assert refused.error["message"] == f"This operation is not supported for the {running} task in the RUNNING state."
+    assert (
+        refused.error["message"]
+        == f"This operation is not supported for the {running} task in the RUNNING state."
+    )
     failed = api.poll_to_end(running)[-1]
     assert failed.data["prohibitRollback"] is True
     prohibited = api.call("task-rollback", running)
@@ -191,7 +203,9 @@ def test_an_unknown_task_or_subtask_is_404_with_code_20000(short: str) -> None:
     unknown_subtask = api.call(short, task.data["id"], 99999)
     _refused(unknown_subtask, 404, TASK_NOT_FOUND_CODE)
     assert unknown_subtask.error["target"] == {
-        "type": "SUBTASK_INSTANCE", "id": 99999, "parameter": "subtaskInstanceId"
+        "type": "SUBTASK_INSTANCE",
+        "id": 99999,
+        "parameter": "subtaskInstanceId",
     }
 
 
@@ -213,7 +227,11 @@ def test_a_subtask_retry_makes_it_ready_under_retry_and_the_task_runs_again() ->
     retried = api.call("subtask-retry", task_id, sub["id"])
     assert retried.status == 200, retried.body
     retried.assert_valid()
-    assert (retried.data["id"], retried.data["status"], retried.data["operation"]) == (sub["id"], READY, RETRY)
+    assert (retried.data["id"], retried.data["status"], retried.data["operation"]) == (
+        sub["id"],
+        READY,
+        RETRY,
+    )
     assert api.task(task_id).data["status"] == RUNNING
     assert api.poll_to_end(task_id)[-1].data["status"] == SUCCESSFUL
 
@@ -224,7 +242,10 @@ def test_a_subtask_retry_is_refused_unless_failed_and_not_under_rollback() -> No
     done = next(s for s in failed.data["subtasks"] if s["status"] == SUCCESSFUL)
     refused = api.call("subtask-retry", task_id, done["id"])
     _refused(refused, 400, TASK_STATE_INVALID_CODE)
-    assert refused.error["message"] == f"This operation is not supported for the {done['id']} task in the SUCCESSFUL state."
+    assert (
+        refused.error["message"]
+        == f"This operation is not supported for the {done['id']} task in the SUCCESSFUL state."
+    )
     sub = _subtask(failed, FAILED)
     assert api.call("task-rollback", task_id).status == 200  # the FAILED subtask is now under ROLLBACK
     under_rollback = api.call("subtask-retry", task_id, sub["id"])
@@ -325,7 +346,9 @@ def test_every_subtask_has_a_log_and_a_failed_ones_says_why() -> None:
 # --------------------------------------------------------------------------- roles
 
 
-@pytest.mark.parametrize("short", ["task-retry", "task-rollback", "subtask-retry", "subtask-skip", "subtask-cancel"])
+@pytest.mark.parametrize(
+    "short", ["task-retry", "task-rollback", "subtask-retry", "subtask-skip", "subtask-cancel"]
+)
 def test_a_control_call_needs_task_manager(short: str) -> None:
     api = _api()
     task = api.upgrade(1, "1")
@@ -379,7 +402,9 @@ def test_in_tick_mode_a_retried_task_advances_from_the_retry_not_from_its_creati
     """With time-based steps, a retry long after the task was created must not jump the task to its
     end at once: the retried subtasks are READY at the retry and advance one step per tick."""
     now = [datetime(2024, 4, 15, 6, 0, tzinfo=UTC)]
-    app = create_app(_inventory(failAt="prepare", failTimes=1), seed_history=False, tick=1.0, clock=lambda: now[0])
+    app = create_app(
+        _inventory(failAt="prepare", failTimes=1), seed_history=False, tick=1.0, clock=lambda: now[0]
+    )
     api = Api(app)
     task_id = api.upgrade(1, "1").data["id"]
     now[0] += timedelta(seconds=30)

@@ -171,7 +171,8 @@ def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
 def test_fail_times_and_prohibit_rollback_are_read_and_described(tmp_path: Path) -> None:
     path = tmp_path / "inventory.yaml"
     path.write_text(
-        "clusters: [{id: 1, servers: [{id: 1, failAt: stop, failTimes: 2}, {id: 2, prohibitRollback: true}]}]\n"
+        "clusters: [{id: 1, servers: [{id: 1, failAt: stop, failTimes: 2},\n"
+        "                             {id: 2, prohibitRollback: true}]}]\n"
         "packages: [p]"
     )
     inventory = load_inventory(path)
