@@ -32,11 +32,17 @@ DISTRIBUTION = "ocp-obproxy-upgrade-contracts"
 
 
 class Command(NamedTuple):
-    """A sub-command as ``--help`` lists it, and how to import its module when it is chosen."""
+    """A sub-command as ``--help`` lists it, and how to import its module when it is chosen.
+
+    ``ends_at_once``: run as a process of its own, it ends as soon as its output is flushed,
+    without freeing what it built (:func:`contracts.terminal.end_process`): for a command that
+    starts no thread or server and writes no file after it returns.
+    """
 
     name: str
     help: str
     load: Callable[[], ModuleType]
+    ends_at_once: bool = False
 
 
 # One loader per sub-command: plain imports inside functions, so a command's dependencies
@@ -94,6 +100,7 @@ COMMANDS: tuple[Command, ...] = (
         "check saved response bodies against the contract "
         "(exit 0 all conform, 1 violations, 2 unusable input)",
         _validate,
+        ends_at_once=True,
     ),
     Command(
         "check-spec",
@@ -198,9 +205,19 @@ def build_parser(chosen: str | None = None, *, every: bool = True) -> argparse.A
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; ``argv`` ``None`` means this process's own arguments, and then a
+    command that ends at once (see :class:`Command`) ends the process here."""
     words = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(chosen_command(words), every=False)
     args = parser.parse_args(words)
+    code = _main(args)
+    if argv is None and any(c.name == args.command and c.ends_at_once for c in COMMANDS):
+        terminal.end_process(code)
+    terminal.release_kept()
+    return code
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         return terminal.guarded(lambda: int(args._execute(args)))
     except (UsageError, SpecError) as error:

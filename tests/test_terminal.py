@@ -126,3 +126,73 @@ def test_sigterm_becomes_an_interrupt_while_guarded() -> None:
         terminal.guarded(command)
     assert caught.value.signal_name == "SIGTERM"
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+class _Ended(Exception):
+    """What the patched ``os._exit`` raises instead of ending the test run."""
+
+
+def _patched_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake_exit(code: int) -> None:
+        raise _Ended(code)
+
+    monkeypatch.setattr(terminal.os, "_exit", fake_exit)
+    monkeypatch.delitem(sys.modules, "coverage", raising=False)
+
+
+def test_ending_at_once_flushes_both_streams_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    flushed: list[str] = []
+    monkeypatch.setattr(out, "flush", lambda: flushed.append("out"))
+    monkeypatch.setattr(err, "flush", lambda: flushed.append("err"))
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    _patched_exit(monkeypatch)
+    with pytest.raises(_Ended) as ended:
+        terminal.end_process(1)
+    assert ended.value.args == (1,) and flushed == ["out", "err"]
+
+
+def test_ending_at_once_with_the_reader_gone_is_the_pipe_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Gone(io.StringIO):
+        def flush(self) -> None:
+            raise BrokenPipeError
+
+    monkeypatch.setattr(sys, "stdout", Gone())
+    monkeypatch.setattr(terminal, "silence_stdout", lambda: None)
+    _patched_exit(monkeypatch)
+    with pytest.raises(_Ended) as ended:
+        terminal.end_process(0)
+    assert ended.value.args == (terminal.EXIT_PIPE,)
+
+
+def test_ending_under_coverage_is_a_usual_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "coverage", sys)  # present: its data is written at exit
+    monkeypatch.setattr(terminal.os, "_exit", pytest.fail)
+    with pytest.raises(SystemExit) as ended:
+        terminal.end_process(2)
+    assert ended.value.code == 2
+
+
+def test_only_the_last_kept_value_is_held_until_released() -> None:
+    first, last = object(), object()
+    terminal.keep_until_exit(first)
+    terminal.keep_until_exit(last)
+    assert terminal._kept == [last]
+    terminal.release_kept()
+    assert terminal._kept == []
+
+
+def test_a_process_that_ends_at_once_has_written_everything(capsys: pytest.CaptureFixture[str]) -> None:
+    """The console script's way: ``main()`` with the process's own arguments ends the process."""
+    sample = Path(__file__).resolve().parent / "data" / "documented-sample.json"
+    cycle = Path(__file__).resolve().parent / "data" / "invalid" / "dag-cycle.json"
+    argv = ["validate", "--format", "json", str(sample), str(cycle)]
+    code = "import sys; from contracts.cli import main; sys.argv[1:] = %r; main(); sys.exit(99)" % argv
+    child = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, env=_env()
+    )
+    assert child.returncode == 1, child.stderr  # main() ended the process: the 99 never ran
+    assert main(argv) == 1  # in this process: returns, and what it held is released
+    assert child.stdout == capsys.readouterr().out and child.stdout.endswith("}\n")
+    assert terminal._kept == []

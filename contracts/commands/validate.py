@@ -29,6 +29,7 @@ from contracts.commands._hints import graph_hint, operation_hint
 from contracts.commands._input import read_input
 from contracts.rules.agreement import listed_targets
 from contracts.spec import OPERATIONS, Spec
+from contracts.terminal import keep_until_exit
 from contracts.validate import TASK_OPERATIONS, collector_paused, has_errors, load_body, validate_response
 from contracts.versions import LATEST, PROFILE_NAMES, ocp_version, parse_version, profile
 from contracts.violations import UsageError, Violation
@@ -167,6 +168,7 @@ def _check(args: argparse.Namespace, name: str, spec: Spec | None) -> _Checked:
     """Read, parse and validate one file."""
     source = "standard input" if name == "-" else name
     body = load_body(read_input(name, expected="a readable file or -"), source=source)
+    keep_until_exit(body)  # a 100k-subtask body would take a fifth of its parse to free
     violations = validate_response(
         body,
         operation=args.operation,
