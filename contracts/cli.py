@@ -210,10 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(chosen_command(words), every=False)
     args = parser.parse_args(words)
+    at_once = argv is None and any(c.name == args.command and c.ends_at_once for c in COMMANDS)
+    if at_once:
+        terminal.prepare_to_end_at_once()
     code = _main(args)
-    if argv is None and any(c.name == args.command and c.ends_at_once for c in COMMANDS):
+    if at_once:
         terminal.end_process(code)
-    terminal.release_kept()
     return code
 
 

@@ -17,6 +17,7 @@ terminal, stopped with Ctrl-C or ``kill``.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import select
@@ -170,22 +171,32 @@ def stop_when_stdout_closes(*, every: float = 0.5) -> threading.Event:
 
 
 _kept: list[object] = []
+_at_once = threading.Event()
+
+
+def prepare_to_end_at_once() -> None:
+    """Announce that this process will end with :func:`end_process`: from now on the cyclic
+    garbage collector stays off and :func:`keep_until_exit` holds what it is given.
+
+    The collector must stay off: a body kept alive past a paused block would be rescanned whole
+    by the first collection after it (millions of young objects: longer than freeing them).
+    A process that ends at once has no use for collecting cycles anyway.
+    """
+    _at_once.set()
+    gc.disable()
 
 
 def keep_until_exit(value: object) -> None:
-    """Hold ``value`` — the last one given — so that it is not freed before :func:`end_process`.
+    """Hold ``value`` — the last one given — until :func:`end_process`, when this process ends at once.
 
     Freeing a parsed 100,000-subtask body, millions of objects one by one, costs as much as a
     fifth of parsing it; a process about to end need not, the operating system takes the memory
     back at once. Only the last value is held: each earlier one is freed when the next comes,
-    so a command over thousands of bodies holds one at a time.
+    so a command over thousands of bodies holds one at a time. Elsewhere (a command run
+    in-process, a library call) nothing is held.
     """
-    _kept[:] = [value]
-
-
-def release_kept() -> None:
-    """Drop what :func:`keep_until_exit` holds (a command run in-process, which does not end)."""
-    _kept.clear()
+    if _at_once.is_set():
+        _kept[:] = [value]
 
 
 def end_process(code: int) -> NoReturn:

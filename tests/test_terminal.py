@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -174,13 +175,17 @@ def test_ending_under_coverage_is_a_usual_exit(monkeypatch: pytest.MonkeyPatch) 
     assert ended.value.code == 2
 
 
-def test_only_the_last_kept_value_is_held_until_released() -> None:
+def test_values_are_kept_only_in_a_process_that_ends_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     first, last = object(), object()
+    monkeypatch.setattr(terminal, "_kept", [])
+    terminal.keep_until_exit(first)
+    assert terminal._kept == []  # in-process: nothing held, the caller frees as usual
+    monkeypatch.setattr(terminal, "_at_once", threading.Event())
+    monkeypatch.setattr(terminal.gc, "disable", lambda: None)
+    terminal.prepare_to_end_at_once()
     terminal.keep_until_exit(first)
     terminal.keep_until_exit(last)
     assert terminal._kept == [last]
-    terminal.release_kept()
-    assert terminal._kept == []
 
 
 def test_a_process_that_ends_at_once_has_written_everything(capsys: pytest.CaptureFixture[str]) -> None:
@@ -193,6 +198,5 @@ def test_a_process_that_ends_at_once_has_written_everything(capsys: pytest.Captu
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, env=_env()
     )
     assert child.returncode == 1, child.stderr  # main() ended the process: the 99 never ran
-    assert main(argv) == 1  # in this process: returns, and what it held is released
+    assert main(argv) == 1  # in this process: returns
     assert child.stdout == capsys.readouterr().out and child.stdout.endswith("}\n")
-    assert terminal._kept == []

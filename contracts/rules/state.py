@@ -137,10 +137,10 @@ def _read_plain(items: list[Any]) -> tuple[_Subtasks, bool]:
         kinds |= new
         if not _DISPATCHED.isdisjoint(new):
             dispatched += compress(range(begin, begin + len(found)), map(_DISPATCHED.__contains__, found))
-    located = _Subtasks(range(len(items)), items, statuses, plain=True, finish_times=finish_times)
+    located = range(len(items))  # built once, whole: NamedTuple._replace costs microseconds a task
     if kinds is None:
-        return located, False
-    return located._replace(kinds=frozenset(kinds), dispatched=dispatched), True
+        return _Subtasks(located, items, statuses, True, frozenset(), finish_times), False
+    return _Subtasks(located, items, statuses, True, frozenset(kinds), finish_times, dispatched), True
 
 
 def _kinds(statuses: list[Any]) -> frozenset[Any] | None:
