@@ -103,3 +103,19 @@ def test_json_for_several_files_is_one_document_a_pipeline_can_read(
 def test_standard_input_is_read_once_at_most(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["validate", "-", "-"]) == 2
     assert "standard input (-) can be read only once" in capsys.readouterr().err
+
+
+def test_validate_starts_without_the_modules_it_has_no_use_for() -> None:
+    """Neither shutil (argparse asks it the terminal's width) nor hashlib (the spec cache's key):
+    each costs a few milliseconds of every start. The first run fills the spec cache."""
+    _imported_after(["validate", str(SAMPLE)])
+    assert not {"shutil", "hashlib"} & _imported_after(["validate", str(SAMPLE)])
+
+
+def test_the_help_is_as_wide_as_the_terminal_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    assert cli.terminal_columns() == 60
+    assert cli._Formatter("ocp-contract")._width == 58  # as argparse's own: the width less 2
+    monkeypatch.setenv("COLUMNS", "wide")
+    monkeypatch.setattr(cli.os, "get_terminal_size", lambda fd: (_ for _ in ()).throw(OSError()))
+    assert cli.terminal_columns() == 80
