@@ -157,7 +157,7 @@ def _kinds(statuses: list[Any]) -> frozenset[Any] | None:
 
 def check_state(task: object) -> Iterator[Violation]:
     """Yield the status and time violations of ``task`` (a task object with ``subtasks``)."""
-    if not isinstance(task, Mapping):
+    if type(task) is not dict and not isinstance(task, Mapping):
         return
     subtasks = _subtasks(task)
     yield from _ordering(task, subtasks)
