@@ -54,15 +54,14 @@ def _sha256_hex(raw: bytes) -> str:
     a few milliseconds of every short command, more than hashing the spec. Other interpreters
     and builds use hashlib.
     """
-    for name in ("_sha256", "_sha2"):  # CPython 3.11, then 3.12 and later
+    try:
+        from _sha256 import sha256  # CPython 3.11
+    except ImportError:
         try:
-            builtin = __import__(name)
+            from _sha2 import sha256  # CPython 3.12 and later
         except ImportError:
-            continue
-        return str(builtin.sha256(raw).hexdigest())
-    import hashlib
-
-    return hashlib.sha256(raw).hexdigest()
+            from hashlib import sha256
+    return str(sha256(raw).hexdigest())
 
 
 def load_cached(raw: bytes, parse: Callable[[bytes], Any]) -> Any:

@@ -26,7 +26,7 @@ import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import NoReturn, TextIO
 
@@ -212,10 +212,8 @@ def end_process(code: int) -> NoReturn:
     except (BrokenPipeError, ValueError):
         silence_stdout()
         code = EXIT_PIPE
-    try:
+    with suppress(OSError, ValueError):  # nobody left to tell
         sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
     if "coverage" in sys.modules:
         raise SystemExit(code)
     os._exit(code)

@@ -193,7 +193,7 @@ def test_a_process_that_ends_at_once_has_written_everything(capsys: pytest.Captu
     sample = Path(__file__).resolve().parent / "data" / "documented-sample.json"
     cycle = Path(__file__).resolve().parent / "data" / "invalid" / "dag-cycle.json"
     argv = ["validate", "--format", "json", str(sample), str(cycle)]
-    code = "import sys; from contracts.cli import main; sys.argv[1:] = %r; main(); sys.exit(99)" % argv
+    code = f"import sys; from contracts.cli import main; sys.argv[1:] = {argv!r}; main(); sys.exit(99)"
     child = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, env=_env()
     )
