@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -116,6 +117,9 @@ def test_the_help_is_as_wide_as_the_terminal_says(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("COLUMNS", "60")
     assert cli.terminal_columns() == 60
     assert cli._Formatter("ocp-contract")._width == 58  # as argparse's own: the width less 2
-    monkeypatch.setenv("COLUMNS", "wide")
+    assert cli._Formatter("ocp-contract", width=40)._width == 40  # a width given is kept
+    monkeypatch.setenv("COLUMNS", "wide")  # unusable: the terminal is asked
+    monkeypatch.setattr(cli.os, "get_terminal_size", lambda fd: os.terminal_size((100, 30)))
+    assert cli.terminal_columns() == 100
     monkeypatch.setattr(cli.os, "get_terminal_size", lambda fd: (_ for _ in ()).throw(OSError()))
-    assert cli.terminal_columns() == 80
+    assert cli.terminal_columns() == 80  # no terminal either
