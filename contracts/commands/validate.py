@@ -13,7 +13,8 @@ are still checked and reported).
 Thousands of files cost little more than parsing them: the spec and its compiled validators are
 made once for all files; each file's result is written as soon as it is checked (text) or
 rendered at once and only its text kept (JSON, whose head holds the totals); nothing else is
-kept per file but the counts the total needs.
+kept per file but the counts the total needs. Run as a process, the command ends as soon as its
+output is flushed, the last body unfreed (:func:`contracts.terminal.end_process`).
 """
 
 from __future__ import annotations
