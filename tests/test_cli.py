@@ -123,3 +123,26 @@ def test_the_help_is_as_wide_as_the_terminal_says(monkeypatch: pytest.MonkeyPatc
     assert cli.terminal_columns() == 100
     monkeypatch.setattr(cli.os, "get_terminal_size", lambda fd: (_ for _ in ()).throw(OSError()))
     assert cli.terminal_columns() == 80  # no terminal either
+
+
+def test_validate_as_the_process_itself_ends_it_once_done(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``main()`` with the process's own arguments: prepared to end at once, then ended with the code."""
+    calls: list[object] = []
+
+    class Ended(Exception):
+        pass
+
+    def end(code: int) -> None:
+        calls.append(code)
+        raise Ended
+
+    monkeypatch.setattr(cli.terminal, "prepare_to_end_at_once", lambda: calls.append("prepared"))
+    monkeypatch.setattr(cli.terminal, "end_process", end)
+    monkeypatch.setattr(sys, "argv", ["ocp-contract", "validate", str(CYCLE)])
+    with pytest.raises(Ended):
+        cli.main()
+    assert calls == ["prepared", 1] and "dag.cycle" in capsys.readouterr().out
+    calls.clear()
+    assert cli.main(["validate", str(CYCLE)]) == 1 and calls == []  # arguments given: in-process
