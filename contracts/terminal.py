@@ -175,15 +175,9 @@ _at_once = threading.Event()
 
 
 def prepare_to_end_at_once() -> None:
-    """Announce that this process will end with :func:`end_process`: from now on the cyclic
-    garbage collector stays off and :func:`keep_until_exit` holds what it is given.
-
-    The collector must stay off: a body kept alive past a paused block would be rescanned whole
-    by the first collection after it (millions of young objects: longer than freeing them).
-    A process that ends at once has no use for collecting cycles anyway.
-    """
+    """Announce that this process will end with :func:`end_process`: from now on
+    :func:`keep_until_exit` holds what it is given."""
     _at_once.set()
-    gc.disable()
 
 
 def keep_until_exit(value: object) -> None:
@@ -192,11 +186,16 @@ def keep_until_exit(value: object) -> None:
     Freeing a parsed 100,000-subtask body, millions of objects one by one, costs as much as a
     fifth of parsing it; a process about to end need not, the operating system takes the memory
     back at once. Only the last value is held: each earlier one is freed when the next comes,
-    so a command over thousands of bodies holds one at a time. Elsewhere (a command run
-    in-process, a library call) nothing is held.
+    so a command over thousands of bodies holds one at a time. Everything alive is also moved
+    out of the cyclic collector's sight (:func:`gc.freeze`, a constant-time splice): a body kept
+    past the block that pauses the collector would otherwise be rescanned whole by the first
+    collection after it — millions of young objects, longer than freeing them. Frozen objects
+    are still freed by reference counting. Elsewhere (a command run in-process, a library call)
+    nothing is held or frozen.
     """
     if _at_once.is_set():
         _kept[:] = [value]
+        gc.freeze()
 
 
 def end_process(code: int) -> NoReturn:

@@ -180,12 +180,13 @@ def test_values_are_kept_only_in_a_process_that_ends_at_once(monkeypatch: pytest
     monkeypatch.setattr(terminal, "_kept", [])
     terminal.keep_until_exit(first)
     assert terminal._kept == []  # in-process: nothing held, the caller frees as usual
+    frozen: list[bool] = []
     monkeypatch.setattr(terminal, "_at_once", threading.Event())
-    monkeypatch.setattr(terminal.gc, "disable", lambda: None)
+    monkeypatch.setattr(terminal.gc, "freeze", lambda: frozen.append(True))
     terminal.prepare_to_end_at_once()
     terminal.keep_until_exit(first)
     terminal.keep_until_exit(last)
-    assert terminal._kept == [last]
+    assert terminal._kept == [last] and frozen == [True, True]
 
 
 def test_a_process_that_ends_at_once_has_written_everything(capsys: pytest.CaptureFixture[str]) -> None:
