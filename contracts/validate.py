@@ -269,7 +269,7 @@ def _walk(value: Any) -> Iterator[tuple[str, Any]]:
 def _http_status(body: Any, http_status: int | None) -> int:
     if http_status is not None:
         return http_status
-    status = body.get("status") if isinstance(body, Mapping) else None
+    status = body.get("status") if type(body) is dict or isinstance(body, Mapping) else None
     if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599:
         return status
     raise UsageError("cannot tell the HTTP status: the body has no integer 'status'; pass the HTTP status")
@@ -283,8 +283,8 @@ def _task_rules(task: Any, request_obproxy_ids: Sequence[int] | None) -> Iterato
 
 
 def _semantic(body: Any, operation: str, request_obproxy_ids: Sequence[int] | None) -> Iterator[Violation]:
-    data = body.get("data") if isinstance(body, Mapping) else None
-    if operation in TASK_OPERATIONS and isinstance(data, Mapping):
+    data = body.get("data") if type(body) is dict or isinstance(body, Mapping) else None
+    if operation in TASK_OPERATIONS and (type(data) is dict or isinstance(data, Mapping)):
         for violation in _task_rules(data, request_obproxy_ids):
             yield violation.under("/data")
     elif (

@@ -139,10 +139,10 @@ def _read_plain(items: list[Any]) -> tuple[_Subtasks, bool]:
         kinds |= new
         if not _DISPATCHED.isdisjoint(new):
             dispatched += compress(range(begin, begin + len(found)), map(_DISPATCHED.__contains__, found))
-    located = _Subtasks(range(len(items)), items, statuses, plain=True, finish_times=finish_times)
+    located = range(len(items))  # built once, whole: NamedTuple._replace costs microseconds a task
     if kinds is None:
-        return located, False
-    return located._replace(kinds=frozenset(kinds), dispatched=dispatched), True
+        return _Subtasks(located, items, statuses, True, frozenset(), finish_times), False
+    return _Subtasks(located, items, statuses, True, frozenset(kinds), finish_times, dispatched), True
 
 
 def _kinds(statuses: list[Any]) -> frozenset[Any] | None:
@@ -159,7 +159,7 @@ def _kinds(statuses: list[Any]) -> frozenset[Any] | None:
 
 def check_state(task: object) -> Iterator[Violation]:
     """Yield the status and time violations of ``task`` (a task object with ``subtasks``)."""
-    if not isinstance(task, Mapping):
+    if type(task) is not dict and not isinstance(task, Mapping):
         return
     subtasks = _subtasks(task)
     yield from _ordering(task, subtasks)
