@@ -22,6 +22,7 @@ from contracts.run.config import (
     unused_options,
 )
 from contracts.run.judging.results import Results
+from contracts.run.profile import run_profile
 from contracts.run.reporting.console import Progress, banner, summary
 from contracts.run.reporting.redaction import Redactor
 from contracts.run.reporting.writer import write_reports
@@ -150,8 +151,10 @@ def execute(args: argparse.Namespace) -> int:
         print(f"ocp-contract run: {warning}", file=sys.stderr)
     results = Results()
     progress = Progress(results, Lines(sys.stdout), scrub, quiet=config.quiet, live=config.is_live)
-    progress.say(banner(config, _label(config.base_url), Policy.for_run(config).mode.value, scrub))
-    result = run_suite(config, results=results, listener=progress)
+    profile = run_profile(config.ocp_version)
+    mode = Policy.for_run(config, profile).mode.value
+    progress.say(banner(config, _label(config.base_url), mode, scrub, profile))
+    result = run_suite(config, results=results, listener=progress, profile=profile)
     for path in write_reports(result):
         progress.say(f"  wrote {path}")
     for line in summary(result):

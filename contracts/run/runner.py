@@ -34,8 +34,9 @@ from schemathesis.engine import events
 from contracts.run.config import DEFAULT_LIVE_FOLLOW_TIME, ENGINE_PHASES, RunConfig
 from contracts.run.judging.results import Results
 from contracts.run.phases.engine import run_engine
-from contracts.run.phases.workflow import Plan, Workflow, probes
-from contracts.run.profile import run_profile
+from contracts.run.phases.probes import probes
+from contracts.run.phases.workflow import Plan, Workflow
+from contracts.run.profile import RunProfile, run_profile
 from contracts.run.threads import serialised_ast_parsing
 from contracts.run.wire.bounds import Bounds, ServerFailing
 from contracts.run.wire.errors import RunAborted, describe_network_error
@@ -107,8 +108,8 @@ class RunResult:
         return None
 
 
-def _workflow_plan(config: RunConfig, target: Target) -> Plan:
-    body = run_profile(config.ocp_version).upgrade_body
+def _workflow_plan(config: RunConfig, target: Target, profile: RunProfile) -> Plan:
+    body = profile.upgrade_body
     if config.is_live:
         upgrades = (config.target,) if config.allow_upgrade and config.target is not None else ()
         interval = LIVE_POLL_INTERVAL if config.poll_interval is None else config.poll_interval
@@ -120,6 +121,7 @@ def _workflow_plan(config: RunConfig, target: Target) -> Plan:
             100_000,
             body,
             upgrades_asked=True,
+            reference=config.target,
         )
     embedded = target.upgrade_targets()
     interval = 0.0 if config.poll_interval is None else config.poll_interval
@@ -128,7 +130,13 @@ def _workflow_plan(config: RunConfig, target: Target) -> Plan:
 
 
 def _run_phases(
-    config: RunConfig, target: Target, gate: Gate, results: Results, seed: int, listener: Listener | None
+    config: RunConfig,
+    target: Target,
+    gate: Gate,
+    results: Results,
+    seed: int,
+    listener: Listener | None,
+    profile: RunProfile,
 ) -> str | None:
     identity: Identity = identity_for(config, target)
     gate.watch.known = identity.known
@@ -148,9 +156,9 @@ def _run_phases(
             strict=config.strict,
             known=identity.known,
             deadline=follow,
-            profile=run_profile(config.ocp_version),
+            profile=profile,
             say=say,
-        ).run(_workflow_plan(config, target))
+        ).run(_workflow_plan(config, target, profile))
         if follow.cut and gate.politeness.deadline.cut is None:
             gate.politeness.deadline.cut = follow.cut
         if listener is not None:
@@ -160,7 +168,9 @@ def _run_phases(
     asked = [phase for phase in ENGINE_PHASES if phase in config.phases]
     if asked and running:
         on_event = None if listener is None else listener.on_event
-        return run_engine(config, target, identity, gate, results, seed=seed, on_event=on_event)
+        return run_engine(
+            config, target, identity, gate, results, seed=seed, on_event=on_event, profile=profile
+        )
     if asked and gate.stopped is None:
         deadline.reached(f"phases {', '.join(asked)} not run")
     return None
@@ -197,15 +207,21 @@ def _follow_budget(config: RunConfig, deadline: Deadline) -> float | None:
 
 
 def run_suite(
-    config: RunConfig, *, results: Results | None = None, listener: Listener | None = None
+    config: RunConfig,
+    *,
+    results: Results | None = None,
+    listener: Listener | None = None,
+    profile: RunProfile | None = None,
 ) -> RunResult:
     """Run the contract suite described by ``config`` and return what it found.
 
-    ``results`` may be passed in so a ``listener`` can read the counts while the run goes on.
+    ``results`` may be passed in so a ``listener`` can read the counts while the run goes on;
+    ``profile`` (the OCP version's, computed once per run) when the caller already has it.
     """
+    profile = profile if profile is not None else run_profile(config.ocp_version)
     seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
     deadline = Deadline(config.max_time)
-    policy = Policy.for_run(config)
+    policy = Policy.for_run(config, profile)
     gate = Gate(
         guard=SafetyGuard(policy),
         politeness=Politeness(
@@ -219,9 +235,9 @@ def run_suite(
     results = results if results is not None else Results()
     started = time.perf_counter()
     stop_reason = None
-    with opened(config) as target, installed(gate), serialised_ast_parsing():
+    with opened(config, profile) as target, installed(gate), serialised_ast_parsing():
         try:
-            stop_reason = _run_phases(config, target, gate, results, seed, listener)
+            stop_reason = _run_phases(config, target, gate, results, seed, listener, profile)
         except (RunAborted, CredentialsRejected) as error:
             results.aborted = str(error)
         except requests.RequestException as error:  # the workflow's own requests

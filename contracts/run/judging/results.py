@@ -84,8 +84,16 @@ class TaskReport:
     subtasks: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     failed_subtask: str | None = None
+    failed_subtask_id: int | None = None
     message: str | None = None
     rolled_back: bool = False
+    #: The failing subtask's log (its last line), or why it was not read.
+    log: str | None = None
+    #: What the servers report after the task ended: the version they all run, ``"unchanged"``
+    #: (each kept its version), or ``None`` when they were not read.
+    servers: str | None = None
+    #: The package an upgrade installs, named when the servers' versions could not be read.
+    package: str | None = None
 
     @property
     def status(self) -> str:
@@ -105,6 +113,27 @@ class TaskReport:
         """Every poll's status in order, runs collapsed: ``RUNNING ×4 → FAILED ×3``."""
         runs = [(status, sum(1 for _ in group)) for status, group in groupby(self.polls)]
         return " → ".join(f"{status} ×{n}" if n != 1 else status for status, n in runs) or "none"
+
+    def outcome(self) -> str:
+        """The task's end in words: ``upgraded to X``, ``rolled back, servers unchanged``,
+        ``failed at step Y (log: …)``; a rollback is never called an upgrade."""
+        if self.status == FAILED:
+            step = self.failed_subtask or "an unnamed step"
+            return f"failed at step {step} (log: {self.log or 'not read'})"
+        if not self.finished:
+            return f"not finished: last seen {self.progress}"
+        if self.rolled_back:
+            servers = {None: "servers not read", "unchanged": "servers unchanged"}.get(
+                self.servers, f"but servers report {self.servers}"
+            )
+            return f"rolled back, {servers}"
+        if self.servers not in (None, "unchanged"):
+            return f"upgraded to {self.servers}"
+        if self.servers == "unchanged":
+            return "ended SUCCESSFUL, but the servers kept their old version"
+        if self.package:
+            return f"upgraded to {self.package} (servers' versions not read)"
+        return "ended SUCCESSFUL"
 
     def problem(self) -> str | None:
         """Why this task does not verify what was asked of it, or ``None``."""
@@ -136,6 +165,11 @@ class Results:
         #: What the target says does not exist although the user named it (exit 2).
         self.unusable: list[str] = []
         self.tasks: list[TaskReport] = []
+        #: Judged answers by (operationId, HTTP status): the coverage grid.
+        self.exchanged: Counter[tuple[str, int]] = Counter()
+        #: Why an operation was not exercised where the run knows better than "not reached"
+        #: (a probe that could not be made), by operationId.
+        self.unexercised: dict[str, str] = {}
         #: Phases that did not run, and why.
         self.skipped: dict[str, str] = {}
         #: The signal (``SIGINT``, ``SIGTERM``) that ended the run early, or ``None``.
@@ -162,6 +196,11 @@ class Results:
     def count_case(self, phase: str, n: int = 1) -> None:
         with self._lock:
             self.cases[phase] += n
+
+    def count_exchange(self, operation_id: str, status: int) -> None:
+        """One judged answer of ``operation_id`` with HTTP ``status`` (the coverage grid)."""
+        with self._lock:
+            self.exchanged[(operation_id, status)] += 1
 
     def error(self, text: str) -> None:
         with self._lock:

@@ -24,7 +24,7 @@ from contracts.run.judging.results import Results
 from contracts.run.phases.collect import Collector
 from contracts.run.phases.hooks import install_filter
 from contracts.run.phases.plan import engine_config
-from contracts.run.profile import run_profile
+from contracts.run.profile import RunProfile, run_profile
 from contracts.run.wire.bounds import ServerFailing
 from contracts.run.wire.gate import Gate
 from contracts.run.wire.politeness import DeadlineReached
@@ -34,14 +34,14 @@ from contracts.spec import load_spec
 EventSink = Callable[[events.EngineEvent], None]
 
 
-def load_schema(config: RunConfig, target: Target, *, seed: int) -> Any:
+def load_schema(config: RunConfig, target: Target, *, seed: int, profile: RunProfile | None = None) -> Any:
     """The spec as a schemathesis schema, configured for this run (see :mod:`contracts.run.phases.plan`);
     with ``--ocp-version``, the spec as that version documents it (no upgrade body before 4.0.3)."""
     table = engine_config(config, base_url=target.base_url, seed=seed)
     loaded = SchemathesisConfig.from_dict(table)
     if config.ocp_version is None:
         return schemathesis.openapi.from_path(load_spec().path, config=loaded)
-    document = run_profile(config.ocp_version).schema_document()
+    document = (profile or run_profile(config.ocp_version)).schema_document()
     return schemathesis.openapi.from_dict(document, config=loaded)
 
 
@@ -54,15 +54,15 @@ def run_engine(
     *,
     seed: int,
     on_event: EventSink | None = None,
+    profile: RunProfile | None = None,
 ) -> str | None:
     """Run the engine phases of ``config``; returns schemathesis' stop reason."""
-    schema = load_schema(config, target, seed=seed)
+    profile = profile or run_profile(config.ocp_version)
+    schema = load_schema(config, target, seed=seed, profile=profile)
     schema.auth.set_from_requests(identity.auth)
     if gate.guard.policy.is_guarding:
         install_filter(schema, gate.guard, target.base_url)
-    state = _checks.SuiteState(
-        strict=config.strict, known=identity.known, profile=run_profile(config.ocp_version)
-    )
+    state = _checks.SuiteState(strict=config.strict, known=identity.known, profile=profile)
     collector = Collector(
         results, lambda case: state.operations.get(case.operation.label), live=config.is_live
     )

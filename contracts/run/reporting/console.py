@@ -18,7 +18,7 @@ from contracts.run.config import RunConfig
 from contracts.run.judging.checks import operation_names
 from contracts.run.judging.results import Results
 from contracts.run.phases.collect import skip_reason
-from contracts.run.profile import run_profile
+from contracts.run.profile import RunProfile, run_profile
 from contracts.run.reporting.junit import operation_for
 from contracts.run.reporting.redaction import Redactor
 from contracts.run.runner import RunResult
@@ -39,6 +39,7 @@ VERDICTS = {
 def plural(n: int, word: str) -> str:
     """``1 case``, ``2 cases``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
 
 #: Findings printed in the summary; the reports hold them all.
 SHOWN_FINDINGS = 8
@@ -109,7 +110,9 @@ class Progress:
                 self.phase_finished(name, skipped=skipped, reason=why)
 
 
-def banner(config: RunConfig, target: str, mode: str, scrub: Redactor) -> str:
+def banner(
+    config: RunConfig, target: str, mode: str, scrub: Redactor, profile: RunProfile | None = None
+) -> str:
     """What is about to run, where, and how safely."""
     seed = config.seed if config.seed is not None else "random (printed at the end)"
     lines = [
@@ -119,7 +122,8 @@ def banner(config: RunConfig, target: str, mode: str, scrub: Redactor) -> str:
         f"phases {', '.join(config.phases)}",
     ]
     if config.ocp_version is not None:
-        lines.append(f"  holds the target to {run_profile(config.ocp_version).describe()}")
+        chosen = profile if profile is not None else run_profile(config.ocp_version)
+        lines.append(f"  holds the target to {chosen.describe()}")
     if config.insecure:
         lines.append("  TLS verification is OFF (--insecure)")
     return scrub("\n".join(lines))

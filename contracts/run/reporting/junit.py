@@ -94,9 +94,7 @@ def _skipped_cases(suite: ET.Element, result: RunResult, scrub: Redactor) -> int
     incomplete = result.results.incomplete
     if incomplete:
         case = ET.SubElement(suite, "testcase", classname=f"{SUITE}.run", name="verified", time="0")
-        skipped = ET.SubElement(
-            case, "skipped", message=xml_safe(scrub(f"not verified: {incomplete[0]}"))
-        )
+        skipped = ET.SubElement(case, "skipped", message=xml_safe(scrub(f"not verified: {incomplete[0]}")))
         skipped.text = xml_safe(scrub("\n".join(incomplete)))
     return len(result.results.skipped) + (1 if incomplete else 0)
 

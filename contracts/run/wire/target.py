@@ -32,7 +32,7 @@ from contracts.auth import Credentials as KnownCredentials
 from contracts.mock import MockOCP, create_app, mock_responses
 from contracts.ocp import TASKS_PATH
 from contracts.run.config import RunConfig, UpgradeTarget
-from contracts.run.profile import run_profile
+from contracts.run.profile import RunProfile, run_profile
 from contracts.run.wire.errors import RunAborted, describe_network_error
 
 EMBEDDED_BASE_URL = "http://ocp-mock.invalid:8080"
@@ -108,15 +108,16 @@ def identity_for(config: RunConfig, target: Target) -> Identity:
 
 
 @contextmanager
-def opened(config: RunConfig) -> Iterator[Target]:
-    """The run's target, ready for ``requests``, until the block ends."""
+def opened(config: RunConfig, profile: RunProfile | None = None) -> Iterator[Target]:
+    """The run's target, ready for ``requests``, until the block ends (``profile``: the run's)."""
     if config.base_url is not None:
         with warnings.catch_warnings():
             if config.insecure:
                 warnings.simplefilter("ignore", InsecureRequestWarning)
             yield Target(config.base_url, config.tls_verify)
         return
-    mock = create_app(faults=config.mock_faults, upgrade_body=run_profile(config.ocp_version).upgrade_body)
+    upgrade_body = (profile or run_profile(config.ocp_version)).upgrade_body
+    mock = create_app(faults=config.mock_faults, upgrade_body=upgrade_body)
     with mock_responses(mock, base_url=EMBEDDED_BASE_URL):
         yield Target(EMBEDDED_BASE_URL, True, mock)
 
