@@ -118,6 +118,11 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         f"(default {DEFAULT_MAX_RESPONSE_MB})",
     )
     group.add_argument("--strict", action="store_true", help="undocumented properties fail instead of warn")
+    group.add_argument(
+        "--require",
+        metavar="OPS",
+        help="operation ids (comma-separated) or 'all' that the run must exercise, else exit 3",
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

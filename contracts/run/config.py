@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from contracts.ocp import API_PREFIX
+from contracts.ocp import API_PREFIX, LIFECYCLE_ROUTES, ROUTES
 from contracts.versions import LATEST, PROFILE_NAMES, parse_version, profile
 from contracts.violations import UsageError
 
@@ -121,6 +121,8 @@ class RunConfig:
     poll_interval: float | None = None
     #: ``--quiet``: no progress lines, only the summary and the verdict.
     quiet: bool = False
+    #: ``--require``: operationIds that must be exercised (``("all",)``: every one), else exit 3.
+    require: tuple[str, ...] = ()
     # -- not on the command line
     phases: tuple[str, ...] = ALL_PHASES
     mock_faults: tuple[str, ...] = ()
@@ -179,6 +181,18 @@ def parse_id_list(text: str, *, option: str = "--obproxy-ids") -> tuple[int, ...
     if len(set(ids)) != len(ids):
         raise UsageError(f"{option}: expected each id once, got {text!r}")
     return ids
+
+
+def parse_require(text: str | None) -> tuple[str, ...]:
+    """``--require``: comma-separated operationIds of the contract, or ``all``."""
+    if text is None:
+        return ()
+    known = sorted(op for _, _, op in (*ROUTES.values(), *LIFECYCLE_ROUTES.values()))
+    items = tuple(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
+    unknown = [item for item in items if item not in (*known, "all")]
+    if not items or unknown:
+        raise UsageError(f"--require: expected 'all' or operation ids among {', '.join(known)}, got {text!r}")
+    return ("all",) if "all" in items else items
 
 
 def _given(value: Any, default: Any) -> Any:
@@ -393,5 +407,6 @@ def from_options(options: Mapping[str, Any], env: Mapping[str, str]) -> RunConfi
         ocp_version=options.get("ocp_version"),
         poll_interval=options.get("poll_interval"),
         quiet=bool(options.get("quiet")),
+        require=parse_require(options.get("require")),
     )
     return validate(config)

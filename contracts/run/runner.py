@@ -32,6 +32,7 @@ import requests
 from schemathesis.engine import events
 
 from contracts.run.config import DEFAULT_LIVE_FOLLOW_TIME, ENGINE_PHASES, RunConfig
+from contracts.run.judging.coverage import Circumstances, Coverage, coverage, kept_back_operations
 from contracts.run.judging.results import Results
 from contracts.run.phases.engine import run_engine
 from contracts.run.phases.probes import probes
@@ -42,7 +43,7 @@ from contracts.run.wire.bounds import Bounds, ServerFailing
 from contracts.run.wire.errors import RunAborted, describe_network_error
 from contracts.run.wire.gate import CredentialsRejected, Gate, RecordedExchange, installed
 from contracts.run.wire.politeness import MIN_REQUEST_WINDOW, Deadline, DeadlineReached, Politeness
-from contracts.run.wire.safety import BlockedRequest, Policy, SafetyGuard
+from contracts.run.wire.safety import BlockedRequest, Mode, Policy, SafetyGuard
 from contracts.run.wire.target import Identity, Target, identity_for, opened, preflight, session_for
 from contracts.terminal import EXIT_SIGNAL, signal_name
 
@@ -76,6 +77,8 @@ class RunResult:
     exchanges: tuple[RecordedExchange, ...]
     elapsed: float
     stop_reason: str | None = None
+    #: Every operation × documented status, exercised or not and why.
+    coverage: Coverage | None = None
 
     @property
     def exit_code(self) -> int:
@@ -199,6 +202,26 @@ def _note_tripwire(gate: Gate, results: Results) -> None:
         results.network_error(describe_network_error(error))
 
 
+def _coverage(
+    config: RunConfig, profile: RunProfile, gate: Gate, results: Results, stop_reason: str | None
+) -> Coverage:
+    """The run's coverage grid; a ``--require``-d operation not exercised is not verified (exit 3)."""
+    spec = profile.spec
+    why = Circumstances(
+        read_only=gate.guard.policy.mode is Mode.SAFE,
+        kept_back=kept_back_operations(spec, ((b.method, b.url) for b in gate.guard.blocked)),
+        cut=gate.politeness.deadline.cut is not None or stop_reason == "max_time",
+        notes=dict(results.unexercised),
+    )
+    grid = coverage(spec, results.exchanged, why)
+    required = grid.operations if "all" in config.require else config.require
+    for operation in required:
+        if operation in grid.not_exercised or operation not in grid.operations:
+            reason = grid.reasons.get(operation, "the spec of this OCP version does not document it")
+            results.not_verified(f"required operation {operation} was not exercised ({reason})")
+    return grid
+
+
 def _follow_budget(config: RunConfig, deadline: Deadline) -> float | None:
     remaining = deadline.remaining()
     if remaining is not None:
@@ -255,6 +278,7 @@ def run_suite(
         _note_tripwire(gate, results)
         if stop_reason == "server_unavailable" and not results.network_errors:
             results.network_error("the server stopped responding")
+        grid = _coverage(config, profile, gate, results, stop_reason)
     return RunResult(
         config=config,
         target=target.label,
@@ -265,4 +289,5 @@ def run_suite(
         exchanges=gate.log.items,
         elapsed=time.perf_counter() - started,
         stop_reason=stop_reason,
+        coverage=grid,
     )

@@ -65,7 +65,8 @@ def test_the_summary_lists_what_was_not_verified_and_the_failed_task() -> None:
         "package: rpm conflict"
     ) in lines
     assert any("polls: RUNNING ×2 → FAILED" in line for line in lines)
-    assert "      failed at subtask 2 Install obproxy package: rpm conflict" in lines
+    assert "      outcome: failed at step 2 Install obproxy package (log: not read)" in lines
+    assert "      subtask 2 Install obproxy package said: rpm conflict" in lines
 
 
 def test_counts_are_plural_only_when_they_should_be() -> None:

@@ -166,19 +166,39 @@ def workflow_lines(result: RunResult) -> list[str]:
             f"  task {task.task_id} ({task.title}): {task.progress} after {task.seconds:.0f} s; "
             f"polls: {task.poll_trail()}"
         )
-        if task.failed_subtask:
-            said = f": {task.message}" if task.message else ""
-            lines.append(f"      failed at subtask {task.failed_subtask}{said}")
-        if task.rolled_back:
-            lines.append("      rolled back (subtasks carry operation ROLLBACK)")
+        if task.finished:
+            lines.append(f"      outcome: {task.outcome()}")
+        if task.failed_subtask and task.message:
+            lines.append(f"      subtask {task.failed_subtask} said: {task.message}")
     return lines
+
+
+def verdict(result: RunResult) -> str:
+    """The last line: :data:`VERDICTS`, scoped by what the run exercised ("N of M operations
+    exercised", naming the others). A run that exercised a fraction of the spec never says the
+    target honours the contract, only that every answer it saw conforms."""
+    code, grid = result.exit_code, result.coverage
+    if grid is None or code not in (0, 1, 3):
+        return VERDICTS[code]  # an error or a signal: the run, not the target, is the news
+    if code == 0 and grid.complete:
+        return f"OK: the target honours the contract; {grid.summary()} (exit 0)"
+    if code == 0:
+        return f"OK within its scope: every answer conforms; {grid.summary()} (exit 0)"
+    return VERDICTS[code].replace(f" (exit {code})", f"; {grid.summary()} (exit {code})")
+
+
+def coverage_lines(result: RunResult) -> list[str]:
+    """The coverage table: operation × documented status, exercised (count) or why not."""
+    if result.coverage is None:
+        return []
+    return ["  coverage (operation, status, answers):", *(f"    {row}" for row in result.coverage.rows())]
 
 
 def summary(result: RunResult) -> list[str]:
     """The closing lines: findings, the workflow, skipped, what was not verified, warnings,
     throughput and the verdict."""
     results = result.results
-    lines = _finding_lines(result) + workflow_lines(result) + _blocked_lines(result)
+    lines = _finding_lines(result) + workflow_lines(result) + _blocked_lines(result) + coverage_lines(result)
     lines += [f"  skipped: {phase}: {why}" for phase, why in results.skipped.items()]
     lines += [f"  note: {note}" for note in dict.fromkeys(results.notes)]
     lines += [f"  not verified: {what}" for what in results.incomplete]
@@ -195,5 +215,5 @@ def summary(result: RunResult) -> list[str]:
     )
     if result.exit_code == 2 and result.problem:
         lines.append(f"  problem: {result.problem}")
-    lines.append(VERDICTS[result.exit_code])
+    lines.append(verdict(result))
     return lines

@@ -116,6 +116,22 @@ def _error_case(suite: ET.Element, result: RunResult, scrub: Redactor) -> int:
     return 1
 
 
+def _coverage_properties(result: RunResult) -> list[tuple[str, str]]:
+    """``coverage`` (N of M operations exercised) and ``coverage.<operationId>.<status>`` per cell:
+    the count, or ``not exercised (reason)``."""
+    grid = result.coverage
+    if grid is None:
+        return []
+    cells = [
+        (
+            f"coverage.{c.operation_id}.{c.status}",
+            str(c.count) if c.exercised else f"not exercised ({c.reason})",
+        )
+        for c in grid.cells
+    ]
+    return [("coverage", grid.summary()), *cells]
+
+
 def render(result: RunResult, scrub: Redactor) -> bytes:
     """The JUnit XML document of a run."""
     root = ET.Element("testsuites", name=SUITE)
@@ -133,6 +149,8 @@ def render(result: RunResult, scrub: Redactor) -> bytes:
         ("mode", result.mode),
         ("seed", str(result.seed)),
         ("verdict", f"exit {result.exit_code}"),
+        *_coverage_properties(result),
+        *((f"outcome.task.{t.task_id}", t.outcome()) for t in result.results.tasks if t.finished),
     ):
         ET.SubElement(properties, "property", name=name, value=xml_safe(scrub(value)))
     for (operation, check), cell in sorted(result.results.cells.items()):
