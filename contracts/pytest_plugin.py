@@ -99,4 +99,3 @@ def ocp_mock_responses() -> Iterator[OcpMock]:
 
     with mock_responses() as mock:
         yield _handle(mock, DEFAULT_BASE_URL)
-

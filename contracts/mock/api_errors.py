@@ -120,7 +120,10 @@ def task_state_invalid(task_id: int, status: str) -> ApiError:
     """400: the task is not in a state the action applies to (a rollback of a task not FAILED);
     OCP refuses it with an ``IllegalArgumentException``, which its handler answers with 400."""
     return ApiError(
-        400, 20003, f"Task state invalid: task {task_id} is {status}", target="taskInstanceId",
+        400,
+        20003,
+        f"Task state invalid: task {task_id} is {status}",
+        target="taskInstanceId",
         debug_message="only a FAILED task can be rolled back",
     )
 
