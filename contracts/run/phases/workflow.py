@@ -12,7 +12,7 @@ Four parts, in order, all through the gate (safety guard and politeness apply):
    Never a guessed id.
 4. **One followed upgrade per target** (the embedded mock, or ``--allow-upgrade`` with its
    target): the cluster read before, ``POST …/upgrade``, the task followed to its end (bounded
-   by ``--max-time``), the cluster read after (:mod:`contracts.run.phases.versions`), then the
+   by ``--max-time``), the cluster read after (:mod:`contracts.run.phases.servers`), then the
    calls OCP refuses on a finished task (retry, skip, cancel: 400, code 20003).
 
 Every answer is judged once by :class:`~contracts.run.phases.exchange.Exchanges`. What could not
@@ -37,7 +37,7 @@ from contracts.run.judging.results import Results, TaskReport
 from contracts.run.phases.exchange import Exchange, Exchanges
 from contracts.run.phases.follow import Follower
 from contracts.run.phases.probes import Probe, Prober, upgrade_body_of
-from contracts.run.phases.versions import change, read_servers
+from contracts.run.phases.servers import change, read_servers
 from contracts.run.profile import RunProfile
 from contracts.run.wire.politeness import Deadline, DeadlineReached, Say
 

@@ -20,7 +20,7 @@ UNCHANGED = "unchanged"
 
 
 @dataclass(frozen=True, slots=True)
-class Server:
+class ServerState:
     """One server as a cluster read showed it."""
 
     id: int
@@ -28,17 +28,17 @@ class Server:
     status: str | None
 
 
-def servers_of(exchange: Exchange | None) -> dict[int, Server] | None:
+def servers_of(exchange: Exchange | None) -> dict[int, ServerState] | None:
     """The servers a 200 cluster read lists, by id; ``None`` when there was no such read."""
     if exchange is None or exchange.status != 200 or not isinstance(exchange.data, dict):
         return None
     listed = exchange.data.get("obproxies")
-    found: dict[int, Server] = {}
+    found: dict[int, ServerState] = {}
     for item in listed if isinstance(listed, list) else ():
         server_id = id_or_none(item.get("id")) if isinstance(item, dict) else None
         if server_id is not None and isinstance(item, dict):
             version, status = item.get("version"), item.get("status")
-            found[server_id] = Server(
+            found[server_id] = ServerState(
                 server_id,
                 version if isinstance(version, str) else None,
                 status if isinstance(status, str) else None,
@@ -46,7 +46,7 @@ def servers_of(exchange: Exchange | None) -> dict[int, Server] | None:
     return found
 
 
-def read_servers(exchanges: Exchanges, cluster_id: int, *, title: str) -> dict[int, Server] | None:
+def read_servers(exchanges: Exchanges, cluster_id: int, *, title: str) -> dict[int, ServerState] | None:
     """Read the cluster (judged when the spec documents the read); its servers, or ``None``."""
     if not exchanges.documents("cluster"):
         return None
@@ -54,7 +54,7 @@ def read_servers(exchanges: Exchanges, cluster_id: int, *, title: str) -> dict[i
 
 
 def change(
-    before: Mapping[int, Server] | None, after: Mapping[int, Server] | None, named: Sequence[int]
+    before: Mapping[int, ServerState] | None, after: Mapping[int, ServerState] | None, named: Sequence[int]
 ) -> str | None:
     """What the named servers show after a task: :data:`UNCHANGED`, the one version they all run
     now, or each server's version when they differ; ``None`` when versions were not read."""
