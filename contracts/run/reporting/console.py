@@ -21,19 +21,9 @@ from contracts.run.phases.collect import skip_reason
 from contracts.run.profile import RunProfile, run_profile
 from contracts.run.reporting.junit import operation_for
 from contracts.run.reporting.redaction import Redactor
+from contracts.run.reporting.verdicts import verdict_line
 from contracts.run.runner import RunResult
 from contracts.terminal import Lines
-
-#: The last line of a run, by exit code.
-VERDICTS = {
-    0: "OK: the target honours the contract (exit 0)",
-    1: "FAILED: contract violations (exit 1)",
-    2: "ERROR: the run could not complete (exit 2)",
-    3: "INCOMPLETE: no violation found, but not everything asked for was verified (exit 3)",
-    130: "INTERRUPTED by SIGINT: partial results (exit 130)",
-    143: "INTERRUPTED by SIGTERM: partial results (exit 143)",
-    141: "STOPPED: stdout was closed (exit 141)",
-}
 
 
 def plural(n: int, word: str) -> str:
@@ -177,14 +167,7 @@ def verdict(result: RunResult) -> str:
     """The last line: :data:`VERDICTS`, scoped by what the run exercised ("N of M operations
     exercised", naming the others). A run that exercised a fraction of the spec never says the
     target honours the contract, only that every answer it saw conforms."""
-    code, grid = result.exit_code, result.coverage
-    if grid is None or code not in (0, 1, 3):
-        return VERDICTS[code]  # an error or a signal: the run, not the target, is the news
-    if code == 0 and grid.complete:
-        return f"OK: the target honours the contract; {grid.summary()} (exit 0)"
-    if code == 0:
-        return f"OK within its scope: every answer conforms; {grid.summary()} (exit 0)"
-    return VERDICTS[code].replace(f" (exit {code})", f"; {grid.summary()} (exit {code})")
+    return verdict_line(result.exit_code, result.coverage)
 
 
 def coverage_lines(result: RunResult) -> list[str]:
