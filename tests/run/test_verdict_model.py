@@ -7,7 +7,8 @@ import pytest
 
 from contracts.run import RunConfig
 from contracts.run.judging.results import Finding, Results, TaskReport
-from contracts.run.reporting.console import VERDICTS, plural, summary
+from contracts.run.reporting.console import plural, summary
+from contracts.run.reporting.verdicts import VERDICTS
 from contracts.run.runner import RunResult
 from contracts.violations import Violation
 
