@@ -2,7 +2,7 @@
 
 :class:`Exchanges` sends a request with the run's session, asks the three judges of
 :mod:`contracts.run.judging.judge` about the answer and records their verdicts into
-:class:`~contracts.run.judging.results.Results`. It hands back an :class:`Exchange`: the answer
+:class:`~contracts.run.judging.results.Results`. It hands back a :class:`Reply`: the answer
 and the body *the judges parsed*, so the workflow reads each poll once (its report included).
 
 An operation the run's spec does not document (the cluster read before the spec had it) is sent
@@ -42,7 +42,7 @@ def operation_id(operation: str) -> str:
 
 
 @dataclass(frozen=True)
-class Exchange:
+class Reply:
     """One answer and its body as the judges read it (``None`` when it is no faithful JSON)."""
 
     operation: str
@@ -83,8 +83,8 @@ class Exchange:
         return task_id_of(data.get("id")) if isinstance(data, dict) else None
 
 
-#: What the caller expects of an answer: the violations it finds in an :class:`Exchange`.
-Expectation = Callable[[Exchange], Iterable[Violation]]
+#: What the caller expects of an answer: the violations it finds in a :class:`Reply`.
+Expectation = Callable[[Reply], Iterable[Violation]]
 
 
 class Exchanges:
@@ -125,7 +125,7 @@ class Exchanges:
         content_type: str | None = "application/json",
         auth: AuthBase | None = None,
         expect: Expectation | None = None,
-    ) -> Exchange | None:
+    ) -> Reply | None:
         """Send and judge one request; ``None`` when the guard kept it back (it says so itself).
 
         ``expect`` judges the answer by what the caller knows of the request (an id a read proved
@@ -143,7 +143,7 @@ class Exchanges:
             return None  # the guard recorded it; it is reported as kept back, not as a result
         elapsed = time.perf_counter() - started
         if not self.documents(operation):
-            return Exchange(operation, response, _parsed(response))
+            return Reply(operation, response, _parsed(response))
         self.results.count_case("workflow")
         self.results.count_exchange(operation_id(operation), response.status_code)
         return self._judge(operation, response, title, elapsed, expect)
@@ -155,7 +155,7 @@ class Exchanges:
         title: str,
         elapsed: float,
         expect: Expectation | None,
-    ) -> Exchange:
+    ) -> Reply:
         observed = judge.Observed(
             operation if operation in ROUTES else operation_id(operation),
             WireRequest.from_prepared(response.request),
@@ -169,7 +169,7 @@ class Exchanges:
             judge.TRANSITIONS: judge.transitions(observed, self.history),
         }
         parsed = observed.body()
-        exchange = Exchange(operation, response, None if isinstance(parsed, UnfaithfulBody) else parsed)
+        exchange = Reply(operation, response, None if isinstance(parsed, UnfaithfulBody) else parsed)
         if expect is not None:
             verdicts[judge.HTTP] += list(expect(exchange))
         curl = _curl(response.request)
@@ -205,7 +205,7 @@ def _parsed(response: requests.Response) -> Any:
         return None
 
 
-def curl_of(exchange: Exchange) -> str:
+def curl_of(exchange: Reply) -> str:
     """A curl reproduction of the exchange's request (credentials masked)."""
     return _curl(exchange.response.request)
 

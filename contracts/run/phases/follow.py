@@ -17,7 +17,7 @@ from typing import Any
 
 from contracts.ocp import FAILED, PENDING, ROLLBACK, SUBTASK_LOG_PATH, SUCCESSFUL, TASK_PATH, id_or_none
 from contracts.run.judging.results import Results, TaskReport
-from contracts.run.phases.exchange import Exchange, Exchanges
+from contracts.run.phases.exchange import Exchanges, Reply
 from contracts.run.wire.politeness import MIN_REQUEST_WINDOW, PROGRESS_EVERY, Say
 
 #: Polls after a task finished, to see that it stays finished.
@@ -104,7 +104,7 @@ class Follower:
             return
         report.log = log_excerpt(exchange)
 
-    def _unreadable(self, report: TaskReport, exchange: Exchange | None) -> None:
+    def _unreadable(self, report: TaskReport, exchange: Reply | None) -> None:
         if not report.asked:
             return
         if exchange is not None and exchange.status == 404 and not report.polls:
@@ -138,7 +138,7 @@ class Follower:
         return said
 
 
-def log_excerpt(exchange: Exchange) -> str:
+def log_excerpt(exchange: Reply) -> str:
     """The last non-blank line of a log answer (``data.log``), shortened."""
     data = exchange.data
     text = data.get("log") if isinstance(data, dict) else None

@@ -41,7 +41,7 @@ from contracts.ocp import (
 )
 from contracts.run.config import UpgradeTarget
 from contracts.run.judging.http_rules import refusal_expected, unknown_id_accepted
-from contracts.run.phases.exchange import Exchange, Exchanges, Expectation, operation_id
+from contracts.run.phases.exchange import Exchanges, Expectation, Reply, operation_id
 from contracts.violations import Violation
 
 #: Ids tried, in order, as ones the target does not have (offsets from a known one).
@@ -126,7 +126,7 @@ def upgrade_body_of(target: UpgradeTarget, with_body: bool) -> bytes | None:
     return b'{"shortRpmName": "%s"}' % target.package.encode("utf-8") if with_body else None
 
 
-def cluster_servers(exchange: Exchange | None) -> list[dict[str, Any]]:
+def cluster_servers(exchange: Reply | None) -> list[dict[str, Any]]:
     """The servers a cluster read lists (``data.obproxies``)."""
     data = exchange.data if exchange is not None and exchange.status == 200 else None
     servers = data.get("obproxies") if isinstance(data, dict) else None
@@ -155,7 +155,7 @@ class Prober:
                 title=probe.title,
             )
 
-    def read_cluster(self, cluster_id: int, *, title: str) -> Exchange | None:
+    def read_cluster(self, cluster_id: int, *, title: str) -> Reply | None:
         return self.exchanges.send("cluster", "GET", CLUSTER_PATH.format(id=cluster_id), title=title)
 
     # ------------------------------------------------------------------ absent ids
@@ -179,7 +179,7 @@ class Prober:
         self._upgrade_absent(absent, ids, reference, f"cluster {absent}")
         self.absent_servers(reference, named)
 
-    def absent_servers(self, reference: UpgradeTarget, read: Exchange) -> None:
+    def absent_servers(self, reference: UpgradeTarget, read: Reply) -> None:
         """Upgrade servers the named cluster's read does not list: OCP must answer 404."""
         listed = {i for i in (id_or_none(s.get("id")) for s in cluster_servers(read)) if i is not None}
         if not listed:
@@ -263,7 +263,7 @@ def refusal(what: str, *, absent: bool, call: str) -> Expectation:
     expected = (404, TASK_NOT_FOUND_CODE) if absent else (400, TASK_STATE_INVALID_CODE)
     rule = "control.unknown-id-accepted" if absent else OUT_OF_STATE[call]
 
-    def expect(answer: Exchange) -> Iterable[Violation]:
+    def expect(answer: Reply) -> Iterable[Violation]:
         return refusal_expected(what, answer.status, answer.error_code, expected=expected, accepted_rule=rule)
 
     return expect

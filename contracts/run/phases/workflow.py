@@ -12,7 +12,7 @@ Four parts, in order, all through the gate (safety guard and politeness apply):
    Never a guessed id.
 4. **One followed upgrade per target** (the embedded mock, or ``--allow-upgrade`` with its
    target): the cluster read before, ``POST …/upgrade``, the task followed to its end (bounded
-   by ``--max-time``), the cluster read after (:mod:`contracts.run.phases.servers`), then the
+   by ``--max-time``), the cluster read after (:mod:`contracts.run.phases.server_versions`), then the
    calls OCP refuses on a finished task (retry, skip, cancel: 400, code 20003).
 
 Every answer is judged once by :class:`~contracts.run.phases.exchange.Exchanges`. What could not
@@ -34,10 +34,10 @@ from contracts.ocp import SUCCESSFUL, TASKS_PATH, UPGRADE_PATH
 from contracts.run.config import UpgradeTarget
 from contracts.run.judging.history import task_id_of
 from contracts.run.judging.results import Results, TaskReport
-from contracts.run.phases.exchange import Exchange, Exchanges
+from contracts.run.phases.exchange import Exchanges, Reply
 from contracts.run.phases.follow import Follower
 from contracts.run.phases.probes import Probe, Prober, upgrade_body_of
-from contracts.run.phases.servers import change, read_servers
+from contracts.run.phases.server_versions import change, read_servers
 from contracts.run.profile import RunProfile
 from contracts.run.wire.politeness import Deadline, DeadlineReached, Say
 
@@ -193,7 +193,7 @@ class Workflow:
         if plan.upgrades_asked and problem is not None and report.polls:
             self.results.not_verified(f"{problem}; the upgrade was not verified")
 
-    def _upgrade_refused(self, target: UpgradeTarget, answer: Exchange | None) -> None:
+    def _upgrade_refused(self, target: UpgradeTarget, answer: Reply | None) -> None:
         """The named upgrade did not start a task: 404 says the target does not exist (exit 2)."""
         if answer is None:
             self.results.not_verified(f"upgrade of {target}: kept back by the safety guard, not sent")
@@ -210,7 +210,7 @@ class Workflow:
         )
 
 
-def _listed_ids(page: Exchange | None) -> list[int]:
+def _listed_ids(page: Reply | None) -> list[int]:
     data = page.data if page is not None else None
     contents = data.get("contents") if isinstance(data, dict) else None
     items: Iterator[Any] = iter(contents) if isinstance(contents, list) else iter(())

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from contracts.ocp import CLUSTER_PATH, id_or_none
-from contracts.run.phases.exchange import Exchange, Exchanges
+from contracts.run.phases.exchange import Exchanges, Reply
 
 #: What "unchanged" is called in a task's report (``TaskReport.servers``).
 UNCHANGED = "unchanged"
@@ -28,7 +28,7 @@ class ServerState:
     status: str | None
 
 
-def servers_of(exchange: Exchange | None) -> dict[int, ServerState] | None:
+def servers_of(exchange: Reply | None) -> dict[int, ServerState] | None:
     """The servers a 200 cluster read lists, by id; ``None`` when there was no such read."""
     if exchange is None or exchange.status != 200 or not isinstance(exchange.data, dict):
         return None
