@@ -81,6 +81,12 @@ def _upgrade_options(parser: argparse.ArgumentParser) -> None:
         "implied for the embedded mock)",
     )
     group.add_argument(
+        "--drill",
+        metavar="LIST",
+        help="drill the failure path: retry, rollback, skip, cancel, subtask-retry or all (needs "
+        "--allow-upgrade; all by default on the embedded mock, none on a live OCP)",
+    )
+    group.add_argument(
         "--task-id",
         type=int,
         action="append",

@@ -31,7 +31,13 @@ from typing import Protocol
 import requests
 from schemathesis.engine import events
 
-from contracts.run.config import DEFAULT_LIVE_FOLLOW_TIME, ENGINE_PHASES, RunConfig
+from contracts.run.config import (
+    DEFAULT_LIVE_FOLLOW_TIME,
+    DRILL_NAMES,
+    ENGINE_PHASES,
+    RunConfig,
+    UpgradeTarget,
+)
 from contracts.run.judging.coverage import Circumstances, Coverage, coverage, kept_back_operations
 from contracts.run.judging.results import Results
 from contracts.run.phases.engine import run_engine
@@ -112,8 +118,18 @@ class RunResult:
         return None
 
 
+def _drills(config: RunConfig) -> tuple[str, ...]:
+    """The drills asked (``--drill``): all by default on the embedded mock, none on a live OCP."""
+    if "drill" not in config.phases:
+        return ()
+    if config.drills is not None:
+        return config.drills
+    return () if config.is_live else DRILL_NAMES
+
+
 def _workflow_plan(config: RunConfig, target: Target, profile: RunProfile) -> Plan:
     body = profile.upgrade_body
+    drilling = bool(_drills(config))
     if config.is_live:
         upgrades = (config.target,) if config.allow_upgrade and config.target is not None else ()
         interval = LIVE_POLL_INTERVAL if config.poll_interval is None else config.poll_interval
@@ -126,11 +142,14 @@ def _workflow_plan(config: RunConfig, target: Target, profile: RunProfile) -> Pl
             body,
             upgrades_asked=True,
             reference=config.target,
+            drilling=drilling,
         )
     embedded = target.upgrade_targets()
     interval = 0.0 if config.poll_interval is None else config.poll_interval
     first = embedded[0] if embedded else None
-    return Plan(probes(first, upgrade_body=body), config.task_ids, embedded, interval, 200, body)
+    return Plan(
+        probes(first, upgrade_body=body), config.task_ids, embedded, interval, 200, body, drilling=drilling
+    )
 
 
 def _run_phases(
@@ -149,12 +168,10 @@ def _run_phases(
     if note:
         results.notes.append(note)
     check_task_ids(session, target.base_url, config.task_ids, timeout=config.request_timeout)
-    if "workflow" in config.phases:
-        if listener is not None:
-            listener.phase_started("workflow")
+    drills = _drills(config)
+    if "workflow" in config.phases or drills:
         follow = Deadline(_follow_budget(config, gate.politeness.deadline))
-        say = getattr(listener, "progress", None)
-        Workflow(
+        workflow = Workflow(
             session,
             target.base_url,
             results,
@@ -162,12 +179,23 @@ def _run_phases(
             known=identity.known,
             deadline=follow,
             profile=profile,
-            say=say,
-        ).run(_workflow_plan(config, target, profile))
+            say=getattr(listener, "progress", None),
+        )
+        plan = _workflow_plan(config, target, profile)
+        for phase in ("workflow", "drill"):
+            if (phase == "workflow" and "workflow" not in config.phases) or (phase == "drill" and not drills):
+                continue
+            if listener is not None:
+                listener.phase_started(phase)
+            if phase == "workflow":
+                workflow.run(plan)
+            else:
+                workflow.drill(plan, drills, _drill_target(config, target))
+            if listener is not None:
+                listener.phase_finished(phase)
+        workflow.finish()
         if follow.cut and gate.politeness.deadline.cut is None:
             gate.politeness.deadline.cut = follow.cut
-        if listener is not None:
-            listener.phase_finished("workflow")
     deadline = gate.politeness.deadline
     running = gate.stopped is None and deadline.allows(MIN_REQUEST_WINDOW)
     asked = [phase for phase in ENGINE_PHASES if phase in config.phases]
@@ -179,6 +207,13 @@ def _run_phases(
     if asked and gate.stopped is None:
         deadline.reached(f"phases {', '.join(asked)} not run")
     return None
+
+
+def _drill_target(config: RunConfig, target: Target) -> UpgradeTarget:
+    """The live target, or the embedded mock's (an upgrade that succeeds unless made to fail)."""
+    if config.target is not None and config.is_live:
+        return config.target
+    return target.drill_target()
 
 
 def _note_incomplete(gate: Gate, results: Results, stop_reason: str | None) -> None:

@@ -204,10 +204,12 @@ def test_an_upgrade_and_a_failure_read_as_what_happened() -> None:
     done = _task("SUCCESSFUL", [{"id": 2, "status": "SUCCESSFUL", "operation": "EXECUTE"}])
     done.package = "obproxy-ce-4.2.3.0-1"
     assert done.outcome() == "upgraded to obproxy-ce-4.2.3.0-1 (servers' versions not read)"
-    done.servers = "4.2.3.0"
+    done.servers = done.version = "4.2.3.0"
     assert done.outcome() == "upgraded to 4.2.3.0"
     done.servers = "unchanged"
-    assert "kept their old version" in done.outcome()
+    assert done.outcome() == "upgraded to 4.2.3.0 (they ran it before)"
+    done.servers, done.version = "server 1 4.2.3.0, server 2 4.2.1.0", None
+    assert done.outcome() == "ended SUCCESSFUL, but the servers report server 1 4.2.3.0, server 2 4.2.1.0"
     failed = _task("FAILED", [{"id": 2, "name": "Install obproxy package", "status": "FAILED"}])
     assert failed.failed_subtask_id == 2
     assert failed.outcome() == "failed at step 2 Install obproxy package (log: not read)"

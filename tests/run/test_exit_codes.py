@@ -140,7 +140,8 @@ def _refuse_everyone_after(ocp: RecordingOCP, allowed: int) -> list[str]:
     def refusing(request: Request) -> Response:
         if len(ocp.received) >= allowed:
             refused.append(request.headers.get("Authorization", ""))
-            return Response(b'{"status": 401}', status=401, content_type="application/json")
+            environ = dict(request.environ, HTTP_AUTHORIZATION="Basic bm9ib2R5Om5vdGhpbmc=")  # nobody
+            return handle(Request(environ))  # the mock's own 401, a conforming one
         return handle(request)
 
     ocp.mock.handle = refusing  # type: ignore[method-assign]

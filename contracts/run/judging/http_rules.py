@@ -124,38 +124,3 @@ def task_not_found_after_create(task_id: int, status: int) -> Iterator[Violation
             spec="#/paths/~1api~1v2~1obproxy~1clusters~1{id}~1obproxies~1{obproxyIds}~1upgrade/post/responses/200/links",
             hint="the upgrade's link GetTaskInstance promises the task can be followed",
         )
-
-
-def refusal_expected(
-    what: str,
-    status: int,
-    code: int | None,
-    *,
-    expected: tuple[int, int],
-    accepted_rule: str,
-) -> Iterator[Violation]:
-    """A control call or log read OCP must refuse with ``expected`` (HTTP status, error code):
-    ``accepted_rule`` when it was served (2xx), ``control.refusal-mismatch`` when it was refused
-    otherwise. 401 and 403 are the credentials' answer, before OCP looks at the task, and 5xx is
-    ``http.server-error``: neither is judged here."""
-    want_status, want_code = expected
-    if 200 <= status < 300:
-        yield Violation(
-            rule=accepted_rule,
-            pointer="",
-            message=f"{what} was accepted",
-            expected=f"HTTP {want_status} with error code {want_code}",
-            actual=f"HTTP {status}",
-            spec=_RESPONSES + ("NotFound" if want_status == 404 else "BadRequest"),
-            hint="a 200 with data: null is not a refusal; a release gate would read it as success",
-        )
-    elif status not in (401, 403) and status < 500 and (status, code) != (want_status, want_code):
-        yield Violation(
-            rule="control.refusal-mismatch",
-            pointer="",
-            message=f"{what} was refused, but not as OCP documents it",
-            expected=f"HTTP {want_status} with error code {want_code}",
-            actual=f"HTTP {status} with error code {code}",
-            spec=_RESPONSES + ("NotFound" if want_status == 404 else "BadRequest"),
-            hint="20000: no such task; 20003: not supported in this state; 20004: rollback prohibited",
-        )

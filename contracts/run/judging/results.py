@@ -94,6 +94,8 @@ class TaskReport:
     servers: str | None = None
     #: The package an upgrade installs, named when the servers' versions could not be read.
     package: str | None = None
+    #: The one version every named server reports after the task, when they agree.
+    version: str | None = None
 
     @property
     def status(self) -> str:
@@ -127,10 +129,11 @@ class TaskReport:
                 self.servers, f"but servers report {self.servers}"
             )
             return f"rolled back, {servers}"
-        if self.servers not in (None, "unchanged"):
-            return f"upgraded to {self.servers}"
-        if self.servers == "unchanged":
-            return "ended SUCCESSFUL, but the servers kept their old version"
+        if self.version is not None:
+            again = " (they ran it before)" if self.servers == "unchanged" else ""
+            return f"upgraded to {self.version}{again}"
+        if self.servers is not None:
+            return f"ended SUCCESSFUL, but the servers report {self.servers}"
         if self.package:
             return f"upgraded to {self.package} (servers' versions not read)"
         return "ended SUCCESSFUL"
@@ -146,6 +149,25 @@ class TaskReport:
         if not self.finished:
             return f"task {self.task_id} ({self.title}) did not finish: last seen {self.progress}"
         return None
+
+
+@dataclass
+class DrillReport:
+    """One drill of the failure path: what it did, step by step, and how it left the servers."""
+
+    name: str
+    task_id: int | None = None
+    steps: list[str] = field(default_factory=list)
+    #: Whether its control call was accepted and followed; else ``why_not`` says why.
+    exercised: bool = False
+    why_not: str | None = None
+    outcome: str = "not run"
+
+    def line(self) -> str:
+        """``retry (task 33160): FAILED (cancelled subtask 50012) → retried → upgraded to 4.2.3.0``."""
+        task = f" (task {self.task_id})" if self.task_id is not None else ""
+        trail = " → ".join([*self.steps, self.outcome])
+        return f"{self.name}{task}: {trail}" + ("" if self.exercised else f" — not exercised: {self.why_not}")
 
 
 class Results:
@@ -167,6 +189,10 @@ class Results:
         self.tasks: list[TaskReport] = []
         #: Judged answers by (operationId, HTTP status): the coverage grid.
         self.exchanged: Counter[tuple[str, int]] = Counter()
+        #: The drills of the failure path, in the order they ran.
+        self.drills: list[DrillReport] = []
+        #: Whether an upgrade reached SUCCESSFUL (not a rollback) with the servers' new version read.
+        self.success_path = False
         #: Why an operation was not exercised where the run knows better than "not reached"
         #: (a probe that could not be made), by operationId.
         self.unexercised: dict[str, str] = {}

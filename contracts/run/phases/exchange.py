@@ -5,9 +5,12 @@
 :class:`~contracts.run.judging.results.Results`. It hands back a :class:`Reply`: the answer
 and the body *the judges parsed*, so the workflow reads each poll once (its report included).
 
-An operation the run's spec does not document (the cluster read before the spec had it) is sent
-and counted, but not judged: there is nothing to hold it to. Every judged answer is counted in
-the coverage grid (operation id × HTTP status, :meth:`Results.count_exchange`).
+An operation the run's spec does not document is sent, but not judged: there is nothing to hold
+it to. Every judged answer is counted in the coverage grid (operation id × HTTP status,
+:meth:`Results.count_exchange`).
+
+An exchange sent with its path parameters is also fed to the lifecycle rules (check
+``ocp_lifecycle``) through the run's :class:`~contracts.run.phases.sequence_log.SequenceLog`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from contracts.ocp import LIFECYCLE_ROUTES, ROUTES
 from contracts.run.judging import judge
 from contracts.run.judging.history import TaskHistory, task_id_of
 from contracts.run.judging.results import Finding, Results
+from contracts.run.phases.sequence_log import Params, SequenceLog
 from contracts.run.profile import RunProfile
 from contracts.run.wire.politeness import MIN_REQUEST_WINDOW, Deadline
 from contracts.run.wire.rejection import WireRequest
@@ -32,6 +36,8 @@ from contracts.run.wire.safety import UpgradeBlocked
 from contracts.validate import UnfaithfulBody, parse_body
 from contracts.violations import Violation
 
+#: The check the lifecycle rules (``control.*``, ``effect.*``, ``servers.*``) are reported under.
+LIFECYCLE = "ocp_lifecycle"
 #: Every operation of the contract by the short name the workflow uses → its operationId.
 OPERATION_IDS: dict[str, str] = {short: op for short, (_, _, op) in {**ROUTES, **LIFECYCLE_ROUTES}.items()}
 
@@ -109,6 +115,9 @@ class Exchanges:
         self.deadline = deadline
         self.profile = profile
         self.history = TaskHistory()
+        self.sequence = SequenceLog()
+        #: The phase the exchanges count under (``workflow``, ``drill``).
+        self.phase = "workflow"
 
     def documents(self, operation: str) -> bool:
         """Whether the run's spec documents ``operation`` (short name or operationId)."""
@@ -125,11 +134,13 @@ class Exchanges:
         content_type: str | None = "application/json",
         auth: AuthBase | None = None,
         expect: Expectation | None = None,
+        params: Params | None = None,
     ) -> Reply | None:
         """Send and judge one request; ``None`` when the guard kept it back (it says so itself).
 
         ``expect`` judges the answer by what the caller knows of the request (an id a read proved
         absent, a state OCP refuses): its violations are recorded under the ``ocp_http`` check.
+        ``params`` (the path parameters) feed the exchange to the lifecycle rules.
         """
         if not self.deadline.allows(MIN_REQUEST_WINDOW):
             raise self.deadline.reached("the workflow's requests")
@@ -144,9 +155,9 @@ class Exchanges:
         elapsed = time.perf_counter() - started
         if not self.documents(operation):
             return Reply(operation, response, _parsed(response))
-        self.results.count_case("workflow")
+        self.results.count_case(self.phase)
         self.results.count_exchange(operation_id(operation), response.status_code)
-        return self._judge(operation, response, title, elapsed, expect)
+        return self._judge(operation, response, title, elapsed, expect, params, body)
 
     def _judge(
         self,
@@ -155,6 +166,8 @@ class Exchanges:
         title: str,
         elapsed: float,
         expect: Expectation | None,
+        params: Params | None = None,
+        sent: bytes | None = None,
     ) -> Reply:
         observed = judge.Observed(
             operation if operation in ROUTES else operation_id(operation),
@@ -166,17 +179,31 @@ class Exchanges:
         verdicts = {
             judge.CONTRACT: judge.contract(observed, strict=self.strict, spec=self.profile.spec),
             judge.HTTP: judge.http(observed, known=self.known, upgrade_body=self.profile.upgrade_body),
-            judge.TRANSITIONS: judge.transitions(observed, self.history),
+            judge.TRANSITIONS: judge.transitions(
+                observed, self.history, accepted_calls=self.sequence.calls_since_last_poll(operation, params)
+            ),
         }
         parsed = observed.body()
         exchange = Reply(operation, response, None if isinstance(parsed, UnfaithfulBody) else parsed)
         if expect is not None:
             verdicts[judge.HTTP] += list(expect(exchange))
         curl = _curl(response.request)
+        if params is not None:
+            verdicts[LIFECYCLE] = self.sequence.observe(
+                operation, params, exchange.status, exchange.body, sent, (title, curl)
+            )
         for check, found in verdicts.items():
-            if judge.applies(check, observed.operation):
+            if check == LIFECYCLE or judge.applies(check, observed.operation):
                 self.record(operation, check, title, found, curl, elapsed)
         return exchange
+
+    def finish(self) -> None:
+        """End one sequence (the workflow, or one drill) for the lifecycle rules: each late
+        violation recorded on the exchange it points into, what could not be judged a note."""
+        found, notes = self.sequence.finish()
+        for operation, title, curl, violation in found:
+            self.record(operation, LIFECYCLE, f"{title} (judged at the end)", [violation], curl)
+        self.results.notes.extend(f"lifecycle: {note}" for note in notes)
 
     def record(
         self,
@@ -203,11 +230,6 @@ def _parsed(response: requests.Response) -> Any:
         return parse_body(response.content)
     except UnfaithfulBody:
         return None
-
-
-def curl_of(exchange: Reply) -> str:
-    """A curl reproduction of the exchange's request (credentials masked)."""
-    return _curl(exchange.response.request)
 
 
 def _curl(request: requests.PreparedRequest) -> str:

@@ -63,7 +63,11 @@ class Follower:
         trail_done, confirmations, said = False, 0, 0.0
         for poll in range(self.max_polls):
             exchange = self.exchanges.send(
-                "task", "GET", TASK_PATH.format(taskInstanceId=task_id), title=f"{title}, poll {poll + 1}"
+                "task",
+                "GET",
+                TASK_PATH.format(taskInstanceId=task_id),
+                title=f"{title}, poll {poll + 1}",
+                params={"taskInstanceId": task_id},
             )
             report.seconds = time.monotonic() - started
             if exchange is None or exchange.status != 200:
@@ -88,6 +92,19 @@ class Follower:
             self.read_log(report)
         return report
 
+    def poll(self, task_id: int, *, title: str) -> dict[str, Any] | None:
+        """One GET of the task, after the poll interval; its ``data`` (``None`` if unreadable)."""
+        deadline = self.exchanges.deadline
+        if self.poll_interval:
+            if not deadline.allows(self.poll_interval + MIN_REQUEST_WINDOW):
+                raise deadline.reached(f"task {task_id} not followed to its end")
+            self._sleep(self.poll_interval)
+        path = TASK_PATH.format(taskInstanceId=task_id)
+        params = {"taskInstanceId": task_id}
+        exchange = self.exchanges.send("task", "GET", path, title=title, params=params)
+        data = exchange.data if exchange is not None and exchange.status == 200 else None
+        return data if isinstance(data, dict) else None
+
     def read_log(self, report: TaskReport) -> None:
         """Read the failing subtask's log into ``report.log`` (its last non-blank line)."""
         subtask = report.failed_subtask_id
@@ -98,7 +115,13 @@ class Follower:
             report.log = "the spec documents no log read"
             return
         path = SUBTASK_LOG_PATH.format(taskInstanceId=report.task_id, subtaskInstanceId=subtask)
-        exchange = self.exchanges.send("subtask-log", "GET", path, title=f"log of subtask {subtask}")
+        exchange = self.exchanges.send(
+            "subtask-log",
+            "GET",
+            path,
+            title=f"log of subtask {subtask}",
+            params={"taskInstanceId": report.task_id, "subtaskInstanceId": subtask},
+        )
         if exchange is None or not exchange.ok:
             report.log = "not read" if exchange is None else f"not read: HTTP {exchange.status}"
             return

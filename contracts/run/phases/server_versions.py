@@ -50,7 +50,14 @@ def read_servers(exchanges: Exchanges, cluster_id: int, *, title: str) -> dict[i
     """Read the cluster (judged when the spec documents the read); its servers, or ``None``."""
     if not exchanges.documents("cluster"):
         return None
-    return servers_of(exchanges.send("cluster", "GET", CLUSTER_PATH.format(id=cluster_id), title=title))
+    path = CLUSTER_PATH.format(id=cluster_id)
+    return servers_of(exchanges.send("cluster", "GET", path, title=title, params={"id": cluster_id}))
+
+
+def running(after: Mapping[int, ServerState] | None, named: Sequence[int]) -> str | None:
+    """The one version every named server reports, or ``None`` (not read, or they differ)."""
+    versions = {after[i].version if after is not None and i in after else None for i in named}
+    return next(iter(versions)) if len(versions) == 1 else None
 
 
 def change(

@@ -34,10 +34,11 @@ from contracts.ocp import SUCCESSFUL, TASKS_PATH, UPGRADE_PATH
 from contracts.run.config import UpgradeTarget
 from contracts.run.judging.history import task_id_of
 from contracts.run.judging.results import Results, TaskReport
+from contracts.run.phases.drills import Driller
 from contracts.run.phases.exchange import Exchanges, Reply
 from contracts.run.phases.follow import Follower
 from contracts.run.phases.probes import Probe, Prober, upgrade_body_of
-from contracts.run.phases.server_versions import change, read_servers
+from contracts.run.phases.server_versions import change, read_servers, running
 from contracts.run.profile import RunProfile
 from contracts.run.wire.politeness import Deadline, DeadlineReached, Say
 
@@ -63,6 +64,8 @@ class Plan:
     #: The ids the absent-id probes are measured against when nothing is upgraded (a read-only
     #: run's ``--cluster-id`` & co.).
     reference: UpgradeTarget | None = None
+    #: Drills run after the workflow: a FAILED upgrade is then their material, not a gap.
+    drilling: bool = False
 
 
 class Workflow:
@@ -89,18 +92,24 @@ class Workflow:
         self._say = say
         self._tried: set[UpgradeTarget] = set()
         self.follower: Follower | None = None
+        self._plan: Plan | None = None
 
     # ------------------------------------------------------------------ the plan
 
+    def _follower(self, plan: Plan) -> Follower:
+        if self.follower is None:
+            self.follower = Follower(
+                self.exchanges,
+                poll_interval=plan.poll_interval,
+                max_polls=plan.max_polls,
+                sleep=self._sleep,
+                say=self._say,
+            )
+        return self.follower
+
     def run(self, plan: Plan) -> None:
         """Probes, read-only checks, absent ids, then the upgrades; stops quietly at the deadline."""
-        self.follower = Follower(
-            self.exchanges,
-            poll_interval=plan.poll_interval,
-            max_polls=plan.max_polls,
-            sleep=self._sleep,
-            say=self._say,
-        )
+        self._follower(plan)
         prober = Prober(self.exchanges, upgrade_body=plan.upgrade_body)
         try:
             prober.rejections(plan.probes)
@@ -114,6 +123,28 @@ class Workflow:
         except DeadlineReached:
             self.results.notes.append("workflow stopped at --max-time")
             self._cut(plan)
+
+    def drill(self, plan: Plan, drills: tuple[str, ...], target: UpgradeTarget) -> None:
+        """The failure-path drills on ``target`` (:mod:`contracts.run.phases.drills`); each one not
+        exercised, and a success path never verified, leave the run incomplete (exit 3)."""
+        self.exchanges.finish()  # the workflow's sequence ends where the drills' begin
+        self.exchanges.phase = "drill"
+        try:
+            Driller(self.exchanges, self._follower(plan), upgrade_body=plan.upgrade_body).run(drills, target)
+        except DeadlineReached:
+            self.results.notes.append("drills stopped at --max-time")
+        for report in self.results.drills:
+            if not report.exercised:
+                self.results.not_verified(f"drill {report.name} was not exercised: {report.why_not or 'cut'}")
+        if not self.results.success_path:
+            self.results.not_verified(
+                "the success path was not verified: no upgrade reached SUCCESSFUL with the servers "
+                "reporting the new version"
+            )
+
+    def finish(self) -> None:
+        """The lifecycle rules over everything the workflow and the drills sent."""
+        self.exchanges.finish()
 
     def _cut(self, plan: Plan) -> None:
         """Say what the deadline left unverified: the task being followed, the upgrades not sent."""
@@ -173,6 +204,7 @@ class Workflow:
             UPGRADE_PATH.format(id=target.cluster_id, obproxyIds=ids),
             body=upgrade_body_of(target, plan.upgrade_body),
             title=f"upgrade of {target}",
+            params={"id": target.cluster_id, "obproxyIds": target.obproxy_ids},
         )
         task_id = answer.task_id() if answer is not None and answer.status == 200 else None
         if task_id is None:
@@ -187,10 +219,12 @@ class Workflow:
             title = f"cluster {target.cluster_id} after"
             after = read_servers(self.exchanges, target.cluster_id, title=title)
             report.servers = change(before, after, target.obproxy_ids)
+            report.version = running(after, target.obproxy_ids)
         if report.status == SUCCESSFUL and not report.rolled_back:
+            self.results.success_path |= report.version is not None
             prober.refused_states(task_id, self.follower.last_task)
         problem = report.problem()
-        if plan.upgrades_asked and problem is not None and report.polls:
+        if plan.upgrades_asked and problem is not None and report.polls and not plan.drilling:
             self.results.not_verified(f"{problem}; the upgrade was not verified")
 
     def _upgrade_refused(self, target: UpgradeTarget, answer: Reply | None) -> None:

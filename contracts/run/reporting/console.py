@@ -160,6 +160,7 @@ def workflow_lines(result: RunResult) -> list[str]:
             lines.append(f"      outcome: {task.outcome()}")
         if task.failed_subtask and task.message:
             lines.append(f"      subtask {task.failed_subtask} said: {task.message}")
+    lines += [f"  drill {drill.line()}" for drill in result.results.drills]
     return lines
 
 

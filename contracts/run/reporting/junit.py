@@ -152,6 +152,7 @@ def render(result: RunResult, scrub: Redactor) -> bytes:
         ("verdict", verdict_line(result.exit_code, result.coverage)),
         *_coverage_properties(result),
         *((f"outcome.task.{t.task_id}", t.outcome()) for t in result.results.tasks if t.finished),
+        *((f"drill.{d.name}", d.line()) for d in result.results.drills),
     ):
         ET.SubElement(properties, "property", name=name, value=xml_safe(scrub(value)))
     for (operation, check), cell in sorted(result.results.cells.items()):

@@ -86,6 +86,23 @@ def _workflow(result: RunResult) -> list[str]:
     return [*lines, ""]
 
 
+def _drills(result: RunResult) -> list[str]:
+    drills = result.results.drills
+    if not drills:
+        return []
+    lines = [
+        "## Drills of the failure path",
+        "",
+        "| drill | task | what it did | outcome |",
+        "|---|---:|---|---|",
+    ]
+    for drill in drills:
+        outcome = drill.outcome if drill.exercised else f"not exercised: {drill.why_not}"
+        task = "" if drill.task_id is None else str(drill.task_id)
+        lines.append(f"| {drill.name} | {task} | {' → '.join(drill.steps)} | {outcome} |")
+    return [*lines, ""]
+
+
 def _coverage(result: RunResult) -> list[str]:
     grid = result.coverage
     if grid is None:
@@ -169,6 +186,6 @@ def _errors(result: RunResult) -> list[str]:
 
 def render(result: RunResult, scrub: Redactor) -> bytes:
     """The Markdown report of a run."""
-    sections = [_header, _workflow, _coverage, _grid, _findings, _blocked, _warnings, _errors]
+    sections = [_header, _workflow, _drills, _coverage, _grid, _findings, _blocked, _warnings, _errors]
     text = "\n".join(line for section in sections for line in section(result))
     return scrub(text).encode("utf-8")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit
 
@@ -31,6 +31,7 @@ from contracts.auth import AkSkAuth, basic_auth
 from contracts.auth import Credentials as KnownCredentials
 from contracts.mock import MockOCP, create_app, mock_responses
 from contracts.mock.faults import get_faults
+from contracts.mock.inventory import package_version
 from contracts.ocp import TASKS_PATH
 from contracts.run.config import RunConfig, UpgradeTarget
 from contracts.run.profile import RunProfile, run_profile
@@ -79,6 +80,15 @@ class Target:
             UpgradeTarget(cluster.id, tuple(s.id for s in cluster.servers[:2]), package)
             for cluster in inventory.clusters[:2]
         )
+
+    def drill_target(self) -> UpgradeTarget:
+        """The embedded mock's drill target: the first cluster's first two servers, to a package
+        whose version they do not run yet (so an upgrade shows in their versions)."""
+        assert self.mock is not None, "drills on a live OCP name their target"
+        inventory, first = self.mock.inventory, self.upgrade_targets()[0]
+        running = inventory.clusters[0].servers[0].version
+        fresh = [p for p in inventory.packages if not package_version(p).startswith(running)]
+        return replace(first, package=fresh[-1]) if fresh else first
 
 
 def identity_for(config: RunConfig, target: Target) -> Identity:
