@@ -60,6 +60,9 @@ def test_drills_pass_against_a_faithful_ocp_whose_upgrades_fail_once(tmp_path: P
         "upgraded to "
     )
     assert result.results.success_path
+    assert all(
+        d.outcome.startswith(("upgraded to ", "rolled back, servers unchanged")) for d in drills.values()
+    )
     # every control call acted on a task this run's own upgrade created, and only after it did
     assert control, "the drills sent control calls"
     for index, request in control:
@@ -78,6 +81,18 @@ def test_drills_pass_against_a_faithful_ocp_whose_upgrades_fail_once(tmp_path: P
     report = (tmp_path / "report.md").read_text()
     assert "## Drills of the failure path" in report
     assert "| rollback |" in report and "rolled back, servers unchanged" in report
+
+
+def test_a_skip_that_leaves_a_server_behind_is_evened_out_by_one_more_upgrade() -> None:
+    for _ in serve(_inventory(fail_at="install", fail_times=1)):
+        result = run_suite(_drill_config(drills=("skip",)))
+    assert result.exit_code == 0, (result.results.incomplete, result.results.findings)
+    (skip,) = result.results.drills
+    assert skip.steps[:3] == ["FAILED by itself", skip.steps[1], "SUCCESSFUL"] and skip.steps[1].startswith(
+        "skipped"
+    )
+    assert any(step.startswith("upgraded again (task ") for step in skip.steps), skip.steps
+    assert skip.outcome == "upgraded to 4.2.3.0-20231227111200"
 
 
 def test_a_target_whose_upgrades_always_fail_is_not_verified() -> None:

@@ -14,8 +14,8 @@ A task that does not fail by itself is made to, as an operator would: at the las
 other subtask SUCCESSFUL) a RUNNING subtask is cancelled. After the drill's call, a task that
 ended FAILED is retried once more and, failing again, rolled back. The cluster is read before,
 while the task runs (its servers UPGRADING) and after, so each drill says whether it left the
-servers upgraded or at their old version (a skipped step may leave one server behind: it says
-so). Every exchange goes through :class:`~contracts.run.phases.exchange.Exchanges`, so the
+servers upgraded or at their old version: where a skipped step left one server behind, it
+upgrades them once more. Every exchange goes through :class:`~contracts.run.phases.exchange.Exchanges`, so the
 lifecycle rules judge each call and its effect. A drill whose call could not be made or was
 refused is not exercised, and says why.
 """
@@ -79,10 +79,31 @@ class Driller:
             return
         final = self._resolve(report, final, title)
         after = read_servers(self.exchanges, target.cluster_id, title=f"{title}: cluster after")
+        if (
+            final.status == SUCCESSFUL
+            and not final.rolled_back
+            and after
+            and running(after, target.obproxy_ids) is None
+        ):
+            final, after = self._even_out(report, target, title, final, after)
         final.servers, final.package = change(before, after, target.obproxy_ids), target.package
         final.version = running(after, target.obproxy_ids)
         report.outcome = final.outcome()
         self._note_success(final)
+
+    def _even_out(
+        self, report: DrillReport, target: UpgradeTarget, title: str, final: TaskReport, after: Any
+    ) -> tuple[TaskReport, Any]:
+        """The servers ended on different versions (a skipped step): upgrade them once more, so the
+        drill leaves them on one version."""
+        task_id = self._upgrade(target, f"{title}: upgrade again")
+        if task_id is None:
+            report.steps.append("upgrade again refused: servers left on different versions")
+            return final, after
+        report.steps.append(f"upgraded again (task {task_id}) to leave the servers on one version")
+        again = self.follower.follow(task_id, title=f"{title}: upgrade again", until_done=True)
+        again = self._resolve(report, again, f"{title}: upgrade again")
+        return again, read_servers(self.exchanges, target.cluster_id, title=f"{title}: cluster at the end")
 
     def _upgrade(self, target: UpgradeTarget, title: str) -> int | None:
         answer = self.exchanges.send(
