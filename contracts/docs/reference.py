@@ -258,8 +258,13 @@ class _Builder:
         links: list[ExampleLink] = []
         named = list(media.get("examples", {}).items())
         if "example" in media:  # an unnamed example: named after its response, as a reader would say it
-            named.insert(0, (_readable(component) if component else f"HTTP {status} of {operation_id}",
-                             {"value": media["example"]}))
+            named.insert(
+                0,
+                (
+                    _readable(component) if component else f"HTTP {status} of {operation_id}",
+                    {"value": media["example"]},
+                ),
+            )
         for name, example_node in named:
             example, example_component = self.deref(example_node)
             view = self.example(example_component or name, example, operation_id, status)

@@ -49,7 +49,7 @@ def summarise(result: RunResult) -> dict[str, Any]:
         "version": SUMMARY_VERSION,
         "verdict": verdict_word(result.exit_code),
         "exitCode": result.exit_code,
-        "verdictLine": verdict_line(result.exit_code),
+        "verdictLine": verdict_line(result.exit_code, result.coverage),
         "target": result.target,
         "mode": result.mode,
         "ocpVersion": config.ocp_version or "latest",
