@@ -75,6 +75,25 @@ class Coverage:
         missing = [f"{op} ({self.reasons.get(op, NOT_REACHED)})" for op in self.not_exercised]
         return line + (f"; not exercised: {', '.join(missing)}" if missing else "")
 
+    def to_dict(self) -> dict[str, object]:
+        """The grid as data (``summary.json``): the operations exercised and not, with reasons,
+        and every cell with its count or the reason it has none."""
+        return {
+            "operations": len(self.operations),
+            "exercised": list(self.exercised),
+            "notExercised": {op: self.reasons.get(op, NOT_REACHED) for op in self.not_exercised},
+            "cells": [
+                {
+                    "operationId": cell.operation_id,
+                    "status": cell.status,
+                    "count": cell.count,
+                    "reason": cell.reason,
+                    "documented": cell.documented,
+                }
+                for cell in self.cells
+            ],
+        }
+
     def rows(self) -> list[str]:
         """One line per cell: ``upgradeObproxies 200  3`` or ``… not exercised (read-only)``."""
         width = max((len(cell.operation_id) for cell in self.cells), default=0)
