@@ -48,7 +48,8 @@ def test_the_inventory_example_loads_as_described(tmp_path: Path) -> None:
     path = tmp_path / "inventory.yaml"
     path.write_text(block.group(1), encoding="utf-8")
     inventory = load_inventory(path)
-    assert [s.fail_at for s in inventory.clusters[0].servers] == [None, "install"]
+    assert [s.fail_at for s in inventory.clusters[0].servers] == [None, "install", "check"]
+    assert [s.fail_times for s in inventory.clusters[0].servers] == [None, None, 1]
     assert inventory.users[0].access_key == "my-ak" and not inventory.demo
 
 
