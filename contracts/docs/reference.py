@@ -1,8 +1,10 @@
 """Everything the HTML reference shows, gathered from the spec into plain values.
 
 The template only lays these values out; every fact on the page comes from
-``spec/openapi.yaml`` (descriptions, enums, examples, ``x-ocp-*`` extensions) or from what is
-derived from it (version profiles, task pictures). Nothing about OCP is written here.
+``spec/openapi.yaml`` (descriptions, enums, examples, ``x-ocp-*`` extensions), from what is
+derived from it (version profiles, task pictures), or, for the failure path's state charts,
+from OCP's vocabulary (:data:`contracts.ocp.CONTROL_CALLS`) and the engine's moves
+(:mod:`contracts.docs.lifecycle`). Nothing about OCP is written here.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from typing import Any
 
 from markupsafe import Markup
 
+from contracts.docs.lifecycle import LEVELS, CallRow, call_rows, moves, states
 from contracts.docs.schema_view import Part, SchemaView, constraints, schema_view, type_parts
+from contracts.docs.statechart import ChartGeometry, render_state_chart
 from contracts.docs.statuses import subtask_statuses, task_statuses
 from contracts.docs.svg import render_svg
 from contracts.docs.taskgraph import has_graph, task_graph
+from contracts.ocp import TASK_NOT_FOUND_CODE, TASK_PROHIBITS_ROLLBACK_CODE, TASK_STATE_INVALID_CODE
 from contracts.spec import Spec, follow_refs
 from contracts.versions import PROFILE_NAMES, Feature, features, profile
 
@@ -143,6 +148,47 @@ class VersionRow:
     cells: list[bool]
 
 
+@dataclass(frozen=True)
+class LifecycleChart:
+    level: str
+    uid: str
+    svg: Markup
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The failure path: a state chart per level, and the control calls with their refusals."""
+
+    charts: list[LifecycleChart]
+    calls: list[CallRow]
+    #: operationIds of the calls the spec documents (the others are listed without a link).
+    documented: frozenset[str]
+    not_found_code: int = TASK_NOT_FOUND_CODE
+    state_invalid_code: int = TASK_STATE_INVALID_CODE
+    prohibits_rollback_code: int = TASK_PROHIBITS_ROLLBACK_CODE
+
+
+#: The task chart has three states and wide labels between them: it gets room to spread out.
+_GEOMETRY = {"task": ChartGeometry(gap=220), "subtask": ChartGeometry()}
+
+
+def build_lifecycle(spec: Spec) -> Lifecycle:
+    """The lifecycle charts and the control calls of :data:`contracts.ocp.CONTROL_CALLS`."""
+    charts = []
+    for level in LEVELS:
+        level_moves = moves(level)
+        calls = sorted({route for move in level_moves for route in move.routes})
+        title = (f"State chart of a {level}: its statuses {', '.join(states(level))}, and {len(level_moves)} "
+                 f"moves between them, by the engine or by a control call")
+        description = (f"Moves by a control call on the {level}: {', '.join(calls).replace('-', ' ')}. "
+                       "Moves above the row go right, those below go left; each arrow's label names "
+                       "what makes the move.")
+        svg = render_state_chart(states(level), level_moves, uid=f"lifecycle-{level}", title=title,
+                                 description=description, geometry=_GEOMETRY[level])
+        charts.append(LifecycleChart(level, f"lifecycle-{level}", Markup(svg)))  # safe: autoescaped template
+    return Lifecycle(charts, call_rows(), frozenset(spec.operations))
+
+
 @dataclass
 class Reference:
     """The whole page's content."""
@@ -163,6 +209,7 @@ class Reference:
     version_rows: list[VersionRow]
     subtask_statuses: list[str]
     task_statuses: list[str]
+    lifecycle: Lifecycle
 
     def section(self, title: str) -> Section | None:
         """The description section with this title, if the spec has one."""
@@ -414,4 +461,5 @@ def build_reference(spec: Spec) -> Reference:
         version_rows=[VersionRow(f, [p.applies(f) for p in builder.profiles]) for f in marked],
         subtask_statuses=subtask_statuses(spec),
         task_statuses=task_statuses(spec),
+        lifecycle=build_lifecycle(spec),
     )
