@@ -49,7 +49,8 @@ class ChartGeometry:
     line_height: float = 13
     pad_x: float = 6
     pad_y: float = 3
-    #: From a box's edge to the first lane, and from one lane to the next.
+    #: From a box's edge to the first lane, and from one lane to the next: at least this, more
+    #: when the tallest label needs it (a pill never reaches a box or the next lane's pills).
     first_lane: float = 30
     lane_pitch: float = 40
     #: Free space kept between two things on one lane.
@@ -242,9 +243,11 @@ def lay_out(
     lanes_above = 1 + max((a.lane for a in arcs if a.side == _ABOVE), default=-1)
     lanes_below = 1 + max((a.lane for a in arcs if a.side == _BELOW), default=-1)
     tallest = max((a.height for a in arcs), default=0.0)
+    first = max(g.first_lane, tallest / 2 + g.clearance)
+    pitch = max(g.lane_pitch, tallest + g.clearance)
 
     def reach(lanes: int) -> float:  # from a box edge to the outer edge of its outermost pill
-        return g.first_lane + (lanes - 1) * g.lane_pitch + tallest / 2 if lanes else 0.0
+        return first + (lanes - 1) * pitch + tallest / 2 if lanes else 0.0
 
     row_top = g.margin + reach(lanes_above)
     row_bottom = row_top + g.box_height
@@ -255,7 +258,7 @@ def lay_out(
     drawn_moves = []
     for arc in arcs:
         arc.x1, arc.x2, arc.centre = arc.x1 + shift, arc.x2 + shift, arc.centre + shift
-        offset = g.first_lane + arc.lane * g.lane_pitch
+        offset = first + arc.lane * pitch
         above = arc.side == _ABOVE
         lane_y = row_top - offset if above else row_bottom + offset
         edge_y = row_top if above else row_bottom
