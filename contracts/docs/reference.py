@@ -121,6 +121,8 @@ class ExampleView:
     picture: Markup | None
     task_status: str
     subtask_count: int
+    #: Every (operationId, status) that answers with this example, the first one included.
+    uses: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -128,8 +130,8 @@ class ErrorView:
     status: str
     name: str
     description: str
-    code: str
-    message: str
+    #: ``(error.code, message)`` of each of its examples: one refusal may have several codes.
+    codes: list[tuple[str, str]]
     operations: list[str] = field(default_factory=list)
 
 
@@ -251,6 +253,7 @@ class _Builder:
         self.schemas: dict[str, Any] = self.doc.get("components", {}).get("schemas", {})
         self.profiles = [profile(name, spec) for name in PROFILE_NAMES]
         self.examples: dict[str, ExampleView] = {}
+        self.anchors: set[str] = set()
         self.errors: dict[str, ErrorView] = {}
 
     def deref(self, node: Any) -> tuple[Any, str | None]:
@@ -301,29 +304,40 @@ class _Builder:
 
     def response(self, operation_id: str, status: str, node: Any) -> ResponseView:
         response, component = self.deref(node)
-        media = response.get("content", {}).get("application/json", {})
+        content = response.get("content", {})
+        media: dict[str, Any] = content.get("application/json") or next(iter(content.values()), {})
         links: list[ExampleLink] = []
         named = list(media.get("examples", {}).items())
         if "example" in media:  # an unnamed example: named after its response, as a reader would say it
             named.insert(0, (_readable(component) if component else f"HTTP {status} of {operation_id}",
                              {"value": media["example"]}))
+        # an example written inside a shared response belongs to that response; else to this answer
+        owner = component or f"{operation_id} {status}"
         for name, example_node in named:
             example, example_component = self.deref(example_node)
-            view = self.example(example_component or name, example, operation_id, status)
+            key = example_component or f"{owner}/{name}"
+            view = self.example(key, example_component or name, owner, example, operation_id, status)
             links.append(ExampleLink(view.name, view.summary, view.anchor))
         if status[:1] in "45":
             self.error(status, component or f"HTTP {status} of {operation_id}", response, named, operation_id)
         return ResponseView(
             status=status,
             description=str(response.get("description", "")),
-            type=type_parts(media.get("schema", {})),
+            type=type_parts(media["schema"]) if "schema" in media else [],
             headers=list(response.get("headers", {})),
             examples=links,
         )
 
-    def example(self, name: str, example: dict[str, Any], operation_id: str, status: str) -> ExampleView:
-        if name in self.examples:
-            return self.examples[name]
+    def example(self, key: str, name: str, owner: str, example: dict[str, Any], operation_id: str,
+                status: str) -> ExampleView:
+        """The view of one example, made once per ``key`` however many answers use it; a name
+        that two different examples share is told apart by its owner (``documentedSample of
+        skipSubtask 200``)."""
+        if key in self.examples:
+            self.examples[key].uses.append((operation_id, status))
+            return self.examples[key]
+        if f"example-{_slug(name)}" in self.anchors:
+            name = f"{name} of {owner}"
         value = example.get("value")
         data = value.get("data") if isinstance(value, dict) else None
         picture = None
@@ -332,9 +346,11 @@ class _Builder:
             picture = Markup(
                 render_svg(task_graph(data), uid=f"dag-{name}", title=label)
             )  # safe: autoescaped template
+        anchor = f"example-{_slug(name)}"
+        self.anchors.add(anchor)
         view = ExampleView(
             name=name,
-            anchor=f"example-{_slug(name)}",
+            anchor=anchor,
             summary=str(example.get("summary", "")),
             description=str(example.get("description", "")),
             operation_id=operation_id,
@@ -343,8 +359,9 @@ class _Builder:
             picture=picture,
             task_status=str(data.get("status", "")) if isinstance(data, dict) else "",
             subtask_count=len(data.get("subtasks", [])) if isinstance(data, dict) else 0,
+            uses=[(operation_id, status)],
         )
-        self.examples[name] = view
+        self.examples[key] = view
         return view
 
     def error(
@@ -356,15 +373,13 @@ class _Builder:
         operation_id: str,
     ) -> None:
         if name not in self.errors:
-            value = self.deref(named[0][1])[0].get("value") if named else None
-            error = value.get("error", {}) if isinstance(value, dict) else {}
-            self.errors[name] = ErrorView(
-                status,
-                name,
-                str(response.get("description", "")),
-                str(error.get("code", "")),
-                str(error.get("message", "")),
-            )
+            codes = []
+            for _, example_node in named:
+                value = self.deref(example_node)[0].get("value")
+                error = value.get("error") if isinstance(value, dict) else None
+                if isinstance(error, dict):
+                    codes.append((str(error.get("code", "")), str(error.get("message", ""))))
+            self.errors[name] = ErrorView(status, name, str(response.get("description", "")), codes)
         self.errors[name].operations.append(operation_id)
 
     def operation(self, path: str, method: str, operation: dict[str, Any]) -> OperationView:
@@ -416,6 +431,7 @@ class _Builder:
             "Envelopes and errors",
             "Request bodies",
             "Tasks, subtasks and pages",
+            "OBProxy clusters and servers",
             "Enumerations",
             "Field types",
         ]
