@@ -110,6 +110,31 @@ class OperationView:
 
 
 @dataclass(frozen=True)
+class ServerRow:
+    """One OBProxy server of a cluster example: what an upgrade changes, at a glance."""
+
+    id: str
+    address: str
+    version: str
+    status: str
+    operate_status: str
+
+
+def _servers(data: Any) -> list[ServerRow]:
+    """The servers of a cluster example's ``data`` (its ``obproxies``), else ``[]``."""
+    servers = data.get("obproxies") if isinstance(data, dict) else None
+    if not isinstance(servers, list):
+        return []
+    rows = []
+    for server in (s for s in servers if isinstance(s, dict)):
+        port = f":{server['sqlPort']}" if "sqlPort" in server else ""
+        rows.append(ServerRow(str(server.get("id", "")), f"{server.get('ip', '')}{port}",
+                              str(server.get("version", "")), str(server.get("status", "")),
+                              str(server.get("operateStatus", ""))))
+    return rows
+
+
+@dataclass(frozen=True)
 class ExampleView:
     name: str
     anchor: str
@@ -123,6 +148,9 @@ class ExampleView:
     subtask_count: int
     #: Every (operationId, status) that answers with this example, the first one included.
     uses: list[tuple[str, str]] = field(default_factory=list)
+    #: A cluster example's servers, and a log example's text, shown as such beside the JSON.
+    servers: list[ServerRow] = field(default_factory=list)
+    log: str | None = None
 
 
 @dataclass
@@ -360,6 +388,8 @@ class _Builder:
             task_status=str(data.get("status", "")) if isinstance(data, dict) else "",
             subtask_count=len(data.get("subtasks", [])) if isinstance(data, dict) else 0,
             uses=[(operation_id, status)],
+            servers=_servers(data),
+            log=data["log"] if isinstance(data, dict) and isinstance(data.get("log"), str) else None,
         )
         self.examples[key] = view
         return view

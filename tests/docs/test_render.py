@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from contracts import ocp
 from contracts.cli import main
 from contracts.docs.reference import build_reference, split_sections
 from contracts.docs.render import render_reference
@@ -197,7 +198,14 @@ _SHAPES: dict[str, dict[str, object]] = {
         "204": {"description": "Nothing at all."},
     },
     "shapedLog": {
-        "200": _answer({"type": "object"}, {"log": {"value": {"data": {"log": "line 1"}}}}),
+        "200": _answer({"type": "object"}, {"log": {"value": {"data": {"log": "line 1\nline 2"}}}}),
+    },
+    "shapedCluster": {
+        "200": _answer({"type": "object"}, {"cluster": {"value": {"data": {"id": 1, "obproxies": [
+            {"id": 1, "ip": "10.0.0.11", "sqlPort": 2883, "version": "4.2.1.0-1", "status": ocp.UPGRADING,
+             "operateStatus": "OPERATING"},
+            {"id": 3, "ip": "10.0.0.13", "version": "4.2.0.0-7"},
+        ]}}}}),
     },
 }
 
@@ -211,7 +219,7 @@ def shaped(tmp_path_factory: pytest.TempPathFactory) -> Spec:
     document["components"]["schemas"]["NoDataEnvelope"] = _ENVELOPE
     document["components"]["examples"]["SharedNoData"] = {"summary": "No data", "value": _NO_DATA}
     for operation_id, responses in _SHAPES.items():
-        method = "get" if operation_id == "shapedLog" else "post"
+        method = "get" if operation_id in ("shapedLog", "shapedCluster") else "post"
         document["paths"][f"/api/v2/shaped/{{taskInstanceId}}/{operation_id}"] = {method: {
             "operationId": operation_id, "summary": f"Shaped {operation_id}", "parameters": [_TASK_ID],
             "responses": responses,
@@ -232,7 +240,7 @@ def test_every_operation_of_any_shape_is_documented(shaped: Spec) -> None:
     for operation_id in shaped.operations:
         article = _article(page, operation_id)
         assert "<h4>Responses</h4>" in article and "<h4>Parameters</h4>" in article, operation_id
-    for operation_id in ("shapedRollback", "shapedSkip", "shapedLog"):
+    for operation_id in _SHAPES:
         assert "Request body" not in _article(page, operation_id)
 
 
@@ -271,6 +279,17 @@ def test_inline_examples_with_one_name_stay_apart_and_a_shared_one_lists_its_use
              for op in reference.operations}
     assert links["shapedRollback"] & links["shapedSkip"] == {by_name["SharedNoData"].anchor}
     assert "line 1" in next(example.json for name, example in by_name.items() if name == "log")
+
+
+def test_a_cluster_shows_its_servers_versions_and_a_log_its_text(shaped: Spec) -> None:
+    page = render_reference(shaped)
+    cluster = page[page.index('id="example-cluster"') :]
+    cluster = cluster[: cluster.index("</article>")]
+    assert "<td><code>10.0.0.11:2883</code></td><td><code>4.2.1.0-1</code></td>" in cluster
+    assert f'<code class="enum">{ocp.UPGRADING}</code>' in cluster
+    assert "<td><code>10.0.0.13</code></td><td><code>4.2.0.0-7</code></td>" in cluster
+    log = page[page.index('id="example-log"') :]
+    assert '<pre class="log">line 1\nline 2</pre>' in log[: log.index("</article>")]
 
 
 def test_a_refusal_with_two_codes_shows_both(shaped: Spec) -> None:
