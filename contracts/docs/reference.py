@@ -407,8 +407,11 @@ class _Builder:
             for _, example_node in named:
                 value = self.deref(example_node)[0].get("value")
                 error = value.get("error") if isinstance(value, dict) else None
-                if isinstance(error, dict):
-                    codes.append((str(error.get("code", "")), str(error.get("message", ""))))
+                if not isinstance(error, dict):
+                    continue
+                line = (str(error.get("code", "")), str(error.get("message", "")))
+                if line not in codes:
+                    codes.append(line)
             self.errors[name] = ErrorView(status, name, str(response.get("description", "")), codes)
         self.errors[name].operations.append(operation_id)
 

@@ -191,6 +191,7 @@ _SHAPES: dict[str, dict[str, object]] = {
         "400": _answer({"$ref": "#/components/schemas/ErrorResponse"}, {
             "wrongState": _refusal(20003, "Not in that state."),
             "prohibited": _refusal(20004, "Prohibited."),
+            "prohibitedAgain": _refusal(20004, "Prohibited."),
         }, "Refused."),
     },
     "shapedSkip": {
@@ -296,6 +297,7 @@ def test_a_refusal_with_two_codes_shows_both(shaped: Spec) -> None:
     page = render_reference(shaped)
     errors = page[page.index('id="errors"') : page.index('id="schemas"')]
     assert "<code>20003</code> Not in that state." in errors and "<code>20004</code> Prohibited." in errors
+    assert errors.count("<code>20004</code> Prohibited.") == 1, "a code shown twice says nothing more"
 
 
 def test_the_shaped_page_is_balanced_and_anchors_are_unique(shaped: Spec) -> None:
