@@ -192,6 +192,7 @@ _SHAPES: dict[str, dict[str, object]] = {
             "wrongState": _refusal(20003, "Not in that state."),
             "prohibited": _refusal(20004, "Prohibited."),
             "prohibitedAgain": _refusal(20004, "Prohibited."),
+            "noErrorObject": {"value": {"successful": False}},
         }, "Refused."),
     },
     "shapedSkip": {
