@@ -85,7 +85,7 @@ class CallEffect:
 
 _RUNNING_TASK = "RunningTaskWorker.updateState"
 _MARK = "AbstractTaskWorker.markSubtaskState (each RunningTaskWorker round)"
-_UNDO = ("to undo: all its", f"downstreams {PENDING}")
+_UNDO = ("rolling back: all its", f"downstreams {PENDING}")
 _UNDO_DETAIL = (
     f"during a rollback, a subtask that ran is {READY} to be undone, under operation {ROLLBACK}, "
     f"once every downstream is {PENDING} again (the last ones at once)"
