@@ -18,7 +18,8 @@ help:
 	@echo "make test-slow  run the slow ones (load test, whole runs per fault, trickles, the wheel)"
 	@echo "make coverage   branch coverage of the two together, held at its floor"
 	@echo "make docs       render the API reference to docs-build/index.html"
-	@echo "make bench      start-up times beside a bare interpreter; validate against parsing (1k/10k/100k)"
+	@echo "make bench      start-up times; validate against parsing, whole processes (one 100k body, 2,000"
+	@echo "                files, one directory) and in-process (1k/10k/100k)"
 	@echo "make fuzz       a long fuzzing campaign of the validators"
 	@echo "make lint       ruff;  make typecheck   mypy --strict"
 
@@ -57,6 +58,7 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/startup_bench.py
+	$(BIN)/python bench/process_bench.py
 	$(BIN)/python bench/validate_bench.py
 
 fuzz: $(STAMP)

@@ -5,6 +5,9 @@ The public Python API (everything else is internal and may change):
 * :func:`validate_response` — every violation of the contract by one response body;
   :func:`has_errors` — whether any of them is an error (warnings do not fail);
 * :func:`assert_conforms` — the same as one assertion for tests (raises :class:`ContractViolation`);
+* :func:`check_sequence` — a sequence of exchanges (an upgrade, polls, control calls, cluster
+  reads; :class:`Exchange` or ``requests`` responses) judged across polls: transitions, control
+  calls' preconditions and effects, the servers' versions; returns a ``SequenceResult``;
 * :class:`Violation`, :class:`Severity` — one finding: rule, pointer, expected, actual, spec clause;
 * :class:`ContractViolation`, :class:`SpecError`, :class:`UsageError` — the errors, by who fixes them;
 * the mock OCP: :func:`serve` (over HTTP, a started :class:`MockServer`), :func:`mock_responses`
@@ -26,10 +29,12 @@ if TYPE_CHECKING:
     from contracts.mock.http import MockServer, serve
     from contracts.mock.responses_adapter import mock_responses
     from contracts.mock.settings import MockSettings
+    from contracts.sequence import Exchange, check_sequence
     from contracts.validate import has_errors, validate_response
 
 __all__ = [
     "ContractViolation",
+    "Exchange",
     "MockOCP",
     "MockServer",
     "MockSettings",
@@ -38,6 +43,7 @@ __all__ = [
     "UsageError",
     "Violation",
     "assert_conforms",
+    "check_sequence",
     "has_errors",
     "mock_responses",
     "serve",
@@ -51,6 +57,10 @@ def __getattr__(name: str) -> Any:
         from contracts import validate
 
         return getattr(validate, name)
+    if name in ("check_sequence", "Exchange"):
+        from contracts import sequence
+
+        return getattr(sequence, name)
     if name == "assert_conforms":
         from contracts.conformance import assert_conforms
 

@@ -106,9 +106,11 @@ class ControlCall:
     refusal_code: int = 20003  #: TASK_STATE_INVALID_CODE
 
 
-#: Which call moves which state. A task retry or rollback is refused for a task whose operation is
-#: ROLLBACK, a rollback also when the task has ``prohibitRollback`` (code 20004); a subtask retry
-#: or skip of a subtask under ROLLBACK is refused; the moved subtasks run again under the engine.
+#: Which call moves which state. A task retry is refused for a task whose operation is ROLLBACK, a
+#: rollback when the task has ``prohibitRollback`` (code 20004) but not for a FAILED rollback, which
+#: may be rolled back again; a subtask retry is refused for a subtask under ROLLBACK, while a skip
+#: there passes it as ROLLBACK_SKIP (OCP Express ``TaskInstanceManagerImpl``,
+#: ``SubtaskInstanceManagerImpl``); the moved subtasks run again under the engine.
 CONTROL_CALLS: Final = (
     ControlCall("task-retry", "task", frozenset({FAILED}), RUNNING, RETRY, "task"),
     ControlCall("task-rollback", "task", frozenset({FAILED}), RUNNING, ROLLBACK, "task or nothing"),

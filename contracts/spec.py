@@ -26,23 +26,28 @@ import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from contracts._pointer import split, unescape_token
-from contracts.ocp import ROUTES
+from contracts.ocp import LIFECYCLE_ROUTES, ROUTES
 from contracts.spec_cache import load_cached
 from contracts.violations import SpecError
 
-#: The contract as the package ships it: ``contracts/data/openapi.yaml``, package data read with
-#: :mod:`importlib.resources`. In a checkout it is a link to ``spec/openapi.yaml``, the one
-#: source, which the wheel and the sdist carry as a file. ``OCP_CONTRACT_SPEC`` overrides it.
-DEFAULT_SPEC_PATH = Path(str(resources.files("contracts").joinpath("data", "openapi.yaml")))
+#: The contract as the package ships it: ``contracts/data/openapi.yaml``, package data beside
+#: this module (the file :mod:`importlib.resources` names too; found here without importing it,
+#: whose imports — zipfile, tempfile, shutil and the rest — were a tenth of ``validate``'s
+#: start-up). In a checkout it is a link to ``spec/openapi.yaml``, the one source, which the
+#: wheel and the sdist carry as a file. ``OCP_CONTRACT_SPEC`` overrides it.
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "data" / "openapi.yaml"
 
 
 #: Short operation names of the command line, mapped to the spec's operationIds.
 OPERATIONS: dict[str, str] = {short: operation_id for short, (_, _, operation_id) in ROUTES.items()}
+#: Every short name an operation may be asked by (the failure path's too, where the spec has them).
+SHORT_NAMES: dict[str, str] = {
+    short: operation_id for short, (_, _, operation_id) in {**ROUTES, **LIFECYCLE_ROUTES}.items()
+}
 
 _COMPONENT_PREFIX = "#/components/schemas/"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -85,11 +90,11 @@ class Spec:
 
     def operation(self, name: str) -> Operation:
         """An operation by short name (``upgrade``) or operationId (``upgradeObproxies``)."""
-        operation_id = OPERATIONS.get(name, name)
+        operation_id = SHORT_NAMES.get(name, name)
         try:
             return self.operations[operation_id]
         except KeyError:
-            known = ", ".join(sorted(OPERATIONS))
+            known = ", ".join(sorted(short for short, op in SHORT_NAMES.items() if op in self.operations))
             raise SpecError(f"unknown operation {name!r}; expected one of {known}") from None
 
     def validator(self, schema_name: str, *, strict: bool) -> Any:

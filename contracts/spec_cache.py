@@ -14,7 +14,6 @@ temporary file, then a rename), and a cache that cannot be read or written is ig
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +52,8 @@ def load_cached(raw: bytes, parse: Callable[[bytes], Any]) -> Any:
     directory = cache_dir()
     if directory is None:
         return parse(raw)
+    import hashlib  # here, not at the top: its OpenSSL (4 MB) then loads after a command's first parse
+
     path = directory / f"spec-{hashlib.sha256(raw).hexdigest()}.json"
     try:
         return orjson.loads(path.read_bytes())

@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "contracts.terminal",
     ),
     ("contracts.rules",),
-    ("contracts.validate", "contracts.conformance"),
+    ("contracts.validate", "contracts.conformance", "contracts.sequence"),
     ("contracts.mock", "contracts.docs", "contracts.shapes", "contracts.run"),
     ("contracts.commands", "contracts.cli", "contracts.pytest_plugin", "contracts"),
 )

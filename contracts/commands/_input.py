@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from contracts.violations import UsageError
 
@@ -13,6 +12,7 @@ def read_input(name: str, *, expected: str) -> bytes:
     if name == "-":
         return sys.stdin.buffer.read()
     try:
-        return Path(name).read_bytes()
+        with open(name, "rb") as file:  # plain open: pathlib adds a few microseconds a file
+            return file.read()
     except OSError as error:
         raise UsageError(f"cannot read {name}: {error.strerror or error}; expected {expected}") from None

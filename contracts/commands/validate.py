@@ -1,4 +1,7 @@
-"""``ocp-contract validate FILE…``: check saved responses (each the whole envelope, as the API returned it).
+"""``ocp-contract validate FILE…|DIR…``: check saved responses (each the whole envelope, as sent).
+
+A directory stands for every ``*.json`` file under it (subdirectories too, in sorted order) and
+always gives the several-files report, whatever it holds.
 
 Text output: each file's findings, then one verdict line per file, then — for several files — a
 total. ``--format json`` prints one JSON document: for one file ``{"source", "conforms",
@@ -6,20 +9,33 @@ total. ``--format json`` prints one JSON document: for one file ``{"source", "co
 that cannot be checked has ``"error"`` instead of ``"violations"``. Exit 0 when every file
 conforms, 1 when any has an error-level violation, 2 when any cannot be checked (the others
 are still checked and reported).
+
+Thousands of files cost little more than parsing them: the spec and its compiled validators are
+made once for all files; each file's result is written as soon as it is checked (text) or
+rendered at once and only its text kept (JSON, whose head holds the totals); nothing else is
+kept per file but the counts the total needs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from contracts.commands._hints import graph_hint, operation_hint
 from contracts.commands._input import read_input
+from contracts.rules.agreement import listed_targets
 from contracts.spec import OPERATIONS, Spec
-from contracts.validate import collector_paused, has_errors, load_body, validate_response
-from contracts.versions import ocp_version, profile
+from contracts.validate import TASK_OPERATIONS, collector_paused, has_errors, load_body, validate_response
+from contracts.versions import LATEST, PROFILE_NAMES, ocp_version, parse_version, profile
 from contracts.violations import UsageError, Violation
+
+#: The major versions of OCP the contract documents: ``--ocp-version`` refuses the others, as
+#: ``run`` does.
+KNOWN_MAJORS = (3, 4)
 
 
 def _obproxy_ids(text: str) -> list[int]:
@@ -37,8 +53,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "files",
         nargs="+",
-        metavar="FILE",
-        help="saved response bodies, each checked on its own; - reads standard input",
+        metavar="FILE|DIR",
+        help="saved response bodies, each checked on its own; a directory stands for every *.json "
+        "file under it; - reads standard input",
     )
     parser.add_argument(
         "--operation",
@@ -65,6 +82,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
     )
     parser.add_argument(
+        "--sequence",
+        action="store_true",
+        help="the FILEs are one sequence: an exchanges.har, or task bodies in the order polled (with "
+        "--operation task); judged across polls and control calls too",
+    )
+    parser.add_argument(
         "--ocp-version",
         type=ocp_version,
         metavar="3.1.1|4.0.0|4.0.3|4.2|latest",
@@ -73,6 +96,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _summary(violations: list[Violation]) -> str:
+    if not violations:
+        return "conforms: 0 error(s), 0 warning(s)"
     errors = sum(1 for v in violations if v.is_error)
     warnings = len(violations) - errors
     verdict = "does not conform" if errors else "conforms"
@@ -80,12 +105,66 @@ def _summary(violations: list[Violation]) -> str:
 
 
 def execute(args: argparse.Namespace) -> int:
+    if args.sequence:
+        from contracts.commands import _sequence
+
+        return _sequence.execute(args)
     with collector_paused():  # one short-lived process: no cyclic garbage to collect, see contracts.validate
         return _execute(args)
 
 
-def _check(args: argparse.Namespace, name: str, spec: Spec | None) -> tuple[str, list[Violation], list[str]]:
-    """The file's name as printed, its violations, and the hints that would help its reader."""
+def _known_version(version: str | None) -> None:
+    """Refuse an OCP version the contract documents nothing of, in ``run``'s words."""
+    if version is None or version == LATEST or parse_version(version)[0] in KNOWN_MAJORS:
+        return
+    raise UsageError(
+        f"--ocp-version: unknown OCP version {version!r}; expected "
+        f"{'|'.join(PROFILE_NAMES)} (or another 3.x or 4.x version)"
+    )
+
+
+def _names(given: list[str]) -> Iterator[str]:
+    """The files to check: each name as given, a directory as the ``*.json`` files under it."""
+    for name in given:
+        if name == "-" or not os.path.isdir(name):
+            yield name
+            continue
+        found = 0
+        for root, directories, files in os.walk(name):
+            directories.sort()
+            for file in sorted(files):
+                if file.endswith(".json"):
+                    found += 1
+                    yield os.path.join(root, file)
+        if not found:
+            raise UsageError(f"{name} holds no *.json file; expected a directory of saved response bodies")
+
+
+def _unchecked(args: argparse.Namespace, body: Any) -> list[str]:
+    """What an option asked for and this body did not let ``validate`` check."""
+    if args.request_obproxy_ids is None or args.operation not in TASK_OPERATIONS:
+        return []
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict) or listed_targets(data) is not None:
+        return []  # no task to compare (the schema and envelope rules say so), or it was compared
+    return [
+        "note: --request-obproxy-ids was not checked: the task lists no OBProxy ids "
+        "at /data/context/listMap/obproxy_server_ids"
+    ]
+
+
+class _Checked(NamedTuple):
+    """One file's result: its name as printed, its violations, hints for its reader (text output
+    only) and notes on what was asked for and not checked (both formats)."""
+
+    source: str
+    violations: list[Violation]
+    hints: list[str]
+    notes: list[str]
+
+
+def _check(args: argparse.Namespace, name: str, spec: Spec | None) -> _Checked:
+    """Read, parse and validate one file."""
     source = "standard input" if name == "-" else name
     body = load_body(read_input(name, expected="a readable file or -"), source=source)
     violations = validate_response(
@@ -97,58 +176,67 @@ def _check(args: argparse.Namespace, name: str, spec: Spec | None) -> tuple[str,
         spec=spec,
     )
     hints = [operation_hint(body, violations, args.operation), graph_hint(violations, source)]
-    return source, violations, [hint for hint in hints if hint]
+    return _Checked(source, violations, [hint for hint in hints if hint], _unchecked(args, body))
 
 
 def _execute(args: argparse.Namespace) -> int:
     if args.files.count("-") > 1:
         raise UsageError("standard input (-) can be read only once")
+    _known_version(args.ocp_version)
     spec = profile(args.ocp_version).spec() if args.ocp_version else None  # one copy for every file
-    reports: list[dict[str, object]] = []
+    several = len(args.files) > 1 or any(name != "-" and os.path.isdir(name) for name in args.files)
+    names = list(_names(args.files))
+    write = sys.stdout.write
+    reports: list[str] = []  # --format json: each file's object, already rendered
     failed = unusable = 0
-    for name in args.files:
+    for name in names:
         try:
-            source, violations, hints = _check(args, name, spec)
+            checked = _check(args, name, spec)
         except UsageError as error:
-            if len(args.files) == 1:
+            if not several:
                 raise
             unusable += 1
             print(f"ocp-contract validate: {error}", file=sys.stderr)
-            reports.append({"source": name, "conforms": False, "error": str(error)})
-            if args.format == "text":
-                print(f"{name}: cannot be checked (see the error above)")
+            if args.format == "json":
+                reports.append(_rendered({"source": name, "conforms": False, "error": str(error)}))
+            else:
+                write(f"{name}: cannot be checked (see the error above)\n")
             continue
-        failed += has_errors(violations)
-        reports.append(
-            {
+        source, violations, hints, notes = checked
+        conforms = not has_errors(violations)
+        failed += not conforms
+        if args.format == "json":
+            report: dict[str, Any] = {
                 "source": source,
-                "conforms": not has_errors(violations),
+                "conforms": conforms,
                 "violations": [v.to_dict() for v in violations],
             }
-        )
-        if args.format == "text":
-            for violation in violations:
-                print(violation.render())
-            print(f"{source}: {_summary(violations)}")
-            for hint in hints:
-                print(hint)
-    count = len(args.files)
+            if notes:
+                report["notes"] = notes
+            reports.append(_rendered(report) if several else json.dumps(report, indent=2, ensure_ascii=False))
+        else:
+            lines = [violation.render() for violation in violations]
+            lines += [f"{source}: {_summary(violations)}", *hints, *notes]
+            write("\n".join(lines) + "\n")
+    count = len(names)
     conform = count - failed - unusable
     if args.format == "json":
-        document: object = (
-            reports[0]
-            if count == 1
-            else {
-                "conforms": conform == count,
-                "total": {"files": count, "conform": conform, "fail": failed, "unusable": unusable},
-                "files": reports,
-            }
-        )
-        print(json.dumps(document, indent=2, ensure_ascii=False))
-    elif count > 1:
-        print(
-            f"total: {count} files, {conform} conform, {failed} do not conform, {unusable} cannot be checked"
-        )
+        if several:
+            total = {"files": count, "conform": conform, "fail": failed, "unusable": unusable}
+            head = json.dumps({"conforms": conform == count, "total": total}, indent=2, ensure_ascii=False)
+            write(head[: -len("\n}")] + ',\n  "files": [\n' + ",\n".join(reports) + "\n  ]\n}\n")
+        else:
+            write(reports[0] + "\n")
+    elif several:
+        counts = f"{conform} conform, {failed} do not conform, {unusable} cannot be checked"
+        write(f"total: {count} files, {counts}\n")
     if unusable:
         return 2
     return 1 if failed else 0
+
+
+def _rendered(report: dict[str, Any]) -> str:
+    """A file's object as ``json.dumps(..., indent=2)`` renders it inside the several-files
+    document (two levels deep), so the document can be put together from the kept texts."""
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    return "\n".join("    " + line for line in text.split("\n"))

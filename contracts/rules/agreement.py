@@ -20,7 +20,7 @@ from contracts.ocp import UPGRADE_PATH
 from contracts.rules._ids import format_ids, id_difference, id_key
 from contracts.violations import Violation
 
-__all__ = ["check_agreement"]
+__all__ = ["check_agreement", "listed_targets"]
 
 _FIELD = ("context", "listMap", "obproxy_server_ids")
 _SPEC = f"#/paths/{escape_token(UPGRADE_PATH)}/post/parameters"
@@ -30,7 +30,7 @@ def check_agreement(task: object, requested_obproxy_ids: Iterable[object] | None
     """Yield ``agreement.target-mismatch`` when the task's targets differ from the request's."""
     if requested_obproxy_ids is None:
         return
-    listed = _listed_targets(task)
+    listed = listed_targets(task)
     requested = {key for key in map(id_key, requested_obproxy_ids) if key is not None}
     if listed is None or not requested or listed == requested:
         return
@@ -45,8 +45,9 @@ def check_agreement(task: object, requested_obproxy_ids: Iterable[object] | None
     )
 
 
-def _listed_targets(task: object) -> set[int] | None:
-    """The ids in ``context.listMap.obproxy_server_ids``; ``None`` when there is no usable list.
+def listed_targets(task: object) -> set[int] | None:
+    """The ids in ``context.listMap.obproxy_server_ids``; ``None`` when there is no usable list
+    (then the rule cannot compare, and ``validate`` says it did not).
 
     A list holding anything but ids is the schema's to report: comparing what is left of it
     would blame the server for ids it may well have sent.

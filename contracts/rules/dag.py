@@ -9,20 +9,22 @@ no edge lists: then only ids are checked. Rule ids: ``dag.duplicate-id``, ``dag.
 from its smallest id) and the warnings ``dag.start-node``/``dag.finish-node``.
 
 Iterative and linear (Kahn's algorithm, then a backward walk through what it could not order).
-A large usual task is first proven clean in bulk by :mod:`contracts.rules._dag_proof`; when
-the proof fails or does not apply, the walk below reports every violation with its pointer.
+A usual task is first proven clean in bulk: a large one by :mod:`contracts.rules._dag_proof`
+(NumPy), a small one by :func:`_proven_small` (sets of edges, then Kahn's algorithm), which
+spares ``validate`` over thousands of saved tasks the walk's work per subtask. When the proof
+fails or does not apply, the walk below reports every violation with its pointer.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
-from itertools import chain, compress
-from operator import contains, not_
+from itertools import chain, compress, repeat, starmap
+from operator import contains, eq, not_
 from typing import Any, NamedTuple, cast
 
 from contracts._pointer import join
-from contracts.rules._ids import format_ids, id_key, id_keys
+from contracts.rules._ids import format_ids, id_key, id_keys, only
 from contracts.violations import Severity, Violation
 
 __all__ = ["check_dag"]
@@ -35,6 +37,7 @@ _SET_ABOVE = 32  # longer id lists are searched through a set (a finish node's t
 #: Tasks with fewer subtasks are walked straight away: the walk is as fast there, and the proof's
 #: NumPy (a tenth of a second to import) stays out of a short-lived ``validate`` of a usual task.
 _PROOF_FROM = 512
+_PROOF_FIELDS = ("id", "upstreams", "downstreams")
 _SPEC_GRAPH = "#/components/schemas/TaskInstance/properties/subtasks"
 _SPEC_SUBTASK = "#/components/schemas/SubtaskInstance"
 
@@ -58,6 +61,13 @@ class _Graph(NamedTuple):
         return cast(Mapping[str, Any], self.subtasks[self.nodes[key]])
 
 
+class _Ends(NamedTuple):
+    """A proven graph's subtasks without upstreams (start candidates) and without downstreams."""
+
+    starts: list[int]
+    finishes: list[int]
+
+
 class _Entry(NamedTuple):
     """One id in a subtask's list: ``graph.lists[field][key][position] == other``."""
 
@@ -72,15 +82,65 @@ def check_dag(task: object) -> Iterator[Violation]:
     subtasks = task.get("subtasks") if isinstance(task, Mapping) else None
     if not isinstance(subtasks, list):
         return
-    proven = None
+    proven: _Ends | None
     if len(subtasks) >= _PROOF_FROM:
         from contracts.rules._dag_proof import prove_clean
 
-        proven = prove_clean(subtasks)
+        found = prove_clean(subtasks)
+        proven = None if found is None else _Ends(found.starts, found.finishes)
+    else:
+        proven = _proven_small(subtasks)
     if proven is not None:
         yield from _end_nodes({"upstreams": proven.starts, "downstreams": proven.finishes})
     else:
         yield from _one_by_one(subtasks)
+
+
+def _proven_small(subtasks: list[Any]) -> _Ends | None:
+    """The end nodes of a usual task whose graph is clean, else ``None`` (then the walk decides).
+
+    Usual: every subtask a dict with an ``int`` id, ids distinct, ``upstreams`` and
+    ``downstreams`` lists of ``int`` with no entry twice. Clean: both ends record the same set of
+    edges, no subtask names itself, and Kahn's algorithm orders every subtask. Each edge set
+    holds ids only, so every entry of both ends names a subtask of the task.
+    """
+    if not subtasks:
+        return None  # no graph: the walk says nothing of it
+    try:  # dict.get refuses anything but a dict: reading is also testing
+        read: list[list[Any]] = [list(map(dict.get, subtasks, repeat(field))) for field in _PROOF_FIELDS]
+    except TypeError:
+        return None
+    ids, ups, downs = read
+    if not (only(ids, int) and only(ups, list) and only(downs, list)) or len(set(ids)) != len(ids):
+        return None
+    if not (only(chain.from_iterable(ups), int) and only(chain.from_iterable(downs), int)):
+        return None
+    down_edges = {(source, target) for source, targets in zip(ids, downs, strict=True) for target in targets}
+    up_edges = {(source, target) for target, sources in zip(ids, ups, strict=True) for source in sources}
+    entries = sum(map(len, downs))
+    if down_edges != up_edges or len(down_edges) != entries or sum(map(len, ups)) != entries:
+        return None
+    if any(starmap(eq, down_edges)):
+        return None  # a subtask naming itself
+    return _ordered(ids, ups, downs)
+
+
+def _ordered(ids: list[int], ups: list[list[int]], downs: list[list[int]]) -> _Ends | None:
+    """Kahn's algorithm over a graph whose ends agree: its end nodes when it orders every subtask."""
+    indegree = dict(zip(ids, map(len, ups), strict=True))
+    successors = dict(zip(ids, downs, strict=True))
+    starts = [key for key, sources in zip(ids, ups, strict=True) if not sources]
+    ready, ordered = list(starts), 0
+    while ready:
+        ordered += 1
+        for target in successors[ready.pop()]:
+            left = indegree[target] - 1
+            indegree[target] = left
+            if not left:
+                ready.append(target)
+    if ordered != len(ids):
+        return None
+    return _Ends(starts, [key for key, targets in zip(ids, downs, strict=True) if not targets])
 
 
 def _one_by_one(subtasks: list[Any]) -> Iterator[Violation]:

@@ -14,6 +14,14 @@ PENDING subtasks count as finished; a FAILED task may still show a subtask CANCE
 RUNNING under CANCEL; a RUNNING task may have only terminal subtasks while a FAILED one has
 retries left. Each field is read once for all subtasks and most questions are answered from
 sets, so 100,000 subtasks cost a few passes over a list.
+
+A FAILED task may keep a READY subtask, and must be allowed to: OCP Express's
+``RunningTaskWorker.updateState`` keeps a task RUNNING only while a subtask is RUNNING
+(``SubtaskInstanceEntity.isRunning`` is ``state == RUNNING``) and marks it FAILED once one has
+failed, while a READY subtask waits for an idle runner thread (``ReadySubtaskWorker``,
+``existIdleWorker``). A branch dispatched but not yet picked up when its sibling fails therefore
+stands READY under the FAILED task; one snapshot of it cannot be told from a premature failure,
+which shows only on a later poll, once that branch runs.
 """
 
 from __future__ import annotations
@@ -297,8 +305,8 @@ def _failed(subtasks: _Subtasks) -> Iterator[Violation]:
 
 def _finish_before_start(item: Mapping[str, Any], prefix: tuple[str | int, ...]) -> Iterator[Violation]:
     started, finished = item.get("startTime"), item.get("finishTime")
-    if _surely_in_order(started, finished):
-        return
+    if started is None or finished is None or _surely_in_order(started, finished):
+        return  # a time absent (a running task has no finishTime): nothing to compare
     start, finish = _instant(started), _instant(finished)
     if start is None or finish is None or finish >= start:
         return

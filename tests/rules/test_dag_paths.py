@@ -1,7 +1,8 @@
-"""The DAG rule's two paths agree: the bulk proof for usual tasks, the one-by-one walk for the rest.
+"""The DAG rule's paths agree: the bulk proofs for usual tasks, the one-by-one walk for the rest.
 
-``check_dag`` first tries :func:`contracts.rules._dag_proof.prove_clean`; only when that fails
-does it walk the subtasks one by one. These properties pin that the shortcut never changes a
+``check_dag`` first tries a proof — :func:`contracts.rules._dag_proof.prove_clean` (NumPy) on a
+large task, ``dag._proven_small`` (sets and Kahn's algorithm) on a small one; only when that
+fails does it walk the subtasks one by one. These properties pin that the shortcut never changes a
 verdict: on generated upgrade graphs — clean, or after random edits that break them — and
 with ids dense, sparse, negative or far beyond 2^53, ``check_dag`` yields exactly what the walk
 yields; and on clean graphs the proof does apply, so the fast path is the one being tested.
@@ -77,12 +78,13 @@ def test_both_paths_agree(servers: int, steps: int, seed: int, spacing: tuple[in
     for _ in range(edits):
         _break(task, rng)
     walked = list(dag._one_by_one(task["subtasks"]))
-    with patch.object(dag, "_PROOF_FROM", 0):  # small tasks too take the bulk path here
+    with patch.object(dag, "_PROOF_FROM", 0):  # small tasks too take the NumPy proof here
         assert _sorted(list(dag.check_dag(task))) == _sorted(walked)
+    assert _sorted(list(dag.check_dag(task))) == _sorted(walked)  # the small proof, then the walk
 
 
-def test_small_tasks_are_walked_without_numpy() -> None:
-    """A usual task below the proof's threshold is judged by the walk alone, NumPy unimported."""
+def test_small_tasks_are_judged_without_numpy() -> None:
+    """A usual task below the NumPy proof's threshold is judged by the small proof, NumPy unimported."""
     task = make_upgrade_dag(servers=2, steps=3)
     assert len(task["subtasks"]) < dag._PROOF_FROM
     with patch("contracts.rules._dag_proof.prove_clean", side_effect=AssertionError("proof used")):
@@ -96,3 +98,33 @@ def test_clean_graphs_take_the_bulk_path(servers: int, steps: int, spacing: tupl
     proven = prove_clean(task["subtasks"])
     assert proven is not None
     assert len(proven.starts) == len(proven.finishes) == 1
+
+
+@EXAMPLES
+@given(servers=st.integers(1, 6), steps=st.integers(1, 5), spacing=st.sampled_from(SPACINGS))
+def test_clean_small_graphs_take_the_small_proof(servers: int, steps: int, spacing: tuple[int, int]) -> None:
+    task = _spread(make_upgrade_dag(servers=servers, steps=steps), *spacing)
+    proven = dag._proven_small(task["subtasks"])
+    assert proven is not None
+    assert len(proven.starts) == len(proven.finishes) == 1
+
+
+def test_the_small_proof_declines_what_it_cannot_vouch_for() -> None:
+    """A cycle whose edges both ends record, an entry listed twice, a string id: the walk decides."""
+    cycle = make_upgrade_dag(servers=1, steps=3, first_id=1)  # 1 -> 2 -> 3 -> 4 -> 5
+    subtask = {s["id"]: s for s in cycle["subtasks"]}
+    subtask[2]["upstreams"].append(4)  # and 4 -> 2, on both ends
+    subtask[4]["downstreams"].append(2)
+    twice = make_upgrade_dag(servers=1, steps=2, first_id=1)
+    subtask = {s["id"]: s for s in twice["subtasks"]}
+    subtask[1]["downstreams"] *= 2  # 1 -> 2 recorded twice on both ends
+    subtask[2]["upstreams"] *= 2
+    text = make_upgrade_dag(servers=1, steps=2)
+    text["subtasks"][0]["id"] = str(text["subtasks"][0]["id"])
+    itself = make_upgrade_dag(servers=1, steps=2, first_id=1)
+    subtask = {s["id"]: s for s in itself["subtasks"]}
+    subtask[2]["upstreams"].append(2)  # a self-loop both ends record
+    subtask[2]["downstreams"].append(2)
+    for task in (cycle, twice, text, itself):
+        assert dag._proven_small(task["subtasks"]) is None
+    assert [v.rule for v in dag.check_dag(cycle)] == ["dag.cycle"]

@@ -426,3 +426,27 @@ def test_a_failed_task_flags_running_subtasks_only_not_those_without_a_status() 
     rule = "state.task-failed-with-running-subtask"
     found = [v.pointer for v in check_state(make_task(status="FAILED", subtasks=subtasks)) if v.rule == rule]
     assert found == ["/subtasks/2/status"]
+
+
+def test_ready_may_stand_under_a_failed_task() -> None:
+    """OCP Express marks a task FAILED while a sibling branch is only READY (``RunningTaskWorker``
+    counts RUNNING subtasks alone; ``ReadySubtaskWorker`` waits for an idle thread), so this
+    snapshot is what a faithful OCP sends; a READY subtask whose upstream has not succeeded is
+    still caught."""
+    faithful = make_task(
+        status="FAILED",
+        finishTime=FINISHED,
+        subtasks=[
+            make_subtask(id=1, status="SUCCESSFUL", downstreams=[2, 3]),
+            make_subtask(id=2, status="FAILED", upstreams=[1], downstreams=[4]),
+            make_subtask(id=3, status="SUCCESSFUL", upstreams=[1], downstreams=[5]),
+            make_subtask(id=5, status="READY", upstreams=[3], downstreams=[4]),
+            make_subtask(id=4, upstreams=[2, 5]),
+        ],
+    )
+    assert list(check_state(faithful)) == []
+    faithful["subtasks"][2]["status"] = "RUNNING"  # the READY one's upstream no longer succeeded
+    assert sorted((v.rule, v.pointer) for v in check_state(faithful)) == [
+        ("state.task-failed-with-running-subtask", "/subtasks/2/status"),
+        ("state.upstream-not-successful", "/subtasks/3/upstreams/0"),
+    ]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from contracts.rules.transitions import check_transition
+from contracts.rules.transitions import AcceptedCall, check_transition
 from tests.factories import make_subtask, make_task
 
 Task = dict[str, Any]
@@ -292,3 +292,128 @@ def test_wrong_task_stops_the_comparison() -> None:
 )
 def test_unusable_shapes_are_skipped(before: object, after: object) -> None:
     assert _pairs(before, after) == []
+
+
+# --- re-openings judged against the control calls accepted between the two polls ----------------
+
+RETRIED = _changed(
+    FAILED_TASK,
+    _all(
+        _set("status", value="RUNNING"),
+        _set("operation", value="RETRY"),
+        _set("subtasks", 1, "status", value="READY"),
+        _set("subtasks", 1, "operation", value="RETRY"),
+        _set("subtasks", 1, "runTime", value=2),
+    ),
+)
+SKIPPED = _changed(
+    FAILED_TASK,
+    _all(
+        _set("status", value="RUNNING"),
+        _set("subtasks", 1, "status", value="READY"),
+        _set("subtasks", 1, "operation", value="SKIP"),
+    ),
+)
+ROLLING_BACK = _changed(
+    FAILED_TASK,
+    _all(
+        _set("status", value="RUNNING"),
+        _set("operation", value="ROLLBACK"),
+        _set("subtasks", 0, "operation", value="ROLLBACK"),
+        _set("subtasks", 1, "status", value="READY"),
+        _set("subtasks", 1, "operation", value="ROLLBACK"),
+    ),
+)
+SUBTASK_RETRIED = _changed(
+    SKIPPED, _all(_set("operation", value="EXECUTE"), _set("subtasks", 1, "operation", value="RETRY"))
+)
+
+
+def _calls(*routes: str, subtask: int | None = None) -> list[AcceptedCall]:
+    return [AcceptedCall(route, subtask) for route in routes]
+
+
+@pytest.mark.parametrize(
+    ("after", "calls", "expected"),
+    [
+        pytest.param(RETRIED, _calls("task-retry"), [], id="retry-accepted"),
+        pytest.param(ROLLING_BACK, _calls("task-rollback"), [], id="rollback-accepted"),
+        pytest.param(SKIPPED, _calls("subtask-skip", subtask=2), [], id="skip-accepted"),
+        pytest.param(SUBTASK_RETRIED, _calls("subtask-retry", subtask=2), [], id="subtask-retry-accepted"),
+        pytest.param(SKIPPED, _calls("subtask-skip"), [], id="skip-of-unnamed-subtask"),
+        pytest.param(
+            RETRIED,
+            [],
+            [("transition.task-left-terminal", "/status")],
+            id="retried-look-without-a-call",
+        ),
+        pytest.param(
+            RETRIED,
+            _calls("subtask-cancel", subtask=2),
+            [("transition.task-left-terminal", "/status")],
+            id="a-cancel-reopens-nothing",
+        ),
+        pytest.param(
+            SKIPPED,
+            _calls("subtask-skip", subtask=1),
+            [("transition.terminal-subtask-changed", "/subtasks/1/status")],
+            id="skip-of-another-subtask",
+        ),
+        pytest.param(
+            _changed(RETRIED, _set("subtasks", 1, "runTime", value=1)),
+            _calls("subtask-skip", subtask=1),
+            [("transition.terminal-subtask-changed", "/subtasks/1/status")],
+            id="retry-without-a-call-and-no-new-run",
+        ),
+    ],
+)
+def test_reopenings_need_an_accepted_call(
+    after: Task, calls: list[AcceptedCall], expected: list[tuple[str, str]]
+) -> None:
+    found = check_transition(FAILED_TASK, after, accepted_calls=calls)
+    assert sorted((v.rule, v.pointer) for v in found) == sorted(expected)
+
+
+@pytest.mark.parametrize("after", [RETRIED, SKIPPED, ROLLING_BACK, SUBTASK_RETRIED])
+def test_without_known_calls_the_operations_decide_as_before(after: Task) -> None:
+    assert list(check_transition(FAILED_TASK, after)) == []
+
+
+def test_the_engine_retries_a_failed_subtask_of_a_running_task_without_a_call() -> None:
+    """OCP Express's FailedSubtaskWorker: operation RETRY and one more run, no call."""
+    before = _snapshot("SUCCESSFUL", "FAILED")
+    after = _changed(
+        before,
+        _all(
+            _set("subtasks", 1, "status", value="READY"),
+            _set("subtasks", 1, "operation", value="RETRY"),
+            _set("subtasks", 1, "runTime", value=2),
+        ),
+    )
+    assert list(check_transition(before, after, accepted_calls=())) == []
+
+
+def test_a_rollback_undoes_subtasks_on_later_polls_without_another_call() -> None:
+    after = _changed(
+        ROLLING_BACK,
+        _all(_set("subtasks", 1, "status", value="PENDING"), _set("subtasks", 0, "status", value="READY")),
+    )
+    assert list(check_transition(ROLLING_BACK, after, accepted_calls=())) == []
+
+
+def test_a_successful_task_reopened_under_retry_is_judged_by_the_call() -> None:
+    after = _changed(SUCCESSFUL_TASK, _all(_set("status", value="RUNNING"), _set("operation", value="RETRY")))
+    assert [v.rule for v in check_transition(SUCCESSFUL_TASK, after)] == []
+    found = list(check_transition(SUCCESSFUL_TASK, after, accepted_calls=()))
+    assert [(v.rule, v.pointer) for v in found] == [("transition.task-left-terminal", "/status")]
+    assert "no control call" in found[0].actual
+
+
+def test_an_engine_retry_without_run_counts_is_given_the_benefit_of_the_doubt() -> None:
+    """Without ``runTime`` the engine's own retry cannot be told from an unasked one: allowed."""
+    before = _changed(_snapshot("SUCCESSFUL", "FAILED"), lambda task: task["subtasks"][1].pop("runTime"))
+    after = _changed(
+        before,
+        _all(_set("subtasks", 1, "status", value="READY"), _set("subtasks", 1, "operation", value="RETRY")),
+    )
+    assert list(check_transition(before, after, accepted_calls=())) == []

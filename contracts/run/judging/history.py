@@ -12,11 +12,11 @@ Pointers are prefixed with ``/data``, as :func:`contracts.validate.validate_resp
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from contracts.ocp import id_or_none
-from contracts.rules.transitions import check_transition
+from contracts.rules.transitions import AcceptedCall, check_transition
 from contracts.violations import Violation
 
 _WRONG_TASK = "transition.wrong-task"
@@ -34,13 +34,26 @@ class TaskTrail:
         self.last: Mapping[str, Any] | None = None
         self.count = 0
 
-    def observe(self, snapshot: Mapping[str, Any], *, requested: int | None = None) -> list[Violation]:
+    def observe(
+        self,
+        snapshot: Mapping[str, Any],
+        *,
+        requested: int | None = None,
+        accepted_calls: Collection[AcceptedCall] | None = None,
+    ) -> list[Violation]:
         """Transition violations from the previous snapshot to ``snapshot`` (which then becomes it).
 
         A snapshot of another task than ``requested`` is reported and not kept: the next one is
-        compared with the last snapshot of the right task.
+        compared with the last snapshot of the right task. ``accepted_calls``: the control calls
+        accepted since the previous snapshot, when the caller made every call itself (``()`` for
+        none); ``None`` leaves re-openings to the operations the snapshots show.
         """
-        found = [v.under("/data") for v in check_transition(self.last, snapshot, requested_task_id=requested)]
+        found = [
+            v.under("/data")
+            for v in check_transition(
+                self.last, snapshot, requested_task_id=requested, accepted_calls=accepted_calls
+            )
+        ]
         if not any(v.rule == _WRONG_TASK for v in found):
             self.last, self.count = snapshot, self.count + 1
         return found
@@ -65,8 +78,16 @@ class TaskHistory:
         return task_id in self._state()[1]
 
     def observe(
-        self, task_id: int, snapshot: Mapping[str, Any], *, requested: int | None = None
+        self,
+        task_id: int,
+        snapshot: Mapping[str, Any],
+        *,
+        requested: int | None = None,
+        accepted_calls: Collection[AcceptedCall] | None = None,
     ) -> list[Violation]:
-        """Compare ``snapshot`` with this thread's last snapshot of ``task_id``."""
+        """Compare ``snapshot`` with this thread's last snapshot of ``task_id`` (``accepted_calls``
+        as for :meth:`TaskTrail.observe`)."""
         trails = self._state()[0]
-        return trails.setdefault(task_id, TaskTrail()).observe(snapshot, requested=requested)
+        return trails.setdefault(task_id, TaskTrail()).observe(
+            snapshot, requested=requested, accepted_calls=accepted_calls
+        )
