@@ -4,7 +4,7 @@ The template only lays these values out; every fact on the page comes from
 ``spec/openapi.yaml`` (descriptions, enums, examples, ``x-ocp-*`` extensions), from what is
 derived from it (version profiles, task pictures), or, for the failure path's state charts,
 from OCP's vocabulary (:data:`contracts.ocp.CONTROL_CALLS`) and the engine's moves
-(:mod:`contracts.docs.lifecycle`). Nothing about OCP is written here.
+(:mod:`contracts.docs.task_lifecycle`). Nothing about OCP is written here.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from contracts.docs.lifecycle import LEVELS, CallRow, call_rows, moves, states
 from contracts.docs.schema_view import Part, SchemaView, constraints, schema_view, type_parts
 from contracts.docs.statechart import ChartGeometry, render_state_chart
 from contracts.docs.statuses import subtask_statuses, task_statuses
 from contracts.docs.svg import render_svg
+from contracts.docs.task_lifecycle import LEVELS, CallRow, call_rows, moves, states
 from contracts.docs.taskgraph import has_graph, task_graph
 from contracts.ocp import TASK_NOT_FOUND_CODE, TASK_PROHIBITS_ROLLBACK_CODE, TASK_STATE_INVALID_CODE
 from contracts.spec import Spec, follow_refs

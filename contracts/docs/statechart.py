@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contracts.docs import palette
-from contracts.docs.lifecycle import CALL, EFFECT, ENGINE, Move
+from contracts.docs.task_lifecycle import CALL, EFFECT, ENGINE, Move
 from contracts.docs.templating import environment
 
 __all__ = ["ChartGeometry", "DrawnMove", "DrawnState", "StateChart", "lay_out", "render_state_chart"]

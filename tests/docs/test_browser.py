@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from contracts import ocp
-from contracts.docs.lifecycle import LEVELS, states
 from contracts.docs.render import write_reference
+from contracts.docs.task_lifecycle import LEVELS, states
 from contracts.docs.taskgraph import has_graph
 from contracts.spec import load_spec
 from tests.docs.chromium import Browser, chromium_missing

@@ -13,7 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts import ocp
-from contracts.docs.lifecycle import (
+from contracts.docs.reference import build_lifecycle
+from contracts.docs.statechart import (
+    ChartGeometry,
+    DrawnMove,
+    StateChart,
+    lay_out,
+    render_state_chart,
+    text_width,
+)
+from contracts.docs.task_lifecycle import (
     CALL,
     CALL_EFFECTS,
     EFFECT,
@@ -25,15 +34,6 @@ from contracts.docs.lifecycle import (
     moves,
     refusals,
     states,
-)
-from contracts.docs.reference import build_lifecycle
-from contracts.docs.statechart import (
-    ChartGeometry,
-    DrawnMove,
-    StateChart,
-    lay_out,
-    render_state_chart,
-    text_width,
 )
 from contracts.spec import load_spec
 
