@@ -10,6 +10,7 @@ The public Python API (everything else is internal and may change):
   calls' preconditions and effects, the servers' versions; returns a ``SequenceResult``;
 * :class:`Violation`, :class:`Severity` — one finding: rule, pointer, expected, actual, spec clause;
 * :class:`ContractViolation`, :class:`SpecError`, :class:`UsageError` — the errors, by who fixes them;
+* :class:`AkSkAuth` — OCP's AK/SK signature as a ``requests`` auth class, for any script;
 * the mock OCP: :func:`serve` (over HTTP, a started :class:`MockServer`), :func:`mock_responses`
   (behind ``responses``, no socket), :class:`MockOCP` and :class:`MockSettings` to configure one.
 
@@ -30,9 +31,11 @@ if TYPE_CHECKING:
     from contracts.mock.responses_adapter import mock_responses
     from contracts.mock.settings import MockSettings
     from contracts.sequence import Exchange, check_sequence
+    from contracts.signing import AkSkAuth
     from contracts.validate import has_errors, validate_response
 
 __all__ = [
+    "AkSkAuth",
     "ContractViolation",
     "Exchange",
     "MockOCP",
@@ -73,6 +76,10 @@ def __getattr__(name: str) -> Any:
         from contracts.mock.responses_adapter import mock_responses
 
         return mock_responses
+    if name == "AkSkAuth":
+        from contracts.signing import AkSkAuth
+
+        return AkSkAuth
     if name == "MockOCP":
         from contracts.mock.app import MockOCP
 

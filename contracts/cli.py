@@ -153,7 +153,7 @@ def versions() -> list[str]:
         spec = f"unreadable ({error})"
     return [
         f"ocp-contract {installed(DISTRIBUTION)}",
-        f"contract (spec/openapi.yaml) {spec}",
+        f"contract {spec}",
         f"schemathesis {installed('schemathesis')}",
     ]
 
@@ -200,6 +200,14 @@ def build_parser(chosen: str | None = None, *, every: bool = True) -> argparse.A
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(chosen_command(words), every=False)
+    if chosen_command(words) is None and not {"-h", "--help", "--version"} & set(words):
+        print(parser.format_usage().rstrip(), file=sys.stderr)
+        print(
+            f"{parser.prog}: error: expected a command: {', '.join(c.name for c in COMMANDS)} "
+            f"('{parser.prog} --help' says what each does)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     args = parser.parse_args(words)
     try:
         return terminal.guarded(lambda: int(args._execute(args)))

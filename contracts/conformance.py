@@ -5,12 +5,18 @@ Content-Type are checked), a parsed body, or the raw bytes or text of one — ru
 :func:`contracts.validate.validate_response` on it and, when any error-level violation is found,
 raises :class:`~contracts.violations.ContractViolation` (an ``AssertionError``) whose message is
 the validator's report: rule, pointer, expected, actual and the spec clause of each finding.
-Warnings never fail the assertion; they are returned with the rest.
+Warnings never fail the assertion; they are returned with the rest. A :class:`~pathlib.Path` is
+read as a saved response file (what ``ocp-contract validate FILE`` checks).
+
+Its frames carry pytest's ``__tracebackhide__``, so a failure points at the line of the user's
+test that made the assertion, not into this module.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from contracts.validate import UnfaithfulBody, has_errors, parse_body, validate_response
@@ -25,6 +31,10 @@ def _unpack(subject: Any) -> tuple[Any, int | None, Mapping[str, str] | None]:
     Bytes are read as ``validate`` reads a file; bytes that cannot be read faithfully (a repeated
     key, a byte order mark, …) fail the assertion with their ``body.*`` violation.
     """
+    __tracebackhide__ = True
+    if isinstance(subject, os.PathLike):
+        path = Path(subject)
+        return _parsed(path.read_bytes(), str(path)), None, None
     if hasattr(subject, "status_code") and hasattr(subject, "content"):  # requests.Response and alike
         body = _parsed(bytes(subject.content), f"the {subject.status_code} response")
         return body, int(subject.status_code), dict(getattr(subject, "headers", {}) or {})
@@ -35,6 +45,7 @@ def _unpack(subject: Any) -> tuple[Any, int | None, Mapping[str, str] | None]:
 
 
 def _parsed(raw: bytes, source: str) -> Any:
+    __tracebackhide__ = True
     try:
         return parse_body(raw)
     except UnfaithfulBody as error:
@@ -56,6 +67,7 @@ def assert_conforms(
     ``request_obproxy_ids`` also checks that the task targets exactly the servers the request
     named; ``strict`` makes undocumented properties errors.
     """
+    __tracebackhide__ = True
     body, status, headers = _unpack(response_or_body)
     violations = validate_response(
         body,

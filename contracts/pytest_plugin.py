@@ -11,13 +11,21 @@ a project's own tests get, with no configuration:
 each an :class:`OcpMock` with the base URL, the credentials, the inventory and a fault switch.
 Pair them with :func:`contracts.assert_conforms` to assert that what the code under test saw
 honours the contract. Importing this module stays cheap: the mock is imported by the fixtures.
+
+A test chooses its own mock, in the manner of pytest-httpserver: the marker
+``@pytest.mark.ocp_mock(inventory=..., faults=[...])`` gives one test (or, on a module or class,
+several) an inventory — an :class:`~contracts.mock.inventory.Inventory`, a mapping in the inventory
+file's shape, or the path of such a file — and faults switched on from its first request;
+overriding the ``ocp_mock_inventory`` fixture in a ``conftest.py`` gives every test of its scope an
+inventory. A test with its own inventory gets a server of its own, stopped after it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -26,7 +34,18 @@ if TYPE_CHECKING:
     from contracts.mock.http import MockServer
     from contracts.mock.inventory import Inventory
 
-__all__ = ["OcpMock", "ocp_mock", "ocp_mock_responses"]
+__all__ = ["OcpMock", "ocp_mock", "ocp_mock_inventory", "ocp_mock_responses"]
+
+#: The marker a test, class or module uses to choose its mock.
+MARKER = "ocp_mock"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(inventory=None, faults=()): the mock OCP of ocp_mock/ocp_mock_responses for this test: "
+        "an inventory (Inventory, mapping or file path) and named faults switched on from the start",
+    )
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,41 @@ def _handle(mock: MockOCP, base_url: str) -> OcpMock:
     )
 
 
+def _inventory(value: Any) -> Inventory:
+    from contracts.mock.inventory import Inventory, load_inventory, parse_inventory
+
+    if isinstance(value, Inventory):
+        return value
+    if isinstance(value, (str, Path)):
+        return load_inventory(value)
+    if isinstance(value, Mapping):
+        return parse_inventory(value, "the ocp_mock inventory")
+    raise TypeError(
+        f"expected an Inventory, a mapping or a file path as the inventory, got {type(value).__name__}"
+    )
+
+
+def _chosen(request: pytest.FixtureRequest, default: Any) -> tuple[Inventory | None, tuple[str, ...]]:
+    """The inventory (``None``: the default one) and faults the test's marker or fixture choose."""
+    marker = request.node.get_closest_marker(MARKER)
+    options = dict(marker.kwargs) if marker is not None else {}
+    unknown = sorted(set(options) - {"inventory", "faults"})
+    if unknown:
+        raise TypeError(f"@pytest.mark.{MARKER}: unknown argument {unknown[0]!r}; expected inventory, faults")
+    inventory = options.get("inventory", default)
+    faults = options.get("faults", ())
+    return (None if inventory is None else _inventory(inventory)), tuple(
+        [faults] if isinstance(faults, str) else faults
+    )
+
+
+@pytest.fixture
+def ocp_mock_inventory() -> Any:
+    """The inventory of every ``ocp_mock``/``ocp_mock_responses`` in its scope (``None``: the demo
+    inventory). Override it in a ``conftest.py``; a test's marker still wins."""
+    return None
+
+
 @pytest.fixture(scope="session")
 def ocp_mock_server() -> Iterator[MockServer]:
     """The session's mock OCP server on loopback (started on first use, stopped at the end)."""
@@ -84,19 +138,34 @@ def ocp_mock_server() -> Iterator[MockServer]:
 
 
 @pytest.fixture
-def ocp_mock(ocp_mock_server: MockServer) -> Iterator[OcpMock]:
+def ocp_mock(request: pytest.FixtureRequest, ocp_mock_inventory: Any) -> Iterator[OcpMock]:
     """A mock OCP over HTTP, reset for this test: ``requests.get(ocp_mock.base_url + …)``."""
-    handle = _handle(ocp_mock_server.mock, ocp_mock_server.url)
+    inventory, faults = _chosen(request, ocp_mock_inventory)
+    if inventory is not None:
+        from contracts.mock.app import MockOCP
+        from contracts.mock.http import serve
+
+        with serve(MockOCP(inventory), host="127.0.0.1", port=0) as own:
+            handle = _handle(own.mock, own.url)
+            handle.fault(*faults)
+            yield handle
+        return
+    server: MockServer = request.getfixturevalue("ocp_mock_server")
+    handle = _handle(server.mock, server.url)
     handle.reset()
+    handle.fault(*faults)
     yield handle
     handle.reset()
 
 
 @pytest.fixture
-def ocp_mock_responses() -> Iterator[OcpMock]:
+def ocp_mock_responses(request: pytest.FixtureRequest, ocp_mock_inventory: Any) -> Iterator[OcpMock]:
     """A fresh mock OCP behind ``responses``: ``requests`` reaches it without a socket."""
+    from contracts.mock.app import MockOCP
     from contracts.mock.responses_adapter import DEFAULT_BASE_URL, mock_responses
 
-    with mock_responses() as mock:
-        yield _handle(mock, DEFAULT_BASE_URL)
-
+    inventory, faults = _chosen(request, ocp_mock_inventory)
+    with mock_responses(MockOCP(inventory)) as mock:
+        handle = _handle(mock, DEFAULT_BASE_URL)
+        handle.fault(*faults)
+        yield handle

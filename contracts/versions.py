@@ -31,6 +31,7 @@ __all__ = [
     "Feature",
     "VersionProfile",
     "features",
+    "known_ocp_version",
     "ocp_version",
     "parse_version",
     "profile",
@@ -66,6 +67,28 @@ def ocp_version(text: str) -> str:
             parse_version(text)
         except UsageError as error:
             raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+#: The major versions of OCP the contract documents; ``--ocp-version`` refuses the others.
+KNOWN_MAJORS = (3, 4)
+
+
+def known_ocp_version(text: str, *, option: str = "--ocp-version") -> str:
+    """``text`` unchanged when it names a version the contract documents (``latest``, 3.x, 4.x);
+    else a one-line :class:`UsageError` — a version 9 would otherwise be served or checked as the
+    newest docs without a word."""
+    if text == LATEST:
+        return text
+    try:
+        version = parse_version(text)
+    except UsageError as error:
+        raise UsageError(f"{option}: {error}") from None
+    if version[0] not in KNOWN_MAJORS:
+        raise UsageError(
+            f"{option}: unknown OCP version {text!r}; expected "
+            f"{'|'.join(PROFILE_NAMES)} (or another 3.x or 4.x version)"
+        )
     return text
 
 

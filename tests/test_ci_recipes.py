@@ -83,3 +83,19 @@ def test_the_recipe_runs_against_the_mock_per_commit_and_staging_nightly_with_se
     assert all("--junit-xml" in words for words in runs)
     assert "schedule" in text and "OCP_PASSWORD" in text
     assert "--allow-upgrade" not in " ".join(" ".join(words) for words in runs)
+
+
+def _install_lines(document: Any) -> list[str]:
+    return [line for text in _strings(document) for line in text.splitlines() if "pip install" in line]
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=lambda path: path.name)
+def test_the_recipe_installs_the_suite_from_a_checkout_not_by_an_unpublished_name(recipe: Path) -> None:
+    """The distribution is not on a public index, so ``pip install <its name>`` fails there."""
+    from contracts.cli import DISTRIBUTION
+
+    lines = _install_lines(yaml.safe_load(recipe.read_text(encoding="utf-8")))
+    assert lines, "the recipe installs the suite"
+    for line in lines:
+        target = shlex.split(line)[-1]
+        assert target != DISTRIBUTION and target.startswith(("./", "/", "git+")), line

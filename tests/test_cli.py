@@ -61,7 +61,8 @@ def test_version_names_the_package_the_contract_and_schemathesis(capsys: pytest.
     assert exit_.value.code == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("ocp-contract 0.")
-    assert lines[1].startswith("contract (spec/openapi.yaml) ") and "unknown" not in lines[1]
+    assert lines[1].startswith("contract ") and "unknown" not in lines[1]
+    assert "spec/" not in lines[1] and ".yaml" not in lines[1], "an installed package has no such file"
     assert lines[2].startswith("schemathesis 4.")
 
 
@@ -103,3 +104,24 @@ def test_json_for_several_files_is_one_document_a_pipeline_can_read(
 def test_standard_input_is_read_once_at_most(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["validate", "-", "-"]) == 2
     assert "standard input (-) can be read only once" in capsys.readouterr().err
+
+
+def test_no_command_prints_the_usage_and_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("usage: ocp-contract [-h] [--version]")
+    assert err[-1].startswith("ocp-contract: error: expected a command: validate, check-spec,")
+    assert cli.main(["--quiet"]) == 2
+
+
+def test_check_spec_takes_a_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from contracts.spec import spec_path
+
+    copy = tmp_path / "edited.yaml"
+    copy.write_bytes(spec_path().read_bytes())
+    assert cli.main(["check-spec", str(copy)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("edited.yaml: valid OpenAPI 3.1")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("openapi: 3.1.0\ninfo: {title: x, version: '1'}\n", encoding="utf-8")
+    assert cli.main(["check-spec", str(broken)]) == 2
+    assert "broken.yaml is not an OpenAPI document" in capsys.readouterr().err

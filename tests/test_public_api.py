@@ -25,6 +25,7 @@ PUBLIC = {
     "MockOCP",
     "MockServer",
     "MockSettings",
+    "AkSkAuth",
 }
 
 

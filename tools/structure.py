@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "contracts.spec",
         "contracts.spec_examples",
         "contracts.versions",
+        "contracts.signing",
         "contracts.auth",
         "contracts.terminal",
     ),
@@ -39,13 +40,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 #: The layers inside ``run/``, lowest first: what the run is asked to do, then the wire, the
 #: judgement, the phases that drive requests, one run end to end, its reports, its command.
 RUN_LAYERS: tuple[tuple[str, ...], ...] = (
-    ("contracts.run.config", "contracts.run.profile", "contracts.run.threads"),
+    ("contracts.run.config", "contracts.run.config_file", "contracts.run.profile", "contracts.run.threads"),
     ("contracts.run.wire",),
     ("contracts.run.judging",),
     ("contracts.run.phases", "contracts.run.fault_table"),
     ("contracts.run.runner", "contracts.run"),
     ("contracts.run.reporting",),
-    ("contracts.run.command",),
+    ("contracts.run.command", "contracts.run.targets"),
 )
 
 #: The front ends of one layer do not import each other, but for these edges.

@@ -1,9 +1,11 @@
-"""``ocp-contract check-spec``: the contract itself is sound — a valid OpenAPI 3.1 document whose
-every response example passes the validators of its own operation and status."""
+"""``ocp-contract check-spec [PATH]``: the contract itself is sound — a valid OpenAPI 3.1 document
+whose every response example passes the validators of its own operation and status. ``PATH`` checks
+another copy (an edited spec before it is committed); by default the contract the package carries."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from openapi_spec_validator import validate as validate_openapi
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
@@ -15,12 +17,18 @@ from contracts.validate import validate_response
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "spec",
+        nargs="?",
+        metavar="PATH",
+        help="the OpenAPI document to check (default: the contract the package carries)",
+    )
+    parser.add_argument(
         "--strict", action="store_true", help="undocumented properties in examples are errors"
     )
 
 
 def execute(args: argparse.Namespace) -> int:
-    spec = load_spec()
+    spec = load_spec(None if args.spec is None else Path(args.spec))
     try:
         validate_openapi(spec.document)
     except OpenAPIValidationError as error:

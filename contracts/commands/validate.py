@@ -30,12 +30,8 @@ from contracts.commands._input import read_input
 from contracts.rules.agreement import listed_targets
 from contracts.spec import OPERATIONS, Spec
 from contracts.validate import TASK_OPERATIONS, collector_paused, has_errors, load_body, validate_response
-from contracts.versions import LATEST, PROFILE_NAMES, ocp_version, parse_version, profile
+from contracts.versions import known_ocp_version, ocp_version, profile
 from contracts.violations import UsageError, Violation
-
-#: The major versions of OCP the contract documents: ``--ocp-version`` refuses the others, as
-#: ``run`` does.
-KNOWN_MAJORS = (3, 4)
 
 
 def _obproxy_ids(text: str) -> list[int]:
@@ -115,12 +111,8 @@ def execute(args: argparse.Namespace) -> int:
 
 def _known_version(version: str | None) -> None:
     """Refuse an OCP version the contract documents nothing of, in ``run``'s words."""
-    if version is None or version == LATEST or parse_version(version)[0] in KNOWN_MAJORS:
-        return
-    raise UsageError(
-        f"--ocp-version: unknown OCP version {version!r}; expected "
-        f"{'|'.join(PROFILE_NAMES)} (or another 3.x or 4.x version)"
-    )
+    if version is not None:
+        known_ocp_version(version)
 
 
 def _names(given: list[str]) -> Iterator[str]:

@@ -19,7 +19,7 @@ from contracts.mock.inventory import default_inventory, load_inventory
 from contracts.mock.settings import MockSettings
 from contracts.ocp import UPGRADE_OPERATION_ID
 from contracts.spec import load_spec
-from contracts.versions import ocp_version, profile
+from contracts.versions import known_ocp_version, ocp_version, profile
 from contracts.violations import UsageError
 
 
@@ -110,7 +110,7 @@ def execute(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"expected --port from 0 to 65535, got {args.port}")
     inventory = load_inventory(args.inventory) if args.inventory else default_inventory()
-    version = args.ocp_version or "latest"
+    version = known_ocp_version(args.ocp_version or "latest")
     upgrade_body = profile(version).has_request_body(UPGRADE_OPERATION_ID, load_spec().document)
     settings = MockSettings(
         seed=args.seed,

@@ -15,9 +15,11 @@ import os
 import sys
 
 from contracts.run.config import (
+    ALL_PHASES,
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_RESPONSE_MB,
     DEFAULT_REQUEST_TIMEOUT,
+    RunConfig,
     from_options,
     unused_options,
 )
@@ -25,8 +27,10 @@ from contracts.run.judging.results import Results
 from contracts.run.reporting.console import Progress, banner, summary
 from contracts.run.reporting.redaction import Redactor
 from contracts.run.reporting.writer import write_reports
-from contracts.run.runner import EXIT_ERROR, LIVE_POLL_INTERVAL, run_suite
+from contracts.run.runner import EXIT_ERROR, LIVE_POLL_INTERVAL, RunResult, run_suite
+from contracts.run.targets import run_targets
 from contracts.run.wire.safety import Policy
+from contracts.run.wire.target import check_faults
 from contracts.terminal import Lines
 from contracts.versions import ocp_version
 
@@ -47,6 +51,13 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--insecure", action="store_true", help="do not verify TLS certificates (verification is on)"
+    )
+    group.add_argument(
+        "--fault",
+        action="append",
+        metavar="NAME",
+        help="start the embedded mock with this named fault (repeatable; 'ocp-contract mock "
+        "--list-faults' lists them): see a failure without a second terminal",
     )
     group.add_argument(
         "--ocp-version",
@@ -83,7 +94,13 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         "--max-examples",
         type=int,
         metavar="N",
-        help=f"cases per operation and phase (default {DEFAULT_MAX_EXAMPLES})",
+        help=f"cases per operation and phase (default {DEFAULT_MAX_EXAMPLES}); in the coverage phase per "
+        "operation and kind of case; the examples phase sends the spec's own examples, a fixed handful",
+    )
+    group.add_argument(
+        "--phases",
+        metavar=",".join(ALL_PHASES),
+        help="run only these phases (default: all); --max-examples bounds each",
     )
     group.add_argument(
         "--seed", type=int, metavar="N", help="reproduce a run (printed at the end of every run)"
@@ -123,6 +140,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _target_options(parser)
     _upgrade_options(parser)
     _run_options(parser)
+    group = parser.add_argument_group("config file (docs/guide.md)")
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read options and named targets from a TOML file or pyproject.toml's [tool.ocp-contract]; "
+        "without --target every target runs, each reporting in its own directory, with one combined summary",
+    )
+    group.add_argument(
+        "--target", action="append", metavar="NAME", help="run only this target of --config (repeatable)"
+    )
     group = parser.add_argument_group("reports")
     group.add_argument(
         "--quiet", action="store_true", help="no progress lines (for CI logs): only the summary and verdict"
@@ -142,8 +169,8 @@ def _label(base_url: str | None) -> str:
     return base_url if base_url is not None else "embedded mock OCP (in-process)"
 
 
-def execute(args: argparse.Namespace) -> int:
-    config = from_options(vars(args), os.environ)
+def run_one(config: RunConfig) -> RunResult:
+    """One run of ``config``: banner, progress, reports, summary; the finished :class:`RunResult`."""
     scrub = Redactor(config.secrets, username=config.username)
     warning = unused_options(config)
     if warning is not None:
@@ -158,4 +185,12 @@ def execute(args: argparse.Namespace) -> int:
         progress.say(line)
     if result.exit_code == EXIT_ERROR and result.problem:
         print(scrub(f"ocp-contract run: {result.problem}"), file=sys.stderr)
-    return result.exit_code
+    return result
+
+
+def execute(args: argparse.Namespace) -> int:
+    if args.config is not None or args.target:
+        return run_targets(args, os.environ, configure=configure, run_one=run_one)
+    config = from_options(vars(args), os.environ)
+    check_faults(config.mock_faults)
+    return run_one(config).exit_code

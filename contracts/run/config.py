@@ -3,8 +3,9 @@
 Every check of the user's input happens here, once, and fails with a one-line
 :class:`~contracts.violations.UsageError` saying what was expected and what was given — the
 command maps it to exit 2. Options win over environment variables (``OCP_BASE_URL``,
-``OCP_USERNAME``/``OCP_PASSWORD``, ``OCP_ACCESS_KEY``/``OCP_SECRET_KEY``); secrets never appear
-in ``repr`` or in an error message.
+``OCP_USERNAME``/``OCP_PASSWORD``, ``OCP_ACCESS_KEY``/``OCP_SECRET_KEY``); when the environment
+holds both credential sets, AK/SK wins unless ``--ocp-version`` predates it
+(:func:`_credential_env`); secrets never appear in ``repr`` or in an error message.
 
 ``ocp_version`` (``--ocp-version``) names the OCP version whose documentation the target is held
 to (:mod:`contracts.run.profile`); AK/SK before 4.0.3, which documents Basic only, is refused here.
@@ -14,8 +15,8 @@ API prefix (``…/api/v2``: the suite adds it), a report path that cannot be wri
 the project does not know. Target flags without ``--allow-upgrade`` are not an error:
 :func:`unused_options` names them for a warning.
 
-Fields that the command line does not expose (``phases``, ``mock_faults``) let the tests and the
-pytest entry point run a narrower suite with the same code.
+``--phases`` narrows the run to some phases; ``--fault`` starts the embedded mock with named
+faults, so a user sees a failure without a second terminal.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from contracts.ocp import API_PREFIX
-from contracts.versions import LATEST, PROFILE_NAMES, parse_version, profile
+from contracts.versions import known_ocp_version, profile
 from contracts.violations import UsageError
 
 #: The phases of a run, in the order they run. ``workflow`` is the project's own stateful step
@@ -45,9 +46,6 @@ DEFAULT_MAX_RESPONSE_MB = 64
 _MB = 1024 * 1024
 #: How long the workflow follows a real upgrade when ``--max-time`` is not given (seconds).
 DEFAULT_LIVE_FOLLOW_TIME = 1800.0
-
-#: The major versions of OCP the contract documents (``--ocp-version`` refuses the others).
-KNOWN_MAJORS = (3, 4)
 
 _RATE = re.compile(r"^\s*(?P<count>[0-9]+)\s*/\s*(?P<unit>[smh])\s*$")
 _PERIODS = {"s": 1.0, "m": 60.0, "h": 3600.0}
@@ -121,8 +119,9 @@ class RunConfig:
     poll_interval: float | None = None
     #: ``--quiet``: no progress lines, only the summary and the verdict.
     quiet: bool = False
-    # -- not on the command line
+    #: ``--phases``: the phases to run, in run order.
     phases: tuple[str, ...] = ALL_PHASES
+    #: ``--fault``: named faults of the embedded mock (a live target refuses them).
     mock_faults: tuple[str, ...] = ()
 
     @property
@@ -160,6 +159,18 @@ class RunConfig:
 
 
 # --------------------------------------------------------------------------- parsing helpers
+
+
+def parse_phases(text: str | None) -> tuple[str, ...]:
+    """``--phases examples,coverage`` → the phases in run order; ``None`` → every phase."""
+    if text is None:
+        return ALL_PHASES
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in ALL_PHASES]
+    if not names or unknown:
+        got = unknown[0] if unknown else text
+        raise UsageError(f"--phases: expected a comma-separated list of {','.join(ALL_PHASES)}, got {got!r}")
+    return tuple(phase for phase in ALL_PHASES if phase in names)
 
 
 def parse_rate_limit(text: str) -> RateLimit:
@@ -279,16 +290,7 @@ def _check_version(config: RunConfig) -> None:
     """A known version text, and credentials of a scheme that version documents."""
     if config.ocp_version is None:
         return
-    if config.ocp_version != LATEST:
-        try:
-            version = parse_version(config.ocp_version)
-        except UsageError as error:
-            raise UsageError(f"--ocp-version: {error}") from None
-        if version[0] not in KNOWN_MAJORS:
-            raise UsageError(
-                f"--ocp-version: unknown OCP version {config.ocp_version!r}; expected "
-                f"{'|'.join(PROFILE_NAMES)} (or another 3.x or 4.x version)"
-            )
+    known_ocp_version(config.ocp_version)
     if config.auth_scheme == "aksk":
         try:
             profile(config.ocp_version).require_auth("akSkAuth")
@@ -350,6 +352,8 @@ def validate(config: RunConfig) -> RunConfig:
     _check_tls(config)
     _check_numbers(config)
     _check_outputs(config)
+    if config.is_live and config.mock_faults:
+        raise UsageError("--fault breaks the embedded mock; it cannot be used with --base-url (a live OCP)")
     if config.is_live and config.allow_upgrade and config.target is None:
         raise UsageError(
             "--allow-upgrade on a live OCP needs the real target: --cluster-id, --obproxy-ids and --package"
@@ -357,12 +361,50 @@ def validate(config: RunConfig) -> RunConfig:
     return config
 
 
+_BASIC = ("username", "password")
+_AKSK = ("access_key", "secret_key")
+
+
+def _credential_env(options: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """The credential variables the run reads, after the documented precedence.
+
+    An option wins over its variable; a scheme given on the command line (either of its options)
+    sets the other scheme's variables aside; when the environment alone holds both schemes, AK/SK
+    wins — OCP recommends it from 4.0.3 — unless ``--ocp-version`` is older, which knows Basic only.
+    Both schemes on the command line stay an error (:func:`_check_credentials`).
+    """
+    from_env = {name: env.get(_ENV_NAMES[name]) or "" for name in (*_BASIC, *_AKSK)}
+    on_line = {scheme for scheme in (_BASIC, _AKSK) if any(options.get(name) for name in scheme)}
+    in_env = {scheme for scheme in (_BASIC, _AKSK) if any(from_env[name] for name in scheme)}
+    if on_line:
+        keep = on_line
+    elif in_env == {_BASIC, _AKSK}:
+        keep = {_BASIC} if _knows_basic_only(options.get("ocp_version")) else {_AKSK}
+    else:
+        keep = in_env
+    return {name: from_env[name] for scheme in keep for name in scheme if from_env[name]}
+
+
+def _knows_basic_only(version: Any) -> bool:
+    """``--ocp-version`` names a version that documents Basic only (before 4.0.3)."""
+    if version is None:
+        return False
+    try:
+        profile(str(version)).require_auth("akSkAuth")
+    except UsageError:
+        return True
+    return False
+
+
 def from_options(options: Mapping[str, Any], env: Mapping[str, str]) -> RunConfig:
     """A validated :class:`RunConfig` from parsed options (argparse names) and the environment."""
+    credentials = _credential_env(options, env)
 
     def pick(name: str) -> Any:
         value = options.get(name)
-        if value is None and name in _ENV_NAMES:
+        if value is None and name in credentials:
+            return credentials[name]
+        if value is None and name in _ENV_NAMES and name not in (*_BASIC, *_AKSK):
             value = env.get(_ENV_NAMES[name]) or None
         return value
 
@@ -393,5 +435,7 @@ def from_options(options: Mapping[str, Any], env: Mapping[str, str]) -> RunConfi
         ocp_version=options.get("ocp_version"),
         poll_interval=options.get("poll_interval"),
         quiet=bool(options.get("quiet")),
+        phases=parse_phases(options.get("phases")),
+        mock_faults=tuple(options.get("fault") or ()),
     )
     return validate(config)

@@ -40,6 +40,7 @@ from contracts.run.threads import serialised_ast_parsing
 from contracts.run.wire.bounds import Bounds, ServerFailing
 from contracts.run.wire.errors import RunAborted, describe_network_error
 from contracts.run.wire.gate import CredentialsRejected, Gate, RecordedExchange, installed
+from contracts.run.wire.known_tasks import check_task_ids
 from contracts.run.wire.politeness import MIN_REQUEST_WINDOW, Deadline, DeadlineReached, Politeness
 from contracts.run.wire.safety import BlockedRequest, Policy, SafetyGuard
 from contracts.run.wire.target import Identity, Target, identity_for, opened, preflight, session_for
@@ -136,6 +137,7 @@ def _run_phases(
     note = preflight(session, target, timeout=config.request_timeout)
     if note:
         results.notes.append(note)
+    check_task_ids(session, target.base_url, config.task_ids, timeout=config.request_timeout)
     if "workflow" in config.phases:
         if listener is not None:
             listener.phase_started("workflow")

@@ -127,6 +127,7 @@ def test_a_port_in_use_is_a_usage_error() -> None:
         (["mock", "--port", "70000"], "expected --port from 0 to 65535"),
         (["mock", "--tick", "0"], "tick must be > 0"),
         (["mock", "--inventory", "/nonexistent/inventory.yaml"], "cannot read inventory"),
+        (["mock", "--ocp-version", "9"], "--ocp-version: unknown OCP version '9'"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(

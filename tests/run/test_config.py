@@ -133,3 +133,30 @@ def test_an_output_folder_the_system_refuses_is_a_usage_error_up_front() -> None
     """Permission bits pass for root under /proc, yet nothing can be written there."""
     with pytest.raises(UsageError, match=r"--report-dir: cannot write to '/proc/self/ocp-reports'"):
         from_options({"base_url": LIVE, "report_dir": "/proc/self/ocp-reports"}, CREDENTIALS)
+
+
+BOTH_IN_ENV = {
+    "OCP_USERNAME": "u",
+    "OCP_PASSWORD": "p",
+    "OCP_ACCESS_KEY": "ak",
+    "OCP_SECRET_KEY": "sk",
+}
+
+
+def test_both_credential_sets_in_the_environment_follow_the_documented_precedence() -> None:
+    aksk = from_options({"base_url": LIVE}, BOTH_IN_ENV)
+    assert (aksk.auth_scheme, aksk.access_key, aksk.username) == ("aksk", "ak", None)
+    old = from_options({"base_url": LIVE, "ocp_version": "4.0.0"}, BOTH_IN_ENV)
+    assert (old.auth_scheme, old.username, old.access_key) == ("basic", "u", None)
+
+
+def test_a_scheme_on_the_command_line_sets_the_other_schemes_variables_aside() -> None:
+    basic = from_options({"base_url": LIVE, "username": "cli-user", "password": "cli-pw"}, BOTH_IN_ENV)
+    assert (basic.auth_scheme, basic.username, basic.password, basic.access_key) == (
+        "basic",
+        "cli-user",
+        "cli-pw",
+        None,
+    )
+    half = from_options({"base_url": LIVE, "username": "cli-user"}, BOTH_IN_ENV)
+    assert (half.username, half.password, half.secret_key) == ("cli-user", "p", None)

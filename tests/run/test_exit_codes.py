@@ -15,6 +15,7 @@ import responses
 from werkzeug.wrappers import Request, Response
 
 from contracts.cli import main
+from contracts.run.wire.errors import PROXY_VARIABLES, proxy_hint
 from tests.run.conftest import ADMIN, ADMIN_PASSWORD, DEMO_AK, DEMO_SK, LIVE_URL, RecordingOCP, serve
 
 SMALL = ["--max-examples", "2", "--seed", "1", "--request-timeout", "2"]
@@ -85,9 +86,37 @@ def test_network_failures_exit_2_with_one_line(
     assert LIVE_URL.split("//")[1] in line
 
 
-def test_a_closed_port_exits_2(admin_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_closed_port_exits_2(
+    admin_env: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
     assert main(["run", "--base-url", "http://127.0.0.1:9", *SMALL]) == 2
-    assert "connection" in _one_line(capsys.readouterr())
+    line = _one_line(capsys.readouterr())
+    assert "connection" in line and "PROXY" not in line
+
+
+def test_a_connection_error_names_the_proxy_variables_but_never_their_values(
+    admin_env: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("https_proxy", "http://proxy-user:proxy-s3cret@127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    assert main(["run", "--base-url", "https://127.0.0.1:9", *SMALL]) == 2
+    line = _one_line(capsys.readouterr())
+    assert "HTTPS_PROXY and NO_PROXY are set in the environment" in line
+    assert "proxy-s3cret" not in line and "proxy-user" not in line
+
+
+def test_the_proxy_hint_lists_what_is_set() -> None:
+    assert proxy_hint({}) == ""
+    assert proxy_hint({"http_proxy": "x"}).startswith("; HTTP_PROXY is set")
+    assert proxy_hint({"HTTPS_PROXY": "x", "HTTP_PROXY": "y", "NO_PROXY": "z"}).startswith(
+        "; HTTPS_PROXY, HTTP_PROXY and NO_PROXY are set"
+    )
 
 
 def test_wrong_credentials_exit_2_before_anything_else(

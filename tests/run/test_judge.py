@@ -251,3 +251,36 @@ def test_an_exchange_is_parsed_once_however_many_judges_read_it(monkeypatch: pyt
     judge.contract(observed, strict=False)
     judge.transitions(observed, TaskHistory())
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("operation", "rejection", "spec"),
+    [
+        (
+            "task",
+            Rejection.MALFORMED_ID,
+            "#/paths/~1api~1v2~1tasks~1instances~1{taskInstanceId}/get/responses/400",
+        ),
+        (
+            "upgrade",
+            Rejection.UNSUPPORTED_MEDIA_TYPE,
+            "#/paths/~1api~1v2~1obproxy~1clusters~1{id}~1obproxies~1{obproxyIds}~1upgrade/post/responses/415",
+        ),
+        ("tasks", Rejection.UNSUPPORTED_MEDIA_TYPE, "#/paths/~1api~1v2~1tasks~1instances/get/responses"),
+        ("tasks", Rejection.UNSUPPORTED_METHOD, "#/paths/~1api~1v2~1tasks~1instances"),
+        (None, Rejection.MISSING_BODY, "#/components/responses/BadRequest"),
+    ],
+)
+def test_negative_data_accepted_points_at_what_the_operation_documents(
+    operation: str | None, rejection: Rejection, spec: str
+) -> None:
+    (found,) = rejection_ignored(Assessment(Kind.UPGRADE, (rejection,)), 200, operation=operation)
+    assert found.rule == "http.negative-data-accepted" and found.spec == spec
+    if spec.startswith("#/paths/"):
+        from contracts._pointer import split
+        from contracts.spec import load_spec
+
+        node = load_spec().document
+        for token in split(spec[1:]):
+            node = node[token]
+        assert node, "the clause exists in the spec"

@@ -98,6 +98,8 @@ def test_junit_has_one_test_case_per_operation_and_check() -> None:
     assert "[examples]" in text and "[workflow]" not in text, "the same finding is reported once"
     assert cases[("ocp-contract.upgrade", "safety-guard")].find("skipped") is not None
     assert root.get("failures") == "1" and root.get("skipped") == "1"
+    verdict = next(p for p in root.iter("property") if p.get("name") == "verdict")
+    assert verdict.get("value") == "FAILED: contract violations (exit 1)"
 
 
 def test_xml_safe_keeps_the_document_parseable() -> None:
@@ -118,7 +120,7 @@ def test_markdown_and_har_are_scrubbed() -> None:
 
 def test_reports_are_written_where_asked(tmp_path: Path) -> None:
     written = write_reports(result(tmp_path))
-    assert {p.name for p in written} == {"j.xml", "report.md", "junit.xml", "exchanges.har"}
+    assert {p.name for p in written} == {"j.xml", "report.md", "junit.xml", "exchanges.har", "summary.json"}
     for path in written:
         assert SECRET not in path.read_text(encoding="utf-8")
 

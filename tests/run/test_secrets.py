@@ -68,7 +68,7 @@ def test_no_secret_in_reports_or_output(
 
     assert code in (1, 2)
     written = sorted(p for p in reports.rglob("*") if p.is_file())
-    assert {p.name for p in written} == {"report.md", "junit.xml", "exchanges.har"}
+    assert {p.name for p in written} == {"report.md", "junit.xml", "exchanges.har", "summary.json"}
     for path in [*written, junit]:
         assert _leaks(path.read_text(encoding="utf-8")) == [], path
     captured = capsys.readouterr()

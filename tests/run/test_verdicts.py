@@ -71,9 +71,14 @@ def test_a_named_target_that_does_not_exist_exits_2(
     assert _verdict(captured.out) == "ERROR: the run could not complete (exit 2)"
 
 
-def test_an_unknown_task_id_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    for _ in serve():
-        assert main(["run", *LIVE, "--task-id", "999999"]) == 2
+def test_an_unknown_task_id_exits_2_before_the_suite_starts(capsys: pytest.CaptureFixture[str]) -> None:
+    for ocp in serve():
+        assert main(["run", *LIVE, "--task-id", "33150", "--task-id", "999999"]) == 2
+        # the preflight, then one read per task id: nothing of the suite was sent
+        assert [r.path for r in ocp.received][1:] == [
+            "/api/v2/tasks/instances/33150",
+            "/api/v2/tasks/instances/999999",
+        ]
     line = _err_line(capsys.readouterr())
     assert "task 999999 is unknown to the target (404)" in line
 

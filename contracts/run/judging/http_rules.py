@@ -15,14 +15,20 @@
   run (``GET …/obproxy/clusters/{id}`` answered 404) was answered 2xx (``data: null`` included):
   OCP refuses an unknown cluster with 404 before it does anything.
 
-Pointers are ``""``: these rules are about the whole exchange, not a place in the body.
+Pointers are ``""``: these rules are about the whole exchange, not a place in the body. The
+``spec`` clause of ``http.negative-data-accepted`` is the response the request's operation
+documents for the expected status (``#/paths/…/get/responses/400``), or the operation's responses
+when it documents none for it, or the path item for an undeclared method.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from contracts.run.wire.rejection import Assessment
+from contracts._pointer import escape_token
+from contracts.ocp import LIFECYCLE_ROUTES, ROUTES
+from contracts.run.wire.rejection import Assessment, Rejection
+from contracts.spec import load_spec
 from contracts.violations import Violation
 
 _RESPONSES = "#/components/responses/"
@@ -42,8 +48,32 @@ def server_error(status: int) -> Iterator[Violation]:
         )
 
 
-def rejection_ignored(assessment: Assessment, status: int) -> Iterator[Violation]:
-    """``http.auth-ignored`` / ``http.negative-data-accepted`` when a must-reject request got 2xx."""
+def documented_response(operation: str | None, rejection: Rejection) -> str:
+    """The spec clause a refusal of ``rejection`` by ``operation`` (a short name) answers with."""
+    fallback = _RESPONSES + ("UnsupportedMediaType" if rejection.status == 415 else "BadRequest")
+    route = ROUTES.get(operation or "") or LIFECYCLE_ROUTES.get(operation or "")
+    if route is None:
+        return fallback
+    method, path, _ = route
+    path_item = f"#/paths/{escape_token(path)}"
+    if rejection is Rejection.UNSUPPORTED_METHOD:
+        return path_item
+    operation_item = load_spec().document.get("paths", {}).get(path, {}).get(method.lower())
+    if not isinstance(operation_item, dict):
+        return fallback
+    responses = f"{path_item}/{method.lower()}/responses"
+    return (
+        f"{responses}/{rejection.status}"
+        if str(rejection.status) in operation_item.get("responses", {})
+        else responses
+    )
+
+
+def rejection_ignored(
+    assessment: Assessment, status: int, *, operation: str | None = None
+) -> Iterator[Violation]:
+    """``http.auth-ignored`` / ``http.negative-data-accepted`` when a must-reject request got 2xx;
+    ``operation`` (a short name) points the latter at what that operation documents."""
     rejection = assessment.rejection
     if rejection is None or not 200 <= status < 300:
         return
@@ -63,7 +93,7 @@ def rejection_ignored(assessment: Assessment, status: int) -> Iterator[Violation
         message=f"a request with {rejection.description} was accepted",
         expected=f"HTTP {rejection.status}",
         actual=f"HTTP {status}",
-        spec=_RESPONSES + ("UnsupportedMediaType" if rejection.status == 415 else "BadRequest"),
+        spec=documented_response(operation, rejection),
         hint="OCP validates credentials, path ids and the body before it starts a task",
     )
 

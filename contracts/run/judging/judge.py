@@ -134,7 +134,8 @@ def http(
     ``upgrade_body=False`` for an OCP before 4.0.3 (its upgrade takes no body)."""
     credentials = credentials_of(observed.request, known)
     assessment = assess(observed.request, credentials, upgrade_body=upgrade_body)
-    return [*server_error(observed.status), *rejection_ignored(assessment, observed.status)]
+    refused = rejection_ignored(assessment, observed.status, operation=observed.operation)
+    return [*server_error(observed.status), *refused]
 
 
 def _requested_task(request: WireRequest) -> int | None:

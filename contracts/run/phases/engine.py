@@ -21,6 +21,7 @@ from schemathesis.engine import events, from_schema
 from contracts.run.config import RunConfig
 from contracts.run.judging import checks as _checks  # registers the project's checks with schemathesis
 from contracts.run.judging.results import Results
+from contracts.run.phases.bound import PhaseBound
 from contracts.run.phases.collect import Collector
 from contracts.run.phases.hooks import install_filter
 from contracts.run.phases.plan import engine_config
@@ -60,6 +61,8 @@ def run_engine(
     schema.auth.set_from_requests(identity.auth)
     if gate.guard.policy.is_guarding:
         install_filter(schema, gate.guard, target.base_url)
+    bound = PhaseBound(config.max_examples)
+    bound.install(schema)
     state = _checks.SuiteState(
         strict=config.strict, known=identity.known, profile=run_profile(config.ocp_version)
     )
@@ -85,4 +88,5 @@ def run_engine(
             stream.stop()
             raise
     results.warnings.update(state.warnings)
+    results.notes.extend(bound.notes())
     return collector.stop_reason

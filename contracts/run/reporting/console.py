@@ -21,24 +21,15 @@ from contracts.run.phases.collect import skip_reason
 from contracts.run.profile import run_profile
 from contracts.run.reporting.junit import operation_for
 from contracts.run.reporting.redaction import Redactor
+from contracts.run.reporting.verdicts import VERDICTS
 from contracts.run.runner import RunResult
 from contracts.terminal import Lines
-
-#: The last line of a run, by exit code.
-VERDICTS = {
-    0: "OK: the target honours the contract (exit 0)",
-    1: "FAILED: contract violations (exit 1)",
-    2: "ERROR: the run could not complete (exit 2)",
-    3: "INCOMPLETE: no violation found, but not everything asked for was verified (exit 3)",
-    130: "INTERRUPTED by SIGINT: partial results (exit 130)",
-    143: "INTERRUPTED by SIGTERM: partial results (exit 143)",
-    141: "STOPPED: stdout was closed (exit 141)",
-}
 
 
 def plural(n: int, word: str) -> str:
     """``1 case``, ``2 cases``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
 
 #: Findings printed in the summary; the reports hold them all.
 SHOWN_FINDINGS = 8

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from contracts.run.judging.results import Cell, Finding
 from contracts.run.reporting.redaction import Redactor
+from contracts.run.reporting.verdicts import verdict_line
 from contracts.run.runner import RunResult
 from contracts.run.wire.rejection import path_segments, upgrade_path_ids
 from contracts.run.wire.safety import BlockedRequest
@@ -134,7 +135,7 @@ def render(result: RunResult, scrub: Redactor) -> bytes:
         ("target", result.target),
         ("mode", result.mode),
         ("seed", str(result.seed)),
-        ("verdict", f"exit {result.exit_code}"),
+        ("verdict", verdict_line(result.exit_code)),
     ):
         ET.SubElement(properties, "property", name=name, value=xml_safe(scrub(value)))
     for (operation, check), cell in sorted(result.results.cells.items()):

@@ -1,5 +1,6 @@
 """Writing a run's reports: ``--junit-xml PATH``; in ``--report-dir DIR``, ``report.md``,
-``junit.xml`` and ``exchanges.har``; and ``--save-shape FILE``, the observed shape. Every file
+``junit.xml``, ``exchanges.har`` and ``summary.json`` (the verdict as data); and
+``--save-shape FILE``, the observed shape. Every file
 passes the run's :class:`Redactor` on the way out.
 """
 
@@ -11,6 +12,7 @@ from contracts.run.reporting import har as report_har
 from contracts.run.reporting import junit as report_junit
 from contracts.run.reporting import markdown as report_markdown
 from contracts.run.reporting import shape as report_shape
+from contracts.run.reporting import summary_json as report_summary
 from contracts.run.reporting.redaction import Redactor
 from contracts.run.runner import RunResult
 from contracts.violations import UsageError
@@ -49,6 +51,9 @@ def write_reports(result: RunResult) -> list[Path]:
             written.append(_write(config.report_dir / "junit.xml", junit))
         written.append(
             _write(config.report_dir / "exchanges.har", report_har.render(result.exchanges, scrub))
+        )
+        written.append(
+            _write(config.report_dir / report_summary.FILE_NAME, report_summary.render(result, scrub))
         )
     if config.save_shape is not None:
         written.append(_write(config.save_shape, report_shape.render(result, scrub)))

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 
 import requests
 
@@ -43,8 +45,38 @@ def _cause(error: BaseException) -> str:
     return text.splitlines()[0][:160] if text else type(error).__name__
 
 
+#: The proxy variables ``requests`` reads (either case); a connection through a proxy fails in
+#: ways that look like the OCP's own, so their presence is said.
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def proxy_hint(env: Mapping[str, str] | None = None) -> str:
+    """``"; HTTPS_PROXY and NO_PROXY are set: …"`` when proxy variables are set, else ``""``.
+
+    Only the variables' names are said, never their values: a proxy URL may carry a password.
+    """
+    env = os.environ if env is None else env
+    names = [name for name in PROXY_VARIABLES if env.get(name) or env.get(name.lower())]
+    if not names:
+        return ""
+    listed = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    verb = "is" if len(names) == 1 else "are"
+    return (
+        f"; {listed} {verb} set in the environment: requests go through the proxy unless the host "
+        "is in NO_PROXY (check them, or unset them to connect directly)"
+    )
+
+
 def describe_network_error(error: BaseException, *, timeout: float | None = None) -> str:
-    """``TLS failure: TLS certificate not trusted`` — what went wrong, without the stack of wrappers."""
+    """``TLS failure: TLS certificate not trusted`` — what went wrong, without the stack of wrappers;
+    a connection-level failure names the proxy variables that are set (:func:`proxy_hint`)."""
+    text = _describe(error, timeout=timeout)
+    if isinstance(error, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
+        text += proxy_hint()
+    return text
+
+
+def _describe(error: BaseException, *, timeout: float | None) -> str:
     if isinstance(error, BoundBroken):
         return str(error)  # the run's own bounds say it in one line already
     if isinstance(error, requests.exceptions.TooManyRedirects):

@@ -30,6 +30,7 @@ from urllib3.exceptions import InsecureRequestWarning
 from contracts.auth import AkSkAuth, basic_auth
 from contracts.auth import Credentials as KnownCredentials
 from contracts.mock import MockOCP, create_app, mock_responses
+from contracts.mock.faults import get_faults
 from contracts.ocp import TASKS_PATH
 from contracts.run.config import RunConfig, UpgradeTarget
 from contracts.run.profile import run_profile
@@ -105,6 +106,12 @@ def identity_for(config: RunConfig, target: Target) -> Identity:
         user.name,
         "Basic (demo user)",
     )
+
+
+def check_faults(names: tuple[str, ...]) -> None:
+    """``--fault`` names the embedded mock knows; else a one-line :class:`UsageError` (with a
+    "did you mean"), raised before anything is printed or sent."""
+    get_faults(names)
 
 
 @contextmanager
