@@ -14,6 +14,7 @@ time the whole tool (schemathesis, Jinja, NumPy) takes to import.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
@@ -32,11 +33,17 @@ DISTRIBUTION = "ocp-obproxy-upgrade-contracts"
 
 
 class Command(NamedTuple):
-    """A sub-command as ``--help`` lists it, and how to import its module when it is chosen."""
+    """A sub-command as ``--help`` lists it, and how to import its module when it is chosen.
+
+    ``ends_at_once``: run as a process of its own, it ends as soon as its output is flushed,
+    without freeing what it built (:func:`contracts.terminal.end_process`): for a command that
+    starts no thread or server and writes no file after it returns.
+    """
 
     name: str
     help: str
     load: Callable[[], ModuleType]
+    ends_at_once: bool = False
 
 
 # One loader per sub-command: plain imports inside functions, so a command's dependencies
@@ -94,6 +101,7 @@ COMMANDS: tuple[Command, ...] = (
         "check saved response bodies against the contract "
         "(exit 0 all conform, 1 violations, 2 unusable input)",
         _validate,
+        ends_at_once=True,
     ),
     Command(
         "check-spec",
@@ -128,8 +136,38 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
+def terminal_columns() -> int:
+    """The terminal's width as :func:`shutil.get_terminal_size` finds it (``$COLUMNS``, then the
+    terminal of stdout, else 80), without importing shutil and its compression modules."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, given the width up front: argparse builds a formatter for every
+    option it adds (to check its metavar), and one without a width imports shutil to find it."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ) -> None:
+        width = terminal_columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with one line (its default is a usage dump)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -198,6 +236,8 @@ def build_parser(chosen: str | None = None, *, every: bool = True) -> argparse.A
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; ``argv`` ``None`` means this process's own arguments, and then a
+    command that ends at once (see :class:`Command`) ends the process here."""
     words = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(chosen_command(words), every=False)
     if chosen_command(words) is None and not {"-h", "--help", "--version"} & set(words):
@@ -209,6 +249,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_USAGE
     args = parser.parse_args(words)
+    at_once = argv is None and any(c.name == args.command and c.ends_at_once for c in COMMANDS)
+    if at_once:
+        terminal.prepare_to_end_at_once()
+    code = _main(args)
+    if at_once:
+        terminal.end_process(code)
+    return code
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         return terminal.guarded(lambda: int(args._execute(args)))
     except (UsageError, SpecError) as error:

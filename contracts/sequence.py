@@ -232,6 +232,9 @@ class _Judge:
         self.calls: dict[int, list[AcceptedCall]] = {}
         self.skipped: dict[str, int] = {}
         self.unchecked: list[str] = []
+        #: The exchange index of each observation the lifecycle checker was fed, in order (exchanges
+        #: outside the contract are not fed, so the checker's own count differs).
+        self.observed: list[int] = []
 
     def add(self, index: int, exchange: Exchange) -> str:
         route = route_of(exchange.method, exchange.url)
@@ -243,6 +246,7 @@ class _Judge:
         params = _params(raw)
         request_body = _request_body(exchange.request_body)
         observation = Observation(short, params, exchange.status, body, request_body)
+        self.observed.append(index)
         self.found += [(index, v) for v in self.lifecycle.observe(observation)]
         self._transition(index, observation)
         return exchange.label
@@ -302,7 +306,7 @@ class _Judge:
             self.last_poll[task_id] = data
 
     def finish(self) -> list[tuple[int, Violation]]:
-        return [*self.found, *self.lifecycle.finish()]
+        return [*self.found, *((self.observed[i], v) for i, v in self.lifecycle.finish())]
 
     def notes(self) -> Iterator[str]:
         for reason, count in self.skipped.items():

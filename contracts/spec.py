@@ -42,12 +42,13 @@ from contracts.violations import SpecError
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "data" / "openapi.yaml"
 
 
-#: Short operation names of the command line, mapped to the spec's operationIds.
-OPERATIONS: dict[str, str] = {short: operation_id for short, (_, _, operation_id) in ROUTES.items()}
-#: Every short name an operation may be asked by (the failure path's too, where the spec has them).
-SHORT_NAMES: dict[str, str] = {
-    short: operation_id for short, (_, _, operation_id) in {**ROUTES, **LIFECYCLE_ROUTES}.items()
+#: Short operation names of the command line, mapped to the spec's operationIds: the upgrade and
+#: its task reads, then the failure path's calls and the OBProxy cluster read.
+OPERATIONS: dict[str, str] = {
+    short: operation_id for short, (_, _, operation_id) in (ROUTES | LIFECYCLE_ROUTES).items()
 }
+#: Every short name an operation may be asked by (``assert_conforms``, ``validate --operation``).
+SHORT_NAMES: dict[str, str] = OPERATIONS
 
 _COMPONENT_PREFIX = "#/components/schemas/"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -96,6 +97,14 @@ class Spec:
         except KeyError:
             known = ", ".join(sorted(short for short, op in SHORT_NAMES.items() if op in self.operations))
             raise SpecError(f"unknown operation {name!r}; expected one of {known}") from None
+
+    def requires_data(self, operation: Operation, status: int) -> bool:
+        """Whether the spec's schema for ``operation`` at ``status`` requires ``data``: ``False`` for
+        the calls OCP answers with a ``NoDataResponse`` (a subtask skip or cancel; a rollback, which
+        the docs answer with the task and OCP Express without ``data``)."""
+        name = operation.schema_name_for(status)
+        schema = self.document.get("components", {}).get("schemas", {}).get(name) if name else None
+        return not isinstance(schema, dict) or "data" in schema.get("required", ())
 
     def validator(self, schema_name: str, *, strict: bool) -> Any:
         """A compiled jsonschema-rs validator for a component schema (cached)."""

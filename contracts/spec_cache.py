@@ -47,14 +47,29 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
+def _sha256_hex(raw: bytes) -> str:
+    """The SHA-256 of ``raw`` in hex, from CPython's built-in implementation where it has one.
+
+    The digest is the same as :mod:`hashlib`'s; importing hashlib (with its OpenSSL binding) costs
+    a few milliseconds of every short command, more than hashing the spec. Other interpreters
+    and builds use hashlib.
+    """
+    try:
+        from _sha256 import sha256  # CPython 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # CPython 3.12 and later
+        except ImportError:
+            from hashlib import sha256
+    return str(sha256(raw).hexdigest())
+
+
 def load_cached(raw: bytes, parse: Callable[[bytes], Any]) -> Any:
     """``parse(raw)``, or the JSON kept from an earlier parse of the very same bytes."""
     directory = cache_dir()
     if directory is None:
         return parse(raw)
-    import hashlib  # here, not at the top: its OpenSSL (4 MB) then loads after a command's first parse
-
-    path = directory / f"spec-{hashlib.sha256(raw).hexdigest()}.json"
+    path = directory / f"spec-{_sha256_hex(raw)}.json"
     try:
         return orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError):

@@ -40,6 +40,8 @@ TASK_OPERATIONS = frozenset(
         *(UPGRADE_OPERATION_ID, TASK_OPERATION_ID, TASK_RETRY_OPERATION_ID, TASK_ROLLBACK_OPERATION_ID),
     }
 )
+#: The envelope rule's finding for a success without ``data``, dropped where the spec documents none.
+_DATA_MISSING = "envelope.data-missing"
 #: Operations whose successful ``data`` is a page of tasks.
 PAGE_OPERATIONS = frozenset({"tasks", TASKS_OPERATION_ID})
 
@@ -267,7 +269,7 @@ def _walk(value: Any) -> Iterator[tuple[str, Any]]:
 def _http_status(body: Any, http_status: int | None) -> int:
     if http_status is not None:
         return http_status
-    status = body.get("status") if isinstance(body, Mapping) else None
+    status = body.get("status") if type(body) is dict or isinstance(body, Mapping) else None
     if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599:
         return status
     raise UsageError("cannot tell the HTTP status: the body has no integer 'status'; pass the HTTP status")
@@ -281,8 +283,8 @@ def _task_rules(task: Any, request_obproxy_ids: Sequence[int] | None) -> Iterato
 
 
 def _semantic(body: Any, operation: str, request_obproxy_ids: Sequence[int] | None) -> Iterator[Violation]:
-    data = body.get("data") if isinstance(body, Mapping) else None
-    if operation in TASK_OPERATIONS and isinstance(data, Mapping):
+    data = body.get("data") if type(body) is dict or isinstance(body, Mapping) else None
+    if operation in TASK_OPERATIONS and (type(data) is dict or isinstance(data, Mapping)):
         for violation in _task_rules(data, request_obproxy_ids):
             yield violation.under("/data")
     elif (
@@ -323,6 +325,8 @@ def validate_response(
     status = _http_status(body, http_status)
     with collector_paused():
         found: list[Violation] = [*check_envelope(body, status)]
+        if not spec.requires_data(spec_operation, status):  # a NoDataResponse is documented here
+            found = [v for v in found if v.rule != _DATA_MISSING]
         if headers is not None:
             content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
             found.extend(check_content_type(content_type))

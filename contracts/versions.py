@@ -1,7 +1,9 @@
 """Version profiles: what one OCP version documents, derived from the one spec.
 
 The spec marks every difference between OCP versions in place with ``x-ocp-since: "4.0.3"``
-(on the upgrade's request body, on the AK/SK security scheme, and wherever it is added later).
+(on the upgrade's request body, on the AK/SK security scheme, on each operation of the failure
+path and the OBProxy cluster read — documented from 3.1.1, the oldest docs — and wherever it is
+added later).
 A profile is that spec seen from one version: the marked parts newer than the version are
 left out. Nothing is copied by hand, so the profiles cannot drift from the contract.
 
@@ -124,6 +126,8 @@ def _walk(document: Any) -> Iterator[tuple[list[str], Any]]:
 
 def _title(document: dict[str, Any], path: list[str]) -> str:
     """A reader's name for the marked node: ``request body of upgradeObproxies`` and the like."""
+    if len(path) == 3 and path[0] == "paths":
+        return f"operation {document['paths'][path[1]][path[2]].get('operationId', path[2].upper())}"
     if len(path) >= 4 and path[0] == "paths" and path[3] == "requestBody":
         operation = document["paths"][path[1]][path[2]].get("operationId", f"{path[2].upper()} {path[1]}")
         return f"request body of {operation}"

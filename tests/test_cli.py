@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,45 @@ def test_check_spec_takes_a_path(tmp_path: Path, capsys: pytest.CaptureFixture[s
     broken.write_text("openapi: 3.1.0\ninfo: {title: x, version: '1'}\n", encoding="utf-8")
     assert cli.main(["check-spec", str(broken)]) == 2
     assert "broken.yaml is not an OpenAPI document" in capsys.readouterr().err
+
+
+def test_validate_starts_without_the_modules_it_has_no_use_for() -> None:
+    """Neither shutil (argparse asks it the terminal's width) nor hashlib (the spec cache's key):
+    each costs a few milliseconds of every start. The first run fills the spec cache."""
+    _imported_after(["validate", str(SAMPLE)])
+    assert not {"shutil", "hashlib"} & _imported_after(["validate", str(SAMPLE)])
+
+
+def test_the_help_is_as_wide_as_the_terminal_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    assert cli.terminal_columns() == 60
+    assert cli._Formatter("ocp-contract")._width == 58  # as argparse's own: the width less 2
+    assert cli._Formatter("ocp-contract", width=40)._width == 40  # a width given is kept
+    monkeypatch.setenv("COLUMNS", "wide")  # unusable: the terminal is asked
+    monkeypatch.setattr(cli.os, "get_terminal_size", lambda fd: os.terminal_size((100, 30)))
+    assert cli.terminal_columns() == 100
+    monkeypatch.setattr(cli.os, "get_terminal_size", lambda fd: (_ for _ in ()).throw(OSError()))
+    assert cli.terminal_columns() == 80  # no terminal either
+
+
+def test_validate_as_the_process_itself_ends_it_once_done(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``main()`` with the process's own arguments: prepared to end at once, then ended with the code."""
+    calls: list[object] = []
+
+    class Ended(Exception):
+        pass
+
+    def end(code: int) -> None:
+        calls.append(code)
+        raise Ended
+
+    monkeypatch.setattr(cli.terminal, "prepare_to_end_at_once", lambda: calls.append("prepared"))
+    monkeypatch.setattr(cli.terminal, "end_process", end)
+    monkeypatch.setattr(sys, "argv", ["ocp-contract", "validate", str(CYCLE)])
+    with pytest.raises(Ended):
+        cli.main()
+    assert calls == ["prepared", 1] and "dag.cycle" in capsys.readouterr().out
+    calls.clear()
+    assert cli.main(["validate", str(CYCLE)]) == 1 and calls == []  # arguments given: in-process

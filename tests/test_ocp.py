@@ -48,11 +48,24 @@ def test_the_terminal_sets_are_statuses_of_their_kind() -> None:
 
 def test_the_routes_are_the_specs_paths_and_operation_ids() -> None:
     paths = load_spec().document["paths"]
-    for short, (method, path, operation_id) in ocp.ROUTES.items():
+    routes = ocp.ROUTES | ocp.LIFECYCLE_ROUTES
+    for short, (method, path, operation_id) in routes.items():
         assert paths[path][method.lower()]["operationId"] == operation_id
         assert OPERATIONS[short] == operation_id
-    assert ocp.CLUSTER_PATH not in paths  # outside the contract, as its comment says
+    assert ocp.CLUSTER_PATH in paths  # the cluster read is inside the contract: servers' versions
+    spec_operations = {op["operationId"] for item in paths.values() for op in item.values()}
+    assert spec_operations == set(OPERATIONS.values()) == {op for _, _, op in routes.values()}
     assert all(path.startswith(ocp.API_PREFIX) for path in paths)
+
+
+def test_the_control_calls_are_the_destructive_operations_of_the_spec() -> None:
+    """Every control call (a POST of the failure path) is marked destructive in the spec, as the
+    upgrade is; the reads are not."""
+    paths = load_spec().document["paths"]
+    destructive = {
+        op["operationId"] for item in paths.values() for op in item.values() if op.get("x-ocp-destructive")
+    }
+    assert destructive == ocp.CONTROL_OPERATION_IDS | {ocp.UPGRADE_OPERATION_ID}
 
 
 @pytest.mark.parametrize(

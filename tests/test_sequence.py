@@ -190,8 +190,11 @@ def test_check_sequence_is_public_and_takes_exchanges() -> None:
                 200,
                 json.dumps(envelope(SUCCESSFUL_TASK)).encode(),
             ),
-            contracts.Exchange(
-                "POST", f"/ocp/api/v2/tasks/instances/{TASK}/retry", 200, json.dumps(envelope()).encode()
+            contracts.Exchange(  # accepted, answering the task as a retry does
+                "POST",
+                f"/ocp/api/v2/tasks/instances/{TASK}/retry",
+                200,
+                json.dumps(envelope(SUCCESSFUL_TASK)).encode(),
             ),
         ]
     )
@@ -318,3 +321,32 @@ def test_the_record_of_a_run_against_the_faithful_mock_conforms() -> None:
 def test_the_record_of_a_run_shows_each_fault_between_polls(fault: str) -> None:
     found = check_sequence(exchanges_from_har(_run_record(mock_faults=(fault,))))
     assert FAULTS[fault].expected in {violation.rule for _, violation in found.violations}
+
+
+def test_a_finding_of_the_whole_sequence_names_its_exchange_among_those_outside_the_contract() -> None:
+    """Exchanges outside the contract are not fed to the lifecycle checker, so its own count of
+    observations is not the exchange's place in the sequence."""
+    cluster_url = f"{BASE}/api/v2/obproxy/clusters/7"
+
+    def cluster(status: str) -> Exchange:
+        data = {"id": 7, "obproxies": [{"id": 1, "version": "1.9.0.0", "status": status}]}
+        return Exchange("GET", cluster_url, 200, json.dumps(envelope(data)).encode())
+
+    created = {**SUCCESSFUL_TASK, "status": "RUNNING"}
+    result = check_sequence(
+        [
+            Exchange("GET", f"{BASE}/api/v2/monitor/top", 200, b"{}"),  # not an operation of the contract
+            cluster("RUNNING"),
+            Exchange(
+                "POST",
+                f"{cluster_url}/obproxies/1/upgrade",
+                200,
+                json.dumps(envelope(created)).encode(),
+                b'{"shortRpmName": "obproxy-1.9.0.0-1"}',
+            ),
+            Exchange("GET", TASK_URL, 200, json.dumps(envelope(SUCCESSFUL_TASK)).encode()),
+            cluster("UPGRADING"),
+        ]
+    )
+    found = [(index, v.rule) for index, v in result.violations if v.rule.startswith("servers.")]
+    assert found == [(4, "servers.still-upgrading")]

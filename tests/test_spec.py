@@ -181,3 +181,26 @@ def test_follow_refs_unescapes_pointer_tokens() -> None:
     }
     assert follow_refs(document, document["refs"][0]) == ({"x": 1}, "get")
     assert follow_refs(document, document["refs"][1]) == ({"type": "string"}, "a~b")
+
+
+@pytest.mark.parametrize(
+    ("example", "real"),
+    [
+        ("ObproxyClusterDocumented", "obproxy-cluster-docs.json"),
+        ("DocumentedSampleTaskControl", "task-retry-docs.json"),
+        ("DocumentedSampleSubtaskLog", "subtask-log-docs.json"),
+        ("NoDataAnswer", "subtask-skip-cancel-docs.json"),
+    ],
+)
+def test_the_failure_paths_documented_samples_are_in_the_spec_verbatim(example: str, real: str) -> None:
+    sample = json.loads((DATA / "real" / real).read_text())
+    assert SPEC.document["components"]["examples"][example]["value"] == sample
+
+
+def test_check_spec_counts_the_failure_paths_operations(capsys: pytest.CaptureFixture[str]) -> None:
+    from contracts.cli import main
+
+    assert main(["check-spec"]) == 0
+    out = capsys.readouterr().out
+    assert len(SPEC.operations) >= 10
+    assert f"; {len(SPEC.operations)} operations; " in out and "examples conform" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,15 @@ def test_a_spec_that_is_no_yaml_is_a_spec_error(tmp_path: Path, cache: Path) -> 
     broken.write_text("paths: [unclosed\n")
     with pytest.raises(SpecError, match="cannot read the contract"):
         load_spec(broken)
+
+
+@pytest.mark.parametrize("missing", [("_sha256",), ("_sha256", "_sha2")])
+def test_the_cache_key_is_sha256_whichever_implementation_computes_it(
+    missing: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    raw = b"openapi: 3.1.0\n"
+    for name in missing:  # an interpreter without that built-in module
+        monkeypatch.setitem(sys.modules, name, None)
+    assert spec_cache._sha256_hex(raw) == hashlib.sha256(raw).hexdigest()

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -126,3 +127,77 @@ def test_sigterm_becomes_an_interrupt_while_guarded() -> None:
         terminal.guarded(command)
     assert caught.value.signal_name == "SIGTERM"
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+class _Ended(Exception):
+    """What the patched ``os._exit`` raises instead of ending the test run."""
+
+
+def _patched_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake_exit(code: int) -> None:
+        raise _Ended(code)
+
+    monkeypatch.setattr(terminal.os, "_exit", fake_exit)
+    monkeypatch.delitem(sys.modules, "coverage", raising=False)
+
+
+def test_ending_at_once_flushes_both_streams_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    flushed: list[str] = []
+    monkeypatch.setattr(out, "flush", lambda: flushed.append("out"))
+    monkeypatch.setattr(err, "flush", lambda: flushed.append("err"))
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    _patched_exit(monkeypatch)
+    with pytest.raises(_Ended) as ended:
+        terminal.end_process(1)
+    assert ended.value.args == (1,) and flushed == ["out", "err"]
+
+
+def test_ending_at_once_with_the_reader_gone_is_the_pipe_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Gone(io.StringIO):
+        def flush(self) -> None:
+            raise BrokenPipeError
+
+    monkeypatch.setattr(sys, "stdout", Gone())
+    monkeypatch.setattr(terminal, "silence_stdout", lambda: None)
+    _patched_exit(monkeypatch)
+    with pytest.raises(_Ended) as ended:
+        terminal.end_process(0)
+    assert ended.value.args == (terminal.EXIT_PIPE,)
+
+
+def test_ending_under_coverage_is_a_usual_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "coverage", sys)  # present: its data is written at exit
+    monkeypatch.setattr(terminal.os, "_exit", pytest.fail)
+    with pytest.raises(SystemExit) as ended:
+        terminal.end_process(2)
+    assert ended.value.code == 2
+
+
+def test_values_are_kept_only_in_a_process_that_ends_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    first, last = object(), object()
+    monkeypatch.setattr(terminal, "_kept", [])
+    terminal.keep_until_exit(first)
+    assert terminal._kept == []  # in-process: nothing held, the caller frees as usual
+    frozen: list[bool] = []
+    monkeypatch.setattr(terminal, "_at_once", threading.Event())
+    monkeypatch.setattr(terminal.gc, "freeze", lambda: frozen.append(True))
+    terminal.prepare_to_end_at_once()
+    terminal.keep_until_exit(first)
+    terminal.keep_until_exit(last)
+    assert terminal._kept == [last] and frozen == [True, True]
+
+
+def test_a_process_that_ends_at_once_has_written_everything(capsys: pytest.CaptureFixture[str]) -> None:
+    """The console script's way: ``main()`` with the process's own arguments ends the process."""
+    sample = Path(__file__).resolve().parent / "data" / "documented-sample.json"
+    cycle = Path(__file__).resolve().parent / "data" / "invalid" / "dag-cycle.json"
+    argv = ["validate", "--format", "json", str(sample), str(cycle)]
+    code = f"import sys; from contracts.cli import main; sys.argv[1:] = {argv!r}; main(); sys.exit(99)"
+    child = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, env=_env()
+    )
+    assert child.returncode == 1, child.stderr  # main() ended the process: the 99 never ran
+    assert main(argv) == 1  # in this process: returns
+    assert child.stdout == capsys.readouterr().out and child.stdout.endswith("}\n")

@@ -142,3 +142,23 @@ def test_validate_takes_ocp_version(tmp_path: Path, capsys: pytest.CaptureFixtur
     with pytest.raises(SystemExit) as exit_info:
         main(["validate", "--ocp-version", "4.x", str(sample)])
     assert exit_info.value.code == 2
+
+
+def test_the_failure_path_is_documented_from_the_oldest_docs_on() -> None:
+    """Task retry and rollback, the subtask calls and the cluster read are in every named profile
+    (the docs document them from 3.1.1); a version before that lacks them, by name."""
+    spec = load_spec()
+    failure_path = {
+        "operation " + op
+        for op in (
+            "getObproxyCluster", "retryTaskInstance", "rollbackTaskInstance", "getSubtaskLog",
+            "retrySubtask", "skipSubtask", "cancelSubtask",
+        )
+    }  # fmt: skip
+    for name in PROFILE_NAMES:
+        assert failure_path <= {f.title for f in profile(name).available}
+    older = profile("3.0.0")
+    assert {f.title for f in older.unavailable} >= failure_path
+    document = older.document(spec.document)
+    assert "post" not in document["paths"]["/api/v2/tasks/instances/{taskInstanceId}/retry"]
+    validate_openapi(document)

@@ -28,6 +28,8 @@ def operation_hint(body: Any, violations: Iterable[Violation], operation: str) -
     A saved task list checked as the default ``upgrade`` fails on every task field; the hint names
     the ``--operation`` that fits instead of leaving the reader to infer it from the errors.
     """
+    if not violations:
+        return None
     data = body.get("data") if isinstance(body, Mapping) else None
     if not isinstance(data, Mapping) or not any(v.is_error for v in violations):
         return None

@@ -49,6 +49,9 @@ def execute(args: argparse.Namespace) -> int:
         failures += bool(errors)
         for violation in errors:
             print(f"{example.label}:\n{violation.render()}")
-    version = spec.document["openapi"]
-    print(f"{spec.path.name}: valid OpenAPI {version}; {count - failures}/{count} examples conform")
+    version, operations = spec.document["openapi"], len(spec.operations)
+    print(
+        f"{spec.path.name}: valid OpenAPI {version}; {operations} operations; "
+        f"{count - failures}/{count} examples conform"
+    )
     return 1 if failures else 0

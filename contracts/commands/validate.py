@@ -13,7 +13,8 @@ are still checked and reported).
 Thousands of files cost little more than parsing them: the spec and its compiled validators are
 made once for all files; each file's result is written as soon as it is checked (text) or
 rendered at once and only its text kept (JSON, whose head holds the totals); nothing else is
-kept per file but the counts the total needs.
+kept per file but the counts the total needs. Run as a process, the command ends as soon as its
+output is flushed, the last body unfreed (:func:`contracts.terminal.end_process`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from contracts.commands._hints import graph_hint, operation_hint
 from contracts.commands._input import read_input
 from contracts.rules.agreement import listed_targets
 from contracts.spec import OPERATIONS, Spec
+from contracts.terminal import keep_until_exit
 from contracts.validate import TASK_OPERATIONS, collector_paused, has_errors, load_body, validate_response
 from contracts.versions import known_ocp_version, ocp_version, profile
 from contracts.violations import UsageError, Violation
@@ -159,6 +161,7 @@ def _check(args: argparse.Namespace, name: str, spec: Spec | None) -> _Checked:
     """Read, parse and validate one file."""
     source = "standard input" if name == "-" else name
     body = load_body(read_input(name, expected="a readable file or -"), source=source)
+    keep_until_exit(body)  # a 100k-subtask body would take a fifth of its parse to free
     violations = validate_response(
         body,
         operation=args.operation,

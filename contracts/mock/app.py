@@ -193,7 +193,7 @@ class MockOCP:
             headers = quota.headers()
         try:
             match = routing.resolve(request.method, request.path)
-            if match.route.role not in user.roles:
+            if match.route.role is not None and match.route.role not in user.roles:
                 raise errors.forbidden(match.route.role)
             call = handlers.Call(
                 match.params, request.args.get, request.args.getlist, request.content_type, body, user, now

@@ -1,9 +1,12 @@
-"""The three operations, each checking its request in OCP's order before touching any state.
+"""The operations, each checking its request in OCP's order before touching any state.
 
 Order (Spring MVC's, as the spec describes it; credentials and permission are checked by the
 app before a handler runs): path ids (400) → body (415 / 400) → blank ``shortRpmName`` (400) →
 unknown cluster, server or package (404) → a server already being changed (409) → the task.
-Handlers hold the engine lock while they read or change tasks, and return plain JSON data.
+The failure path's calls (``ocp-api.md`` §5a): path ids (400) → unknown task or subtask (404,
+code 20000) → a state the call does not apply to (400, code 20003; a prohibited rollback 20004)
+→ the change, made by the engine. Handlers hold the engine lock while they read or change tasks,
+and return plain JSON data (:data:`NO_DATA` for the calls OCP answers without ``data``).
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from typing import Any
 from contracts.mock import api_errors as errors
 from contracts.mock import params
 from contracts.mock.faults import FaultSet, Quirk
-from contracts.mock.inventory import Inventory, Server, User
-from contracts.mock.task_engine import TASK_NAME, Engine, Task
-from contracts.mock.views import task_detail, task_summary
-from contracts.ocp import MANUAL, RUNNING
+from contracts.mock.inventory import Cluster, Inventory, Server, User
+from contracts.mock.replies import NO_DATA
+from contracts.mock.task_engine import TASK_NAME, Engine, Subtask, Task
+from contracts.mock.views import cluster_detail, subtask_detail, subtask_log, task_detail, task_summary
+from contracts.ocp import FAILED, MANUAL, RUNNING
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,34 +196,127 @@ def list_tasks(world: World, call: Call) -> Answer:
 
 
 def get_cluster(world: World, call: Call) -> Answer:
-    """``GET /api/v2/obproxy/clusters/{id}``: the cluster and its servers, or 404 — outside the
-    contract, served so a run can prove a cluster id absent before it probes the upgrade with it."""
+    """``GET /api/v2/obproxy/clusters/{id}``: the cluster and its servers, each with the version it
+    runs and UPGRADING while a running task works on it (also the read a run uses to prove a
+    cluster id absent)."""
     cluster_id = world.path_id(call, "id")
-    cluster = world.inventory.cluster(cluster_id)
+    cluster: Cluster | None = world.inventory.cluster(cluster_id)
     if cluster is None:
         raise errors.not_found("obproxy cluster", cluster_id, "id")
-    servers = [{"id": server.id, "hostId": server.host_id} for server in cluster.servers]
-    return Answer({"id": cluster.id, "name": cluster.name, "obproxies": servers})
+    engine = world.engine
+    with engine.lock:
+        engine.catch_up(call.now)
+        return Answer(cluster_detail(cluster, engine, world.tz))
+
+
+def _task(world: World, call: Call) -> Task:
+    """The task the path names (the engine caught up to now), or 404 with code 20000."""
+    task_id = world.path_id(call, "taskInstanceId")
+    world.engine.catch_up(call.now)
+    task = world.engine.get(task_id)
+    if task is None:
+        raise errors.task_not_found(task_id)
+    return task
+
+
+def _subtask(world: World, call: Call) -> tuple[Task, Subtask]:
+    """The task and the subtask of it the path names, or 404 with code 20000 for either."""
+    task_id = world.path_id(call, "taskInstanceId")
+    subtask_id = world.path_id(call, "subtaskInstanceId")
+    world.engine.catch_up(call.now)
+    task = world.engine.get(task_id)
+    if task is None:
+        raise errors.task_not_found(task_id)
+    sub = task.by_id.get(subtask_id)
+    if sub is None:
+        raise errors.task_not_found(subtask_id, subtask=True)
+    return task, sub
 
 
 def rollback_task(world: World, call: Call) -> Answer:
     """``POST /tasks/instances/{taskInstanceId}/rollback``: roll a FAILED task back (OCP's "Roll
-    back a task"); any other task is refused with 20003, task state invalid, as OCP does."""
-    task_id = world.path_id(call, "taskInstanceId")
-    engine = world.engine
-    with engine.lock:
-        task = engine.get(task_id)
-        if task is None:
-            raise errors.task_not_found(task_id)
-        if not engine.rollback(task, call.now):
-            raise errors.task_state_invalid(task_id, task.status)
+    back a task"). A task not FAILED is refused with 20003, one that prohibits rollback with
+    20004, in that order (OCP Express ``rollbackTask``). The answer is the task, as the docs show."""
+    with world.engine.lock:
+        task = _task(world, call)
+        if task.status != FAILED:
+            raise errors.task_state_invalid(task.id, task.status, why="only a FAILED task can be rolled back")
+        if task.prohibit_rollback:
+            raise errors.task_prohibits_rollback(task.id)
+        world.engine.rollback(task, call.now)
         return Answer(task_detail(task, world.tz), poll=task.polls)
 
 
+def retry_task(world: World, call: Call) -> Answer:
+    """``POST /tasks/instances/{taskInstanceId}/retry``: retry a FAILED task's failed subtasks;
+    a task not FAILED, or rolled back, is refused with 20003. The answer is the task."""
+    with world.engine.lock:
+        task = _task(world, call)
+        refusal = world.engine.retry(task, call.now)
+        if refusal is not None:
+            raise errors.task_state_invalid(
+                task.id, refusal, why="only a FAILED task that was not rolled back can be retried"
+            )
+        return Answer(task_detail(task, world.tz), poll=task.polls)
+
+
+def subtask_log_of(world: World, call: Call) -> Answer:
+    """``GET …/subtasks/{subtaskInstanceId}/log``: the subtask's log; a FAILED one says why."""
+    with world.engine.lock:
+        task, sub = _subtask(world, call)
+        return Answer({"log": subtask_log(task, sub, world.tz)})
+
+
+def retry_subtask(world: World, call: Call) -> Answer:
+    """``POST …/subtasks/{subtaskInstanceId}/retry``: a FAILED subtask, not under ROLLBACK, READY
+    under RETRY; the answer is the subtask."""
+    with world.engine.lock:
+        task, sub = _subtask(world, call)
+        refusal = world.engine.retry_subtask(task, sub, call.now)
+        if refusal is not None:
+            raise errors.task_state_invalid(
+                sub.node.id,
+                refusal,
+                subtask=True,
+                why="only a FAILED subtask not under ROLLBACK can be retried",
+            )
+        return Answer(subtask_detail(sub, task.step, world.tz))
+
+
+def skip_subtask(world: World, call: Call) -> Answer:
+    """``POST …/subtasks/{subtaskInstanceId}/skip``: a FAILED subtask READY under SKIP; no data."""
+    with world.engine.lock:
+        task, sub = _subtask(world, call)
+        refusal = world.engine.skip(task, sub, call.now)
+        if refusal is not None:
+            raise errors.task_state_invalid(
+                sub.node.id, refusal, subtask=True, why="only a FAILED subtask can be skipped"
+            )
+        return Answer(NO_DATA)
+
+
+def cancel_subtask(world: World, call: Call) -> Answer:
+    """``POST …/subtasks/{subtaskInstanceId}/cancel``: a RUNNING subtask CANCELING; no data."""
+    with world.engine.lock:
+        task, sub = _subtask(world, call)
+        refusal = world.engine.cancel(task, sub, call.now)
+        if refusal is not None:
+            raise errors.task_state_invalid(
+                sub.node.id, refusal, subtask=True, why="only a RUNNING subtask can be cancelled"
+            )
+        return Answer(NO_DATA)
+
+
+#: Each route's handler, by the short name of ``contracts.ocp`` (``ROUTES``, ``LIFECYCLE_ROUTES``).
 HANDLERS: dict[str, Callable[[World, Call], Answer]] = {
     "upgrade": upgrade,
-    "cluster": get_cluster,
     "task": get_task,
     "tasks": list_tasks,
-    "rollback": rollback_task,
+    "cluster": get_cluster,
+    "task-retry": retry_task,
+    "task-rollback": rollback_task,
+    "subtask-log": subtask_log_of,
+    "subtask-retry": retry_subtask,
+    "subtask-skip": skip_subtask,
+    "subtask-cancel": cancel_subtask,
 }

@@ -9,11 +9,21 @@ cluster 1 with servers 1 and 2, the documented package ``obproxy-1.9.1.1-1919579
         name: obproxy-demo
         servers:
           - {id: 1, hostId: 11, version: 4.2.1.0}
-          - {id: 5, hostId: 15, failAt: install}   # its upgrade branch fails at this step
+          - {id: 5, hostId: 15, failAt: install}   # its upgrade branch fails at this step, every run
+          - {id: 6, hostId: 16, failAt: stop, failTimes: 1}   # fails its first run only: a retry passes
+          - {id: 7, hostId: 17, prohibitRollback: true}       # its upgrade tasks refuse a rollback
     packages: [obproxy-1.9.1.1-1919579, obproxy-ce-4.2.3.0-20231227111200]
     users:                                        # optional; the demo users when absent
       - {name: admin, password: s3cret, roles: [OBPROXY_MANAGER, TASK_VIEWER],
          accessKey: my-ak, secretKey: my-sk}
+
+``failAt`` names the step of the server's upgrade branch that fails (one of ``prepare``,
+``download``, ``stop``, ``install``, ``start``, ``check``); ``failTimes: N`` (N ≥ 1, only with
+``failAt``) makes it fail its first N runs only, so a retry after the N-th run succeeds; without
+``failTimes`` it fails every run, and a retry fails again. ``version`` is what the OBProxy cluster
+read reports until an upgrade of the server ends SUCCESSFUL (then the package's version, see
+:func:`package_version`). ``prohibitRollback: true`` makes every upgrade task naming the server
+refuse a rollback (400, code 20004).
 
 A malformed file raises :class:`~contracts.violations.UsageError` naming the file, the place
 (``clusters[0].servers[1].id``), what was expected and what was given — never a secret.
@@ -21,6 +31,7 @@ A malformed file raises :class:`~contracts.violations.UsageError` naming the fil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,12 +50,32 @@ _INT64_MAX = 2**63 - 1
 
 @dataclass(frozen=True, slots=True)
 class Server:
-    """An OBProxy server; ``fail_at`` names the upgrade step that fails on it (``None``: none)."""
+    """An OBProxy server; ``fail_at`` names the upgrade step that fails on it (``None``: none),
+    ``fail_times`` how many of that step's runs fail (``None``: every run); ``prohibit_rollback``
+    makes the upgrade tasks that name it refuse a rollback."""
 
     id: int
     host_id: int
     version: str = "4.2.1.0"
     fail_at: str | None = None
+    fail_times: int | None = None
+    prohibit_rollback: bool = False
+
+
+#: A package's version: what follows the name's first ``-`` before a digit.
+_PACKAGE_VERSION = re.compile(r"-([0-9].*)$")
+
+
+def package_version(short_rpm_name: str) -> str:
+    """The version a server runs once upgraded to ``short_rpm_name``: ``obproxy-1.9.1.1-1919579``
+    → ``1.9.1.1-1919579``, ``obproxy-ce-4.2.3.0-20231227111200`` → ``4.2.3.0-20231227111200``.
+
+    Inferred from the OCP docs: the upgrade page names the package ``obproxy-1.9.1.1-1919579`` and
+    the OBProxy cluster page's sample server runs ``"version": "1.9.1.1-1919579"`` — the package
+    name without its product prefix (``name-version-build``). A name with no such part is its own
+    version."""
+    found = _PACKAGE_VERSION.search(short_rpm_name)
+    return found.group(1) if found else short_rpm_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +147,10 @@ class Inventory:
 
 
 def _server_text(server: Server) -> str:
-    fails = f", fails at {server.fail_at}" if server.fail_at else ""
-    return f"{server.id} (host {server.host_id}, v{server.version}{fails})"
+    times = f" {server.fail_times} time(s)" if server.fail_times else ""
+    fails = f", fails at {server.fail_at}{times}" if server.fail_at else ""
+    no_rollback = ", no rollback" if server.prohibit_rollback else ""
+    return f"{server.id} (host {server.host_id}, v{server.version}{fails}{no_rollback})"
 
 
 DEMO_USERS: tuple[User, ...] = (
@@ -192,16 +225,27 @@ _MISSING: Any = object()
 
 
 def _server(r: _Reader, raw: Any, where: str) -> Server:
-    m = r.mapping(raw, where, ("id", "hostId", "version", "failAt"))
+    m = r.mapping(raw, where, ("id", "hostId", "version", "failAt", "failTimes", "prohibitRollback"))
     server_id = r.ident(m.get("id", _MISSING), f"{where}.id")
     fail_at = m.get("failAt")
     if fail_at is not None and fail_at not in FAILABLE_STEPS:
         raise r.fail(f"{where}.failAt", "one of " + ", ".join(FAILABLE_STEPS), fail_at)
+    fail_times = m.get("failTimes")
+    if fail_times is not None:
+        if isinstance(fail_times, bool) or not isinstance(fail_times, int) or fail_times < 1:
+            raise r.fail(f"{where}.failTimes", "a whole number of runs, at least 1", fail_times)
+        if fail_at is None:
+            raise UsageError(f"{r.source}: {where}.failTimes: goes with failAt; got no failAt")
+    prohibit_rollback = m.get("prohibitRollback", False)
+    if not isinstance(prohibit_rollback, bool):
+        raise r.fail(f"{where}.prohibitRollback", "true or false", prohibit_rollback)
     return Server(
         server_id,
         r.ident(m.get("hostId", server_id), f"{where}.hostId"),
         r.text(m.get("version", _MISSING), f"{where}.version", "4.2.1.0"),
         fail_at,
+        fail_times,
+        prohibit_rollback,
     )
 
 

@@ -48,12 +48,17 @@ def _base(status: int, *, timestamp: str, duration: int, trace_id: str, server: 
     }
 
 
+#: The ``data`` of an answer that has none (OCP's ``NoDataResponse``: the envelope omits ``data``).
+NO_DATA: Any = type("NoData", (), {"__repr__": lambda self: "NO_DATA", "__slots__": ()})()
+
+
 def success(
     data: Any, *, status: int = 200, timestamp: str, duration: int, trace_id: str, server: str
 ) -> dict[str, Any]:
-    """A success envelope around ``data``."""
+    """A success envelope around ``data``; without ``data`` when it is :data:`NO_DATA`."""
     body = _base(status, timestamp=timestamp, duration=duration, trace_id=trace_id, server=server)
-    body["data"] = data
+    if data is not NO_DATA:
+        body["data"] = data
     return body
 
 

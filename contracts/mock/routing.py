@@ -14,17 +14,35 @@ import re
 from dataclasses import dataclass
 
 from contracts.mock import api_errors as errors
-from contracts.ocp import API_PREFIX, CLUSTER_PATH, TASK_PATH, TASKS_PATH, UPGRADE_PATH
+from contracts.ocp import API_PREFIX, LIFECYCLE_ROUTES
+from contracts.ocp import ROUTES as CONTRACT_ROUTES
+
+#: The role each operation needs (OCP's docs): OBPROXY_MANAGER for OBProxy operations, TASK_VIEWER
+#: for task reads, TASK_MANAGER for the calls that change a task; ``None`` for the OBProxy cluster
+#: read, which the docs open to any authenticated user.
+ROLES: dict[str, str | None] = {
+    "upgrade": "OBPROXY_MANAGER",
+    "task": "TASK_VIEWER",
+    "tasks": "TASK_VIEWER",
+    "cluster": None,
+    "task-retry": "TASK_MANAGER",
+    "task-rollback": "TASK_MANAGER",
+    "subtask-log": "TASK_VIEWER",
+    "subtask-retry": "TASK_MANAGER",
+    "subtask-skip": "TASK_MANAGER",
+    "subtask-cancel": "TASK_MANAGER",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """``operation`` is the short name the validators use (``upgrade``, ``task``, ``tasks``)."""
+    """``operation`` is the short name the validators use (``upgrade``, ``task-retry``, …);
+    ``role`` the role it needs (``None``: any authenticated user)."""
 
     method: str
     template: str
     operation: str
-    role: str
+    role: str | None
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -35,14 +53,10 @@ class Route:
         return f"{self.method} {self.template}"
 
 
-ROUTES: tuple[Route, ...] = (
-    Route("POST", UPGRADE_PATH, "upgrade", "OBPROXY_MANAGER"),
-    Route("GET", TASK_PATH, "task", "TASK_VIEWER"),
-    # Not part of the contract: the read a run uses to prove a cluster id absent before probing it.
-    Route("GET", CLUSTER_PATH, "cluster", "OBPROXY_MANAGER"),
-    Route("GET", TASKS_PATH, "tasks", "TASK_VIEWER"),
-    # not part of the contract: lets a script (or a test) produce a rolled-back task as OCP shows it
-    Route("POST", TASK_PATH + "/rollback", "rollback", "TASK_MANAGER"),
+#: Every operation of the contract, in the order of ``contracts.ocp``.
+ROUTES: tuple[Route, ...] = tuple(
+    Route(method, template, short, ROLES[short])
+    for short, (method, template, _) in (CONTRACT_ROUTES | LIFECYCLE_ROUTES).items()
 )
 _COMPILED = tuple((route, route.pattern) for route in ROUTES)
 

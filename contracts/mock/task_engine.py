@@ -4,8 +4,21 @@ A task's state is a function of its *step* number. Each step, computed from the 
 it: RUNNING subtasks end (SUCCESSFUL, or FAILED where the inventory marks the step to fail),
 READY subtasks start RUNNING; then PENDING subtasks whose upstreams all succeeded become READY.
 So a subtask runs only after its upstreams succeeded, and branches advance side by side. The
-task is SUCCESSFUL when every subtask is, FAILED when a subtask failed and none is READY or
-RUNNING any more.
+task is SUCCESSFUL when every subtask is, FAILED when a subtask failed and none is READY, RUNNING
+or CANCELING any more.
+
+The failure path (``ocp-api.md`` §5a, as OCP Express's ``TaskInstanceManagerImpl`` and
+``SubtaskInstanceManagerImpl`` implement it) changes a task between steps: a task retry (FAILED,
+not under ROLLBACK) makes the task RUNNING under RETRY and its FAILED subtasks READY under RETRY; a
+rollback (FAILED, rollback not prohibited) makes it RUNNING under ROLLBACK, undone on the next
+step; a subtask retry (FAILED, not under ROLLBACK) makes the subtask READY under RETRY; a skip
+(FAILED) makes it READY under SKIP, and the next step passes it SUCCESSFUL without running it; a
+cancel (RUNNING) makes it CANCELING, and the next step ends it FAILED. Each returns the refusal —
+the status or operation that forbids it — or ``None`` when it was done. A step that fails runs
+only while its subtask's ``fail_times`` allow (``None``: every run).
+
+What the servers run is kept here too: a task that ends SUCCESSFUL, not under ROLLBACK, moves the
+servers it names to its package's version, but for a server whose branch had a subtask skipped.
 
 Every status change is recorded with its step and time, so :meth:`Task.view_step` can show the
 task as it was at an earlier step (the ``stale-read`` fault uses that; a faithful mock never does).
@@ -26,9 +39,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from contracts.mock.inventory import Cluster, Server, User
+from contracts.mock.inventory import Cluster, Server, User, package_version
 from contracts.mock.upgrade_dag import PlannedSubtask, build_plan, display_order
-from contracts.ocp import EXECUTE, FAILED, PENDING, READY, ROLLBACK, RUNNING, SUCCESSFUL
+from contracts.ocp import (
+    CANCEL,
+    CANCELING,
+    EXECUTE,
+    FAILED,
+    PENDING,
+    READY,
+    RETRY,
+    ROLLBACK,
+    ROLLBACK_SKIP,
+    RUNNING,
+    SKIP,
+    SUCCESSFUL,
+)
 from contracts.ocp import TERMINAL_TASK as TERMINAL
 
 TASK_NAME = "Upgrade obproxy"
@@ -45,17 +71,40 @@ class Change:
     operation: str = EXECUTE
 
 
+#: Operations under which a READY subtask is passed without running.
+_PASSED = frozenset({SKIP, ROLLBACK_SKIP})
+
+
 @dataclass(slots=True)
 class Subtask:
-    """A plan node with its status history; ``fails`` makes its run end FAILED."""
+    """A plan node with its status history; ``fails`` makes its runs end FAILED, the first
+    ``fail_times`` of them only when that is set."""
 
     node: PlannedSubtask
     fails: bool
     history: list[Change]
+    fail_times: int | None = None
 
     @property
     def status(self) -> str:
         return self.history[-1].status
+
+    @property
+    def operation(self) -> str:
+        return self.history[-1].operation
+
+    @property
+    def runs(self) -> int:
+        """How many times the subtask has run (entered RUNNING)."""
+        return sum(1 for change in self.history if change.status == RUNNING)
+
+    def run_fails(self) -> bool:
+        """Whether the run now ending fails (counted among :attr:`runs`)."""
+        return self.fails and (self.fail_times is None or self.runs <= self.fail_times)
+
+    def move(self, step: int, status: str, at: datetime, operation: str | None = None) -> None:
+        """Enter ``status`` at ``step``, under ``operation`` (by default the current one)."""
+        self.history.append(Change(step, status, at, operation or self.operation))
 
     def at_step(self, step: int) -> list[Change]:
         """The changes up to and including ``step`` (never empty: the first is at step 0)."""
@@ -77,10 +126,18 @@ class Task:
     polls: int = 0
     pinned: bool = False
     by_id: dict[int, Subtask] = field(default_factory=dict)
+    prohibit_rollback: bool = False
+    #: Tick mode: the step and time from which time advances the task (its creation, or the last
+    #: control call that set it RUNNING again).
+    resumed: tuple[int, datetime] | None = None
 
     @property
     def status(self) -> str:
         return self.history[-1].status
+
+    @property
+    def operation(self) -> str:
+        return self.history[-1].operation
 
     @property
     def created_at(self) -> datetime:
@@ -118,7 +175,9 @@ class Engine:
         self._subtask_ids = itertools.count(first_subtask_id)
         self._tasks: dict[int, Task] = {}
         self._busy: dict[int, int] = {}
+        self._running: dict[int, None] = {}  # ids of the RUNNING tasks, in the order they started
         self._finished: deque[int] = deque()
+        self._versions: dict[int, str] = {}  # server id → version, once an upgrade changed it
 
     # ------------------------------------------------------------------ creation
 
@@ -140,14 +199,19 @@ class Engine:
         fail_at: Mapping[int, str] | None = None,
         pinned: bool = False,
     ) -> Task:
-        """A new RUNNING task (start subtask READY, the rest PENDING) holding ``servers``."""
+        """A new RUNNING task (start subtask READY, the rest PENDING) holding ``servers``.
+
+        ``fail_at`` (server id → step key) adds failing steps to the inventory's; those fail every run.
+        """
         failing = {s.id: s.fail_at for s in servers if s.fail_at} | dict(fail_at or {})
+        times = {s.id: s.fail_times for s in servers if s.fail_at and not (fail_at and s.id in fail_at)}
         nodes = build_plan([s.id for s in servers], lambda: next(self._subtask_ids))
         subtasks = [
             Subtask(
                 node,
                 failing.get(node.server_id or 0) == node.step.key,
                 [Change(0, PENDING if node.upstreams else READY, now)],
+                times.get(node.server_id or 0),
             )
             for node in display_order(nodes, self._rng)
         ]
@@ -161,31 +225,93 @@ class Engine:
             [Change(0, RUNNING, now)],
             pinned=pinned,
             by_id={s.node.id: s for s in subtasks},
+            prohibit_rollback=any(s.prohibit_rollback for s in servers),
         )
         self._tasks[task.id] = task
-        for server in servers:
-            self._busy[server.id] = task.id
+        self._hold(task)
         return task
+
+    def _hold(self, task: Task) -> None:
+        """``task`` runs (again): it holds its servers (those no other task holds) and is stepped."""
+        for server in task.servers:
+            self._busy.setdefault(server.id, task.id)
+        self._running[task.id] = None
+        if task.id in self._finished:
+            self._finished.remove(task.id)  # at most max_finished long; not evicted while it runs
+        task.resumed = (task.step, task.last_at if task.step else task.created_at)
+
+    # ------------------------------------------------------------------ the failure path
+
+    def _resume(self, task: Task, at: datetime, operation: str | None = None) -> int:
+        """Open the next step for a control call: the task RUNNING (under ``operation``, else its
+        own), holding its servers again. Returns the step number the call's changes are made at."""
+        k = task.step + 1
+        task.history.append(Change(k, RUNNING, at, operation or task.operation))
+        task.step = k
+        self._hold(task)
+        task.resumed = (k, at)
+        return k
+
+    def retry(self, task: Task, at: datetime) -> str | None:
+        """Retry a FAILED task (OCP's "Retry a task"): RUNNING under RETRY, every FAILED subtask
+        READY under RETRY. The refusal (its status, or ROLLBACK) when it is not FAILED or was rolled back."""
+        if task.status != FAILED:
+            return task.status
+        if task.operation == ROLLBACK:
+            return ROLLBACK
+        at = max(at, task.last_at)
+        failed = [sub for sub in task.subtasks if sub.status == FAILED]
+        k = self._resume(task, at, RETRY)
+        for sub in failed:
+            sub.move(k, READY, at, RETRY)
+        return None
+
+    def retry_subtask(self, task: Task, sub: Subtask, at: datetime) -> str | None:
+        """Retry one FAILED subtask, not under ROLLBACK: READY under RETRY, the task RUNNING."""
+        if sub.status != FAILED:
+            return sub.status
+        if sub.operation == ROLLBACK:
+            return ROLLBACK
+        at = max(at, task.last_at)
+        k = self._resume(task, at) if task.status != RUNNING else task.step
+        sub.move(k, READY, at, RETRY)
+        return None
+
+    def skip(self, task: Task, sub: Subtask, at: datetime) -> str | None:
+        """Skip one FAILED subtask: READY under SKIP (ROLLBACK_SKIP in a rollback); the next step
+        passes it SUCCESSFUL without running it, and its downstreams run."""
+        if sub.status != FAILED:
+            return sub.status
+        at = max(at, task.last_at)
+        k = self._resume(task, at) if task.status != RUNNING else task.step
+        sub.move(k, READY, at, ROLLBACK_SKIP if task.operation == ROLLBACK else SKIP)
+        return None
+
+    def cancel(self, task: Task, sub: Subtask, at: datetime) -> str | None:
+        """Cancel one RUNNING subtask: CANCELING under CANCEL; the next step ends it FAILED."""
+        if sub.status != RUNNING:
+            return sub.status
+        sub.move(task.step, CANCELING, max(at, task.last_at), CANCEL)
+        return None
 
     # ------------------------------------------------------------------ progression
 
-    def rollback(self, task: Task, at: datetime) -> bool:
-        """Start rolling back a FAILED ``task``; ``False`` (nothing changes) when it is not FAILED.
+    def rollback(self, task: Task, at: datetime) -> str | None:
+        """Start rolling back a FAILED ``task``; the refusal (its status) when it is not FAILED.
 
         As OCP's ``TaskInstanceManagerImpl.rollbackTask`` does: the task turns RUNNING under
         operation ROLLBACK, and every subtask that had run (is not PENDING) takes the operation
-        ROLLBACK. The next step undoes them (see :meth:`step`).
+        ROLLBACK. The next step undoes them (see :meth:`step`). A task that prohibits rollback is
+        the caller's to refuse (a different error code).
         """
         if task.status != FAILED:
-            return False
+            return task.status
         at = max(at, task.last_at)
-        k = task.step + 1
-        for sub in task.subtasks:
-            if sub.status != PENDING:
-                sub.history.append(Change(k, sub.status, at, ROLLBACK))
-        task.history.append(Change(k, RUNNING, at, ROLLBACK))
-        task.step = k
-        return True
+        ran = [sub for sub in task.subtasks if sub.status != PENDING]
+        k = self._resume(task, at, ROLLBACK)
+        for sub in ran:
+            sub.move(k, sub.status, at, ROLLBACK)
+        return None
 
     def _undo(self, task: Task, at: datetime) -> None:
         """One step of a rollback: the undone subtasks are PENDING again and, as OCP's
@@ -194,28 +320,32 @@ class Engine:
         k = task.step + 1
         for sub in task.subtasks:
             if sub.status != PENDING:
-                sub.history.append(Change(k, PENDING, at, ROLLBACK))
+                sub.move(k, PENDING, at, ROLLBACK)
         task.step = k
         task.history.append(Change(k, SUCCESSFUL, at, ROLLBACK))
+        self._release(task)
 
     def step(self, task: Task, at: datetime) -> None:
         """Advance ``task`` one step (no-op once it is SUCCESSFUL or FAILED)."""
         if task.status in TERMINAL:
             return
         at = max(at, task.last_at)
-        if task.history[-1].operation == ROLLBACK:
+        if task.operation == ROLLBACK:
             self._undo(task, at)
             return
         k = task.step + 1
         before = {sub.node.id: sub.status for sub in task.subtasks}
         for sub in task.subtasks:
-            if before[sub.node.id] == RUNNING:
-                sub.history.append(Change(k, FAILED if sub.fails else SUCCESSFUL, at))
-            elif before[sub.node.id] == READY:
-                sub.history.append(Change(k, RUNNING, at))
+            was = before[sub.node.id]
+            if was == RUNNING:
+                sub.move(k, FAILED if sub.run_fails() else SUCCESSFUL, at)
+            elif was == CANCELING:
+                sub.move(k, FAILED, at)
+            elif was == READY:
+                sub.move(k, SUCCESSFUL if sub.operation in _PASSED else RUNNING, at)
         for sub in task.subtasks:
             if sub.status == PENDING and all(task.by_id[u].status == SUCCESSFUL for u in sub.node.upstreams):
-                sub.history.append(Change(k, READY, at))
+                sub.move(k, READY, at)
         task.step = k
         self._settle(task, at)
 
@@ -223,14 +353,29 @@ class Engine:
         statuses = {sub.status for sub in task.subtasks}
         if statuses == {SUCCESSFUL}:
             outcome = SUCCESSFUL
-        elif FAILED in statuses and not statuses & {READY, RUNNING}:
+        elif FAILED in statuses and not statuses & {READY, RUNNING, CANCELING}:
             outcome = FAILED
         else:
             return
-        task.history.append(Change(task.step, outcome, at))
+        task.history.append(Change(task.step, outcome, at, task.operation))
+        if outcome == SUCCESSFUL:
+            self._upgrade_servers(task)
+        self._release(task)
+
+    def _upgrade_servers(self, task: Task) -> None:
+        """A finished upgrade: its servers run the package's version, but a server whose branch had
+        a subtask skipped (the upgrade did not really run there)."""
+        skipped = {sub.node.server_id for sub in task.subtasks if sub.operation in _PASSED}
+        for server in task.servers:
+            if server.id not in skipped:
+                self._versions[server.id] = package_version(task.package)
+
+    def _release(self, task: Task) -> None:
+        """``task`` ended: its servers are free, and it may be evicted once enough others ended."""
         for server in task.servers:
             if self._busy.get(server.id) == task.id:
                 del self._busy[server.id]
+        self._running.pop(task.id, None)
         if not task.pinned:
             self._finished.append(task.id)
             while len(self._finished) > self.max_finished:
@@ -238,15 +383,16 @@ class Engine:
 
     def _catch_up_task(self, task: Task, now: datetime) -> None:
         assert self.tick is not None
-        target = int((now - task.created_at).total_seconds() // self.tick)
+        base_step, base_at = task.resumed or (0, task.created_at)
+        target = base_step + int((now - base_at).total_seconds() // self.tick)
         while task.step < target and task.status not in TERMINAL:
-            self.step(task, task.created_at + timedelta(seconds=self.tick * (task.step + 1)))
+            self.step(task, base_at + timedelta(seconds=self.tick * (task.step + 1 - base_step)))
 
     def catch_up(self, now: datetime) -> None:
         """Tick mode: bring every running task up to ``now`` (per-poll mode: nothing to do)."""
         if self.tick is None:
             return
-        for task_id in list(self._busy.values()):
+        for task_id in list(self._running):
             task = self._tasks.get(task_id)
             if task is not None:
                 self._catch_up_task(task, now)
@@ -274,6 +420,18 @@ class Engine:
 
     def get(self, task_id: int) -> Task | None:
         return self._tasks.get(task_id)
+
+    def version_of(self, server: Server) -> str:
+        """The version ``server`` runs: its inventory version until an upgrade of it succeeded."""
+        return self._versions.get(server.id, server.version)
+
+    def upgrading(self, server_id: int) -> bool:
+        """Whether a RUNNING task (an upgrade, its retry or rollback) works on the server."""
+        return any(
+            any(s.id == server_id for s in self._tasks[task_id].servers)
+            for task_id in self._running
+            if task_id in self._tasks
+        )
 
     def tasks(self) -> list[Task]:
         """Every task the engine still holds, by id."""

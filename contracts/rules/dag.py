@@ -79,7 +79,7 @@ class _Entry(NamedTuple):
 
 def check_dag(task: object) -> Iterator[Violation]:
     """Yield the graph violations of ``task`` (a task object with ``subtasks``)."""
-    subtasks = task.get("subtasks") if isinstance(task, Mapping) else None
+    subtasks = task.get("subtasks") if type(task) is dict or isinstance(task, Mapping) else None
     if not isinstance(subtasks, list):
         return
     proven: _Ends | None

@@ -509,6 +509,8 @@ class LifecycleChecker:
     ) -> Iterator[Violation]:
         """``control.refusal-mismatch`` when the refusal is not ``expected`` (any ``documented`` one
         when the state does not say which)."""
+        if obs.status == 400 and _invalid_id(obs.params):
+            return  # OCP validates a path id below 1 before it looks for the task: any 400 is owed
         code = _error_code(obs.body)
         got = (obs.status, code)
         wanted = {expected} if expected is not None else documented
@@ -597,7 +599,18 @@ class LifecycleChecker:
 
     def _servers(self, upgrade: _Upgrade) -> Iterator[tuple[int, Violation]]:
         every = self._cluster_reads.get(upgrade.cluster_id, []) if upgrade.cluster_id is not None else []
-        reads = [(i, found) for i, found in every if i > upgrade.index]
+        # A later upgrade of any of the same servers speaks for them from its acceptance on.
+        until = min(
+            (
+                later.index
+                for later in self._upgrades
+                if later.index > upgrade.index
+                and later.cluster_id == upgrade.cluster_id
+                and not set(later.named).isdisjoint(upgrade.named)
+            ),
+            default=None,
+        )
+        reads = [(i, found) for i, found in every if i > upgrade.index and (until is None or i < until)]
         polls = [(upgrade.index, upgrade.created)] + [
             (i, snap) for i, snap in self._polls.get(upgrade.task_id, []) if i > upgrade.index
         ]
@@ -640,6 +653,12 @@ class LifecycleChecker:
             how = "failed" if also is not None else f"ended {ended}"
             for violation in server_rules.version_changed(found, upgrade.before, upgrade.task_id, how, also):
                 yield index, violation
+
+
+def _invalid_id(params: Mapping[str, int | tuple[int, ...]]) -> bool:
+    """Whether a path id is below 1, which OCP's parameter validation refuses (400) on its own."""
+    values = [v for value in params.values() for v in (value if isinstance(value, tuple) else (value,))]
+    return any(v < 1 for v in values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,6 +112,7 @@ def _lenient_errors(errors: Any) -> Iterator[Any]:
 
 
 _FORBIDDING = frozenset({"AdditionalProperties", "UnevaluatedProperties"})
+_UNLISTED = "\0 not listed"  # no status key of the spec can be this
 
 
 def _undocumented(errors: list[Any], severity: Severity, reported: set[str]) -> Iterator[Violation]:
@@ -148,7 +149,8 @@ def check_schema(
     body: Any, spec: Spec, operation: Operation, http_status: int, *, strict: bool = False
 ) -> Iterator[Violation]:
     """Validate ``body`` against the schema the spec documents for ``operation`` at ``http_status``."""
-    if not operation.documents(http_status):
+    schema_name = operation.response_schemas.get(str(http_status), _UNLISTED)  # the usual case: listed as is
+    if schema_name is _UNLISTED and not operation.documents(http_status):
         yield Violation(
             rule="schema.undocumented-status",
             pointer="",
@@ -158,7 +160,8 @@ def check_schema(
             spec=f"#/paths/{_pointer.escape_token(operation.path)}/{operation.method.lower()}/responses",
         )
         return
-    schema_name = operation.schema_name_for(http_status)
+    if schema_name is _UNLISTED:
+        schema_name = operation.schema_name_for(http_status)
     if schema_name is None:
         return
     strict_validator = spec.validator(schema_name, strict=True)

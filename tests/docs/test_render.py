@@ -57,7 +57,9 @@ def test_every_task_example_is_drawn_as_well_formed_svg(page: str) -> None:
     pictures = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" class="dag".*?</svg>', page, re.DOTALL)
     examples = load_spec().document["components"]["examples"].values()
     drawable = [e for e in examples if isinstance(data := e["value"].get("data"), dict) and has_graph(data)]
-    assert len(pictures) == len(drawable) >= 5  # at least four upgrade tasks and a rolled-back one
+    # four upgrade tasks, a rolled-back one, and the failure path's: retried, rolling back, the docs'
+    # sample answer of a retry and a rollback (one example, drawn once)
+    assert len(pictures) == len(drawable) == 8
     for picture in pictures:
         root = ET.fromstring(picture)
         assert root.find("{http://www.w3.org/2000/svg}title") is not None
@@ -155,8 +157,14 @@ def test_each_operation_s_400_row_describes_its_own_bad_input() -> None:
     assert "shortRpmName" in described["upgradeObproxies"]
     assert "task id" in described["getTaskInstance"]
     assert "query parameter" in described["listTaskInstances"]
-    assert len({described[op] for op in ("upgradeObproxies", "getTaskInstance", "listTaskInstances")}) == 3
     assert [op for op, text in described.items() if "shortRpmName" in text] == ["upgradeObproxies"]
+    assert "shortRpmName" not in described["listTaskInstances"]
+    assert "cluster id" in described["getObproxyCluster"]
+    assert "20004" in described["rollbackTaskInstance"] and "20004" not in described["retryTaskInstance"]
+    # the three subtask controls share one: an id that is no Long, or a subtask in the wrong state
+    shared = {described[op] for op in ("retrySubtask", "skipSubtask", "cancelSubtask")}
+    assert len(shared) == 1
+    assert len(set(described.values())) == len(described) - 2
 
 
 def test_example_names_are_words_not_operation_and_status_codes() -> None:

@@ -17,6 +17,7 @@ import requests
 from werkzeug.test import Client
 
 from contracts.mock import MockOCP
+from contracts.ocp import CLUSTER_PATH, LIFECYCLE_ROUTES
 from contracts.validate import UnfaithfulBody, parse_body, validate_response
 from contracts.violations import Violation
 
@@ -95,7 +96,7 @@ class Reply:
 
 
 class Api:
-    """The three operations over a WSGI app, Basic ``admin`` credentials unless told otherwise."""
+    """The operations over a WSGI app, Basic ``admin`` credentials unless told otherwise."""
 
     def __init__(self, app: MockOCP, auth: tuple[str, str] | None = ADMIN) -> None:
         self.app = app
@@ -158,6 +159,24 @@ class Api:
     def tasks(self, query: str = "", *, auth: Any = _UNSET) -> Reply:
         path = "/api/v2/tasks/instances" + (f"?{query}" if query else "")
         return self.request("GET", path, operation="tasks", auth=auth)
+
+    def call(
+        self, short: str, task_id: int | str, subtask_id: int | str | None = None, *, auth: Any = _UNSET
+    ) -> Reply:
+        """One call of the failure path (``task-retry``, ``subtask-log``…, the short names of
+        ``contracts.ocp.LIFECYCLE_ROUTES``), judged as that operation."""
+        method, template, _ = LIFECYCLE_ROUTES[short]
+        path = template.format(taskInstanceId=task_id, subtaskInstanceId=subtask_id)
+        return self.request(method, path, operation=short, auth=auth)
+
+    def cluster(self, cluster_id: int | str = 1, *, auth: Any = _UNSET) -> Reply:
+        return self.request("GET", CLUSTER_PATH.format(id=cluster_id), operation="cluster", auth=auth)
+
+    def versions(self, cluster_id: int = 1) -> dict[int, tuple[str, str]]:
+        """Server id → (version, status), as the cluster read shows them."""
+        reply = self.cluster(cluster_id)
+        reply.assert_valid()
+        return {s["id"]: (s["version"], s["status"]) for s in reply.data["obproxies"]}
 
     def poll_to_end(self, task_id: int, limit: int = 60) -> list[Reply]:
         """GET the task until it is SUCCESSFUL or FAILED (at most ``limit`` polls)."""

@@ -96,8 +96,29 @@ BAD = [
     ),
     pytest.param(
         "clusters: [{id: 1, servers: [{id: 1, host: 3}]}]\npackages: [p]",
-        "clusters[0].servers[0]: unknown key 'host'; expected one of id, hostId, version, failAt",
+        "clusters[0].servers[0]: unknown key 'host'; expected one of id, hostId, version, failAt, failTimes, "
+        "prohibitRollback",
         id="unknown-key",
+    ),
+    pytest.param(
+        "clusters: [{id: 1, servers: [{id: 1, failAt: stop, failTimes: 0}]}]\npackages: [p]",
+        "clusters[0].servers[0].failTimes: expected a whole number of runs, at least 1, got 0",
+        id="zero-fail-times",
+    ),
+    pytest.param(
+        "clusters: [{id: 1, servers: [{id: 1, failAt: stop, failTimes: true}]}]\npackages: [p]",
+        "clusters[0].servers[0].failTimes: expected a whole number of runs, at least 1, got true",
+        id="boolean-fail-times",
+    ),
+    pytest.param(
+        "clusters: [{id: 1, servers: [{id: 1, failTimes: 2}]}]\npackages: [p]",
+        "clusters[0].servers[0].failTimes: goes with failAt; got no failAt",
+        id="fail-times-without-fail-at",
+    ),
+    pytest.param(
+        "clusters: [{id: 1, servers: [{id: 1, prohibitRollback: yes please}]}]\npackages: [p]",
+        "clusters[0].servers[0].prohibitRollback: expected true or false",
+        id="prohibit-rollback-not-boolean",
     ),
     pytest.param(
         "clusters: [{id: 1, servers: [{id: 1}]}, {id: 2, servers: [{id: 1}]}]\npackages: [p]",
@@ -145,3 +166,18 @@ def test_a_bad_file_is_one_line_saying_where_and_what(tmp_path: Path, text: str,
 def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"cannot read inventory .*missing\.yaml"):
         load_inventory(tmp_path / "missing.yaml")
+
+
+def test_fail_times_and_prohibit_rollback_are_read_and_described(tmp_path: Path) -> None:
+    path = tmp_path / "inventory.yaml"
+    path.write_text(
+        "clusters: [{id: 1, servers: [{id: 1, failAt: stop, failTimes: 2},\n"
+        "                             {id: 2, prohibitRollback: true}]}]\n"
+        "packages: [p]"
+    )
+    inventory = load_inventory(path)
+    first, second = inventory.clusters[0].servers
+    assert (first.fail_at, first.fail_times, first.prohibit_rollback) == ("stop", 2, False)
+    assert (second.fail_at, second.fail_times, second.prohibit_rollback) == (None, None, True)
+    line = next(inventory.describe())
+    assert "fails at stop 2 time(s)" in line and "2 (host 2, v4.2.1.0, no rollback)" in line

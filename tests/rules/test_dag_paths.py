@@ -125,6 +125,13 @@ def test_the_small_proof_declines_what_it_cannot_vouch_for() -> None:
     subtask = {s["id"]: s for s in itself["subtasks"]}
     subtask[2]["upstreams"].append(2)  # a self-loop both ends record
     subtask[2]["downstreams"].append(2)
-    for task in (cycle, twice, text, itself):
+    # 1 lists 2 twice as a downstream; 2 lists 1 and 3 as upstreams, 3 does not list 2 back: as
+    # many entries as upstreams, each listed back, yet the edge 3 -> 2 has one end only
+    hidden = make_upgrade_dag(servers=1, steps=2, first_id=1)  # 1 -> 2 -> 3 -> 4
+    subtask = {s["id"]: s for s in hidden["subtasks"]}
+    subtask[1]["downstreams"] *= 2
+    subtask[2]["upstreams"].append(3)
+    for task in (cycle, twice, text, itself, hidden):
         assert dag._proven_small(task["subtasks"]) is None
     assert [v.rule for v in dag.check_dag(cycle)] == ["dag.cycle"]
+    assert "dag.asymmetric-edge" in [v.rule for v in dag.check_dag(hidden)]

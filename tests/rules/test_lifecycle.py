@@ -764,3 +764,32 @@ def test_a_failed_rollback_may_be_rolled_back_again_and_skipped_through() -> Non
 def test_an_id_read_as_absent_before_its_task_was_created_is_no_longer_absent() -> None:
     sequence = [poll(None, status=404), upgrade(CREATED), poll(FAILED_TASK), call("task-retry")]
     assert _pairs(sequence) == []
+
+
+def test_a_later_upgrade_of_the_same_server_speaks_for_it_from_then_on() -> None:
+    later = {**_task("READY", "PENDING", "PENDING", status="RUNNING"), "id": TASK + 1}
+    again = Observation(
+        "upgrade", {"id": CLUSTER, "obproxyIds": (1,)}, 200, _envelope(200, later), {"shortRpmName": NEW}
+    )
+    busy = cluster((1, "1.9.1.1", "UPGRADING"), (2, "1.9.1.1", "RUNNING"), (3, OLD, "RUNNING"))
+    sequence = [BEFORE, upgrade(CREATED), poll(SUCCESSFUL_TASK), AFTER, again, busy]
+    assert _pairs(sequence) == []
+    # without the later upgrade the same read is still a finding
+    assert _pairs([BEFORE, upgrade(CREATED), poll(SUCCESSFUL_TASK), busy]) == [
+        (3, "servers.still-upgrading", "/data/obproxies/0/status")
+    ]
+
+
+@pytest.mark.parametrize("route", ["task-retry", "subtask-retry", "subtask-skip", "subtask-cancel"])
+def test_a_path_id_below_one_may_be_refused_by_parameter_validation(route: str) -> None:
+    params: dict[str, int | tuple[int, ...]] = {"taskInstanceId": 0}
+    if route.startswith("subtask"):
+        params = {"taskInstanceId": TASK, "subtaskInstanceId": 0}
+    refused = Observation(route, params, 400, _envelope(400, code=10001))
+    assert _pairs([poll(FAILED_TASK), refused]) == []
+    # a valid id refused with the validation code is still a mismatch
+    valid: dict[str, int | tuple[int, ...]] = {"taskInstanceId": TASK}
+    if route.startswith("subtask"):
+        valid["subtaskInstanceId"] = 2
+    wrong = Observation(route, valid, 400, _envelope(400, code=10001))
+    assert [rule for _, rule, _ in _pairs([poll(FAILED_TASK), wrong])] == ["control.refusal-mismatch"]

@@ -450,3 +450,31 @@ def test_ready_may_stand_under_a_failed_task() -> None:
         ("state.task-failed-with-running-subtask", "/subtasks/2/status"),
         ("state.upstream-not-successful", "/subtasks/3/upstreams/0"),
     ]
+
+
+def test_a_ready_branch_picked_up_after_the_failure_may_run_under_the_failed_task() -> None:
+    """``ReadySubtaskWorker`` starts a READY subtask without looking at its task's state: a branch
+    that started after the task's ``finishTime`` runs under the FAILED task on a faithful OCP; one
+    that started before it, or at the same instant, was running when the task was marked FAILED."""
+    rule = "state.task-failed-with-running-subtask"
+
+    def task(started: str) -> dict[str, Any]:
+        return make_task(
+            status="FAILED",
+            finishTime="2021-09-03T16:40:00+08:00",
+            subtasks=[
+                make_subtask(id=1, status="SUCCESSFUL", downstreams=[2, 3]),
+                make_subtask(id=2, status="FAILED", upstreams=[1]),
+                make_subtask(id=3, status="RUNNING", upstreams=[1], startTime=started),
+            ],
+        )
+
+    assert [v.rule for v in check_state(task("2021-09-03T16:40:00.001+08:00"))] == []
+    assert [v.rule for v in check_state(task("2021-09-03T08:41:00Z"))] == []  # later, in another offset
+    for before_or_with in ("2021-09-03T16:39:59+08:00", "2021-09-03T16:40:00+08:00"):
+        assert [v.pointer for v in check_state(task(before_or_with)) if v.rule == rule] == [
+            "/subtasks/2/status"
+        ]
+    no_start = task("x")
+    del no_start["subtasks"][2]["startTime"]
+    assert [v.pointer for v in check_state(no_start) if v.rule == rule] == ["/subtasks/2/status"]

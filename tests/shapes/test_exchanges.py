@@ -28,7 +28,9 @@ class Exchange:
         ("GET", "http://127.0.0.1:8080/api/v2/tasks/instances?status=RUNNING", "listTaskInstances"),
         ("GET", "https://ocp.example/console/api/v2/tasks/instances/7", "getTaskInstance"),
         ("POST", "http://127.0.0.1:8080/api/v2/tasks/instances/7", None),
-        ("GET", "http://127.0.0.1:8080/api/v2/tasks/instances/7/subtasks/1/log", None),
+        ("GET", "http://127.0.0.1:8080/api/v2/tasks/instances/7/subtasks/1/log", "getSubtaskLog"),
+        ("GET", "http://127.0.0.1:8080/api/v2/tasks/instances/7/subtasks/1", None),
+        ("POST", "http://127.0.0.1:8080/api/v2/obproxy/clusters/1", None),
     ],
 )
 def test_urls_are_routed_to_operations(method: str, url: str, operation: str | None) -> None:
