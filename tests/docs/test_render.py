@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -14,7 +15,7 @@ import yaml
 
 from contracts import ocp
 from contracts.cli import main
-from contracts.docs.reference import build_reference, split_sections
+from contracts.docs.reference import ExampleView, build_reference, split_sections
 from contracts.docs.render import render_reference
 from contracts.docs.schema_view import type_parts
 from contracts.docs.taskgraph import has_graph
@@ -315,3 +316,66 @@ def test_the_shaped_page_is_balanced_and_anchors_are_unique(shaped: Spec) -> Non
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
     linked = set(re.findall(r'href="#([^"]+)"', page))
     assert linked <= set(ids), sorted(linked - set(ids))
+
+
+# --- every operation of the contract, the failure path's included --------------------------------
+
+
+def _operation_view(operation_id: str) -> Any:
+    return next(op for op in build_reference(load_spec()).operations if op.operation_id == operation_id)
+
+
+def _answers(operation_id: str, status: str = "200") -> list[ExampleView]:
+    reference = build_reference(load_spec())
+    by_anchor = {example.anchor: example for example in reference.examples}
+    operation = next(op for op in reference.operations if op.operation_id == operation_id)
+    response = next(r for r in operation.responses if r.status == status)
+    return [by_anchor[link.anchor] for link in response.examples]
+
+
+def test_every_operation_of_the_contract_is_documented_with_its_answers(page: str) -> None:
+    operations = load_spec().operations
+    routes = {operation_id for _, _, operation_id in (*ocp.ROUTES.values(), *ocp.LIFECYCLE_ROUTES.values())}
+    assert routes <= set(operations) and len(operations) >= 10
+    for operation_id, operation in operations.items():
+        article = _article(page, operation_id)
+        assert "<h4>Parameters</h4>" in article and "<h4>Responses</h4>" in article, operation_id
+        for status in operation.documented_statuses:
+            assert f'<span class="status-code s{status[0]}">{status}</span>' in article, operation_id
+        assert _answers(operation_id), f"{operation_id} shows no example of its 200"
+
+
+@pytest.mark.parametrize("route", ["subtask-skip", "subtask-cancel"])
+def test_a_call_that_answers_nothing_shows_an_answer_without_data(route: str) -> None:
+    _, _, operation_id = ocp.LIFECYCLE_ROUTES[route]
+    assert _operation_view(operation_id).body is None
+    answers = [json.loads(example.json) for example in _answers(operation_id)]
+    assert answers and all("data" not in answer for answer in answers)
+
+
+def test_the_rollback_answer_is_shown_as_a_task_and_as_nothing() -> None:
+    _, _, operation_id = ocp.LIFECYCLE_ROUTES["task-rollback"]
+    answers = [json.loads(example.json) for example in _answers(operation_id)]
+    assert any(isinstance(answer.get("data"), dict) for answer in answers)
+    assert any("data" not in answer for answer in answers)
+
+
+def test_the_log_and_the_cluster_are_shown_as_text_and_servers() -> None:
+    _, _, log_id = ocp.LIFECYCLE_ROUTES["subtask-log"]
+    assert any(example.log for example in _answers(log_id))
+    _, _, cluster_id = ocp.LIFECYCLE_ROUTES["cluster"]
+    servers = [server for example in _answers(cluster_id) for server in example.servers]
+    assert servers and all(server.version for server in servers)
+
+
+def test_the_failure_path_s_codes_are_in_the_errors_table(page: str) -> None:
+    section = page[page.index('id="errors"') : page.index('id="schemas"')]
+    for code in (ocp.TASK_NOT_FOUND_CODE, ocp.TASK_STATE_INVALID_CODE, ocp.TASK_PROHIBITS_ROLLBACK_CODE):
+        assert f"<code>{code}</code>" in section
+
+
+def test_the_control_calls_table_links_every_call_to_its_operation(page: str) -> None:
+    section = page[page.index('id="lifecycle"') : page.index('id="operations"')]
+    for call in ocp.CONTROL_CALLS:
+        _, _, operation_id = ocp.LIFECYCLE_ROUTES[call.route]
+        assert f'<a href="#op-{operation_id}"><code>{operation_id}</code></a>' in section
