@@ -82,8 +82,6 @@ def basic_auth(username: str, password: str) -> BasicAuth:
     return BasicAuth(username, password)
 
 
-
-
 # --------------------------------------------------------------------------- server side
 
 

@@ -3,8 +3,8 @@ terminal, stopped with Ctrl-C or ``kill``.
 
 * :func:`prepare_streams` — stdout and stderr replace what their encoding cannot show (``?``)
   instead of raising ``UnicodeEncodeError`` (``PYTHONIOENCODING=ascii``, an old console).
-* :func:`guarded` — runs a command with SIGTERM turned into an :class:`Interrupted` (as Ctrl-C
-  is into ``KeyboardInterrupt``), so the command can write its partial results and exit 143; a
+* :func:`guarded` — runs a command with SIGTERM and SIGINT turned into an :class:`Interrupted`,
+  so the command can write its partial results and exit 143 or 130; a
   closed stdout ends it quietly with :data:`EXIT_PIPE` (no traceback, no "Exception ignored").
 * :class:`Lines` — prints one line at a time; once the reader has gone it drops what follows
   and, in the main thread, raises :class:`PipeClosed` once, so a long run stops instead of
@@ -86,21 +86,27 @@ def silence_stdout() -> None:
         os.close(null)
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise Interrupted("SIGTERM")
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signal.Signals(signum).name)
 
 
 @contextmanager
 def sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM raises :class:`Interrupted` in the main thread while the block runs."""
+    """SIGTERM and SIGINT raise :class:`Interrupted` in the main thread while the block runs.
+
+    SIGINT is handled explicitly too: a process started in the background by a non-interactive
+    shell inherits SIGINT *ignored*, so without a handler of its own Ctrl-C or ``kill -INT``
+    would not stop it.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def guarded(command: Callable[[], int]) -> int:

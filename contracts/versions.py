@@ -223,8 +223,10 @@ class VersionProfile:
 
     def describe(self) -> str:
         """Lines for a person: which version this is and what differs from the newest."""
-        lines = [f"OCP {self.name}: {len(self.available)} of {len(self.available) + len(self.unavailable)} "
-                 "version-dependent features documented"]
+        lines = [
+            f"OCP {self.name}: {len(self.available)} of {len(self.available) + len(self.unavailable)} "
+            "version-dependent features documented"
+        ]
         lines += [f"  lacks {f.title} (from {f.since_text})" for f in self.unavailable]
         return "\n".join(lines)
 

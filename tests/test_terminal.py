@@ -85,6 +85,34 @@ def test_sigterm_ends_a_run_with_a_partial_report_and_exit_143(tmp_path: Path) -
     assert "interrupted by SIGTERM" in (tmp_path / "report.md").read_text()
 
 
+def test_sigint_is_handled_like_sigterm_even_when_inherited_ignored(tmp_path: Path) -> None:
+    """A run started in the background inherits SIGINT ignored; ``kill -INT`` still stops it with
+    its partial report and exit 130."""
+
+    def ignore_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    with subprocess.Popen(
+        [*COMMAND, "run", "--max-examples", "200", "--seed", "1", "--report-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+        preexec_fn=ignore_sigint,
+    ) as child:
+        assert child.stdout is not None and child.stderr is not None
+        for line in child.stdout:
+            if line.strip().startswith(b"workflow"):
+                break
+        child.send_signal(signal.SIGINT)
+        out = child.stdout.read().decode()
+        code = child.wait(timeout=60)
+        err = child.stderr.read().decode()
+    assert code == 130, err
+    assert "Traceback" not in err
+    assert out.strip().splitlines()[-1] == "INTERRUPTED by SIGINT: partial results (exit 130)"
+    assert "interrupted by SIGINT" in (tmp_path / "report.md").read_text()
+
+
 def test_any_stdout_encoding_works(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("OCP_BASE_URL", "OCP_USERNAME", "OCP_PASSWORD", "OCP_ACCESS_KEY", "OCP_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)

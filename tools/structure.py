@@ -43,6 +43,10 @@ RUN_LAYERS: tuple[tuple[str, ...], ...] = (
     ("contracts.run.config", "contracts.run.config_file", "contracts.run.profile", "contracts.run.threads"),
     ("contracts.run.wire",),
     ("contracts.run.judging",),
+    # the workflow's parts: one exchange; following a task, the probes, the cluster's servers
+    ("contracts.run.phases.sequence_log",),
+    ("contracts.run.phases.exchange",),
+    ("contracts.run.phases.follow", "contracts.run.phases.probes", "contracts.run.phases.server_versions"),
     ("contracts.run.phases", "contracts.run.fault_table"),
     ("contracts.run.runner", "contracts.run"),
     ("contracts.run.reporting",),

@@ -13,8 +13,9 @@ from contracts.shapes.report import render_json, render_text
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("old", metavar="OLD", help="the shape clients were written against (your OCP now)")
     parser.add_argument("new", metavar="NEW", help="the shape to compare with it (the OCP you move to)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="output format (default: text)")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
 
 
 def execute(args: argparse.Namespace) -> int:

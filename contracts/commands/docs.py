@@ -10,8 +10,9 @@ from contracts.spec import load_spec
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", metavar="DIR", default="docs-build",
-                        help="output folder (default: docs-build)")
+    parser.add_argument(
+        "--out", metavar="DIR", default="docs-build", help="output folder (default: docs-build)"
+    )
 
 
 def execute(args: argparse.Namespace) -> int:

@@ -33,10 +33,17 @@ _RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE|-", help="a saved task response or task object; - reads stdin")
     parser.add_argument("--out", metavar="FILE", help="write the picture here (default: standard output)")
-    parser.add_argument("--format", choices=("svg", "mermaid"),
-                        help="picture format (default: mermaid for --out *.mmd, else svg)")
-    parser.add_argument("--operation", choices=("upgrade", "task"), default="upgrade",
-                        help="which operation answered (default: upgrade)")
+    parser.add_argument(
+        "--format",
+        choices=("svg", "mermaid"),
+        help="picture format (default: mermaid for --out *.mmd, else svg)",
+    )
+    parser.add_argument(
+        "--operation",
+        choices=("upgrade", "task"),
+        default="upgrade",
+        help="which operation answered (default: upgrade)",
+    )
 
 
 def _task_and_findings(body: Any, operation: str, source: str) -> tuple[Any, list[Violation], str]:
@@ -73,8 +80,10 @@ def execute(args: argparse.Namespace) -> int:
     body = load_body(read_input(args.file, expected="a saved task response"), source=source)
     task, violations, prefix = _task_and_findings(body, args.operation, source)
     if task.get("subtasks") and not has_graph(task):  # no subtasks: an empty picture, validate's verdict
-        raise UsageError(f"{source}: the subtasks carry no upstreams/downstreams (a task-list item?); "
-                         "save the task from getTaskInstance to draw it")
+        raise UsageError(
+            f"{source}: the subtasks carry no upstreams/downstreams (a task-list item?); "
+            "save the task from getTaskInstance to draw it"
+        )
     graph = task_graph(task)
     flags = flags_for(task, violations, prefix=prefix)
     if _format(args) == "mermaid":

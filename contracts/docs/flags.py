@@ -86,7 +86,7 @@ def flags_for(task: object, violations: Iterable[Violation], *, prefix: str = "/
             continue
         pointer = violation.pointer
         inside = pointer == prefix or pointer.startswith(prefix + "/")
-        tokens = split(pointer[len(prefix):]) if inside else []
+        tokens = split(pointer[len(prefix) :]) if inside else []
         if not _place(flags, task, tokens, violation):
             flags.task.append(violation)
     return flags

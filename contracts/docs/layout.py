@@ -106,11 +106,13 @@ def _lower_sources(keys: Sequence[Key], successors: dict[Key, list[Key]], layer:
             layer[key] = max(layer[key], min(layer[t] for t in successors[key]) - 1)
 
 
-def _sweep(layers: list[list[Key]], neighbours: dict[Key, list[Key]], rank: dict[Key, int],
-           order: Iterable[int]) -> None:
+def _sweep(
+    layers: list[list[Key]], neighbours: dict[Key, list[Key]], rank: dict[Key, int], order: Iterable[int]
+) -> None:
     """Reorder each layer by the mean position of its neighbours in the layer swept before it."""
     position = {key: index for layer in layers for index, key in enumerate(layer)}
     for depth in order:
+
         def barycenter(key: Key) -> float:
             around = [position[other] for other in neighbours[key] if other in position]
             return sum(around) / len(around) if around else float(position[key])
@@ -119,8 +121,13 @@ def _sweep(layers: list[list[Key]], neighbours: dict[Key, list[Key]], rank: dict
         position.update((key, index) for index, key in enumerate(layers[depth]))
 
 
-def layered(keys: Sequence[Key], edges: Sequence[tuple[Key, Key]], *,
-            hint: Callable[[Key], tuple[int, ...]] | None = None, geometry: Geometry | None = None) -> Layout:
+def layered(
+    keys: Sequence[Key],
+    edges: Sequence[tuple[Key, Key]],
+    *,
+    hint: Callable[[Key], tuple[int, ...]] | None = None,
+    geometry: Geometry | None = None,
+) -> Layout:
     """Lay out ``keys`` joined by ``edges`` (source above target); ``hint`` orders ties."""
     geometry = geometry or Geometry()
     ordered = sorted(keys, key=hint) if hint else list(keys)
@@ -148,8 +155,14 @@ def layered(keys: Sequence[Key], edges: Sequence[tuple[Key, Key]], *,
 Chains = dict[tuple[Key, Key], list[Key]]
 
 
-def _waypoints(layers: list[list[Key]], depth_of: dict[Key, int], rank: dict[Key, int],
-               up: dict[Key, list[Key]], down: dict[Key, list[Key]], lowest: Key) -> Chains:
+def _waypoints(
+    layers: list[list[Key]],
+    depth_of: dict[Key, int],
+    rank: dict[Key, int],
+    up: dict[Key, list[Key]],
+    down: dict[Key, list[Key]],
+    lowest: Key,
+) -> Chains:
     """Replace each edge longer than one layer by a chain through new waypoint keys (below ``lowest``)."""
     chains: Chains = {}
     next_key = lowest - 1
@@ -173,8 +186,9 @@ def _waypoints(layers: list[list[Key]], depth_of: dict[Key, int], rank: dict[Key
     return chains
 
 
-def _place(layers: list[list[Key]], back: frozenset[tuple[Key, Key]], g: Geometry,
-           chains: Chains, real: set[Key]) -> Layout:
+def _place(
+    layers: list[list[Key]], back: frozenset[tuple[Key, Key]], g: Geometry, chains: Chains, real: set[Key]
+) -> Layout:
     widest = max((len(layer) for layer in layers), default=0)
     column = g.node_width + g.column_gap
     side = 72.0 if back else 0.0

@@ -337,8 +337,13 @@ class _Builder:
         links: list[ExampleLink] = []
         named = list(media.get("examples", {}).items())
         if "example" in media:  # an unnamed example: named after its response, as a reader would say it
-            named.insert(0, (_readable(component) if component else f"HTTP {status} of {operation_id}",
-                             {"value": media["example"]}))
+            named.insert(
+                0,
+                (
+                    _readable(component) if component else f"HTTP {status} of {operation_id}",
+                    {"value": media["example"]},
+                ),
+            )
         # an example written inside a shared response belongs to that response; else to this answer
         owner = component or f"{operation_id} {status}"
         for name, example_node in named:

@@ -23,7 +23,7 @@ def anchor(name: str) -> str:
 
 def _ref_name(node: Any) -> str | None:
     ref = node.get("$ref") if isinstance(node, dict) else None
-    return ref[len(_REF):] if isinstance(ref, str) and ref.startswith(_REF) else None
+    return ref[len(_REF) :] if isinstance(ref, str) and ref.startswith(_REF) else None
 
 
 def type_parts(schema: Any) -> list[Part]:
@@ -157,15 +157,28 @@ def schema_view(name: str, schema: dict[str, Any], schemas: dict[str, Any]) -> S
     properties = []
     for prop_name, prop in schema.get("properties", {}).items():
         values, open_enum = enum_values(prop, schemas)
-        properties.append(PropertyView(
-            name=prop_name, type=type_parts(prop), required=prop_name in required,
-            description=_description(prop, schemas), constraints=constraints(prop), enum=values,
-            open_enum=open_enum, since=prop.get("x-ocp-since") if isinstance(prop, dict) else None,
-        ))
+        properties.append(
+            PropertyView(
+                name=prop_name,
+                type=type_parts(prop),
+                required=prop_name in required,
+                description=_description(prop, schemas),
+                constraints=constraints(prop),
+                enum=values,
+                open_enum=open_enum,
+                since=prop.get("x-ocp-since") if isinstance(prop, dict) else None,
+            )
+        )
     values, open_enum = enum_values(schema, schemas)
     own_type = [] if properties else type_parts(schema)
     return SchemaView(
-        name=name, anchor=anchor(name), description=str(schema.get("description", "")), type=own_type,
-        constraints=constraints(schema), enum=values, open_enum=open_enum, properties=properties,
+        name=name,
+        anchor=anchor(name),
+        description=str(schema.get("description", "")),
+        type=own_type,
+        constraints=constraints(schema),
+        enum=values,
+        open_enum=open_enum,
+        properties=properties,
         since=schema.get("x-ocp-since"),
     )

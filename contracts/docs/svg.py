@@ -72,10 +72,17 @@ def _node(node: Node, layout: Layout, flags: Flags) -> DrawnNode:
     if rules:
         tooltip += f" — flagged: {', '.join(rules)}"
     return DrawnNode(
-        key=node.key, x=x, y=y, width=g.node_width, height=g.node_height,
-        label=_short(f"missing {node.key}" if node.missing else node.name, _NAME_CHARS), detail=detail,
-        tooltip=tooltip, colours=palette.MISSING_COLOURS if node.missing else palette.colours(node.status),
-        flag=flag, missing=node.missing,
+        key=node.key,
+        x=x,
+        y=y,
+        width=g.node_width,
+        height=g.node_height,
+        label=_short(f"missing {node.key}" if node.missing else node.name, _NAME_CHARS),
+        detail=detail,
+        tooltip=tooltip,
+        colours=palette.MISSING_COLOURS if node.missing else palette.colours(node.status),
+        flag=flag,
+        missing=node.missing,
     )
 
 
@@ -85,8 +92,10 @@ def _edge_path(edge: Edge, layout: Layout) -> str:
     tx, ty = layout.positions[edge.target]
     if edge.source == edge.target:
         right, middle = sx + g.node_width, sy + g.node_height / 2
-        return f"M{right:.1f},{middle - 10:.1f} C{right + 40:.1f},{middle - 30:.1f} " \
-               f"{right + 40:.1f},{middle + 30:.1f} {right:.1f},{middle + 10:.1f}"
+        return (
+            f"M{right:.1f},{middle - 10:.1f} C{right + 40:.1f},{middle - 30:.1f} "
+            f"{right + 40:.1f},{middle + 30:.1f} {right:.1f},{middle + 10:.1f}"
+        )
     if (edge.source, edge.target) in layout.back_edges:
         return _back_edge_path(sx, sy, tx, ty, layout)
     # down through the waypoints of a long edge: a curve between layers, straight past each waypoint
@@ -151,13 +160,24 @@ def _uid(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", text) or "dag"
 
 
-def render_svg(graph: TaskGraph, flags: Flags | None = None, *, uid: str = "dag", standalone: bool = False,
-               statuses: Iterable[str] = (), title: str = "") -> str:
+def render_svg(
+    graph: TaskGraph,
+    flags: Flags | None = None,
+    *,
+    uid: str = "dag",
+    standalone: bool = False,
+    statuses: Iterable[str] = (),
+    title: str = "",
+) -> str:
     """The SVG markup of ``graph``; ``statuses`` are listed in the legend (standalone only)."""
     flags = flags or Flags()
     keys = list(graph.nodes)
-    layout = layered(keys, [(e.source, e.target) for e in graph.edges],
-                     hint=lambda key: graph.nodes[key].sort_hint(), geometry=Geometry())
+    layout = layered(
+        keys,
+        [(e.source, e.target) for e in graph.edges],
+        hint=lambda key: graph.nodes[key].sort_hint(),
+        geometry=Geometry(),
+    )
     width, height = layout.width, layout.height
     legend: list[LegendItem] = []
     findings: list[str] = []
@@ -165,8 +185,10 @@ def render_svg(graph: TaskGraph, flags: Flags | None = None, *, uid: str = "dag"
         width = max(width, 660.0)
         legend = _legend([*statuses, "flagged"], height + 8, width)
         height = (legend[-1].y if legend else height) + _LEGEND_ROW + 4
-        findings = [_short(f"{v.severity.value} [{v.rule}] {v.pointer or '/'}: {v.message}", _FINDING_CHARS)
-                    for v in flags.task[:_FINDINGS_SHOWN]]
+        findings = [
+            _short(f"{v.severity.value} [{v.rule}] {v.pointer or '/'}: {v.message}", _FINDING_CHARS)
+            for v in flags.task[:_FINDINGS_SHOWN]
+        ]
         if len(flags.task) > _FINDINGS_SHOWN:
             findings.append(f"… and {len(flags.task) - _FINDINGS_SHOWN} more")
         height += 18 * len(findings)
@@ -175,7 +197,16 @@ def render_svg(graph: TaskGraph, flags: Flags | None = None, *, uid: str = "dag"
     label = title or f"Task graph of {graph.name or 'a task'}: {len(nodes)} subtasks, {len(edges)} edges"
     template = environment().get_template("dag.svg.j2")
     return template.render(
-        uid=_uid(uid), width=width, height=height, nodes=nodes, edges=edges, legend=legend,
-        findings=findings, findings_top=height - 18 * len(findings), standalone=standalone, label=label,
-        flag_colour=palette.FLAG, warning_colour=palette.FLAG_WARNING,
+        uid=_uid(uid),
+        width=width,
+        height=height,
+        nodes=nodes,
+        edges=edges,
+        legend=legend,
+        findings=findings,
+        findings_top=height - 18 * len(findings),
+        standalone=standalone,
+        label=label,
+        flag_colour=palette.FLAG,
+        warning_colour=palette.FLAG_WARNING,
     )

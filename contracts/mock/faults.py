@@ -8,8 +8,9 @@ catch it, how to provoke it — plus its behaviour: either a *transform* of the 
 prints the table.
 
 ``caught_by`` says where the expected id comes from: ``validate_response`` (a rule id of
-:mod:`contracts.validate`), ``check_transition`` (two consecutive polls of one task), or ``http``
-(a check on the HTTP exchange itself, which a body validator cannot see).
+:mod:`contracts.validate`), ``check_transition`` (two consecutive polls of one task), ``http``
+(a check on the HTTP exchange itself, which a body validator cannot see), or ``lifecycle`` (the
+failure path's rules over a sequence of exchanges: control calls, their effects, the servers).
 """
 
 from __future__ import annotations
@@ -38,6 +39,20 @@ class Quirk(enum.Enum):
     WRONG_TASK = "wrong-task"
     TEXT_CONTENT_TYPE = "text-content-type"
     UNKNOWN_CLUSTER_ACCEPTED = "unknown-cluster-accepted"
+    # -- the failure path
+    RETRY_ANY_STATE = "retry-any-state"
+    RETRY_IGNORED = "retry-ignored"
+    RETRY_OTHER_TASK = "retry-other-task"
+    ROLLBACK_LEFT_FAILED = "rollback-left-failed"
+    ROLLBACK_IGNORES_PROHIBIT = "rollback-ignores-prohibit"
+    SKIP_IGNORED = "skip-ignored"
+    CANCEL_IGNORED = "cancel-ignored"
+    SUBTASK_RETRY_IGNORED = "subtask-retry-ignored"
+    REFUSAL_WRONG_CODE = "refusal-wrong-code"
+    UNKNOWN_TASK_ACCEPTED = "unknown-task-accepted"
+    SERVERS_NOT_UPGRADED = "servers-not-upgraded"
+    SERVERS_CHANGED_BY_ROLLBACK = "servers-changed-by-rollback"
+    SERVERS_STILL_UPGRADING = "servers-still-upgrading"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +78,8 @@ class Fault:
 # --------------------------------------------------------------------------- the registry
 
 _V, _T, _H = "validate_response", "check_transition", "http"
+#: Caught by the lifecycle rules over a sequence of exchanges (``contracts.rules.lifecycle``).
+_L = "lifecycle"
 _UPGRADE_200 = "any upgrade answer (200)"
 
 FAULTS: dict[str, Fault] = {
@@ -291,6 +308,125 @@ FAULTS: dict[str, Fault] = {
             "POST an upgrade naming a cluster id that a read proved absent",
             quirk=Quirk.UNKNOWN_CLUSTER_ACCEPTED,
             also=("schema.type",),  # data: null where the task is documented
+        ),
+        # -- the failure path: control calls, their effects, the servers (run --drill)
+        Fault(
+            "retry-any-state",
+            "a task retry is accepted (200, nothing changes) whatever the task's state",
+            "only a FAILED task not rolled back can be retried (400, 20003)",
+            "control.retry-out-of-state",
+            _L,
+            "retry a rolled-back or SUCCESSFUL task",
+            quirk=Quirk.RETRY_ANY_STATE,
+        ),
+        Fault(
+            "retry-ignored",
+            "a task retry is answered 200 but the task stays FAILED",
+            "a retried task runs its failed subtasks again under RETRY",
+            "effect.retry-ignored",
+            _L,
+            "retry a FAILED task and poll it",
+            quirk=Quirk.RETRY_IGNORED,
+        ),
+        Fault(
+            "retry-answers-other-task",
+            "a task retry is answered with another task",
+            "a retry answers with the task it retried",
+            "control.answer-other-task",
+            _L,
+            "retry a FAILED task while another task exists",
+            quirk=Quirk.RETRY_OTHER_TASK,
+        ),
+        Fault(
+            "rollback-left-failed",
+            "a rollback is answered 200 but the task stays FAILED",
+            "a rolled-back task ends SUCCESSFUL under ROLLBACK with every subtask PENDING",
+            "effect.rollback-incomplete",
+            _L,
+            "roll back a FAILED task and poll it",
+            quirk=Quirk.ROLLBACK_LEFT_FAILED,
+        ),
+        Fault(
+            "rollback-ignores-prohibit",
+            "tasks say prohibitRollback: true, yet a rollback is accepted",
+            "a task that prohibits rollback refuses it (400, 20004)",
+            "control.rollback-prohibited",
+            _L,
+            "roll back a FAILED task",
+            quirk=Quirk.ROLLBACK_IGNORES_PROHIBIT,
+        ),
+        Fault(
+            "skip-ignored",
+            "a subtask skip is answered 200 but the subtask stays FAILED",
+            "a skipped subtask is passed (SUCCESSFUL under SKIP) and its downstreams run",
+            "effect.skip-ignored",
+            _L,
+            "skip a FAILED subtask and poll the task",
+            quirk=Quirk.SKIP_IGNORED,
+        ),
+        Fault(
+            "cancel-ignored",
+            "a subtask cancel is answered 200 but the subtask runs on and succeeds",
+            "a cancelled subtask goes CANCELING, then FAILED",
+            "effect.cancel-ignored",
+            _L,
+            "cancel a RUNNING subtask and poll the task",
+            quirk=Quirk.CANCEL_IGNORED,
+        ),
+        Fault(
+            "subtask-retry-ignored",
+            "a subtask retry is answered 200 but the subtask stays FAILED",
+            "a retried subtask runs again",
+            "effect.subtask-retry-ignored",
+            _L,
+            "retry a FAILED subtask and poll the task",
+            quirk=Quirk.SUBTASK_RETRY_IGNORED,
+        ),
+        Fault(
+            "refusal-wrong-code",
+            "a call in a state that does not allow it is refused with 404 and code 20000",
+            "a call in the wrong state is refused with 400 and code 20003",
+            "control.refusal-mismatch",
+            _L,
+            "retry a rolled-back task",
+            quirk=Quirk.REFUSAL_WRONG_CODE,
+        ),
+        Fault(
+            "unknown-task-accepted",
+            "a control call or log read of a task that does not exist is answered 200",
+            "an unknown task is refused with 404 and code 20000",
+            "control.unknown-id-accepted",
+            _L,
+            "retry a task id a read proved absent",
+            quirk=Quirk.UNKNOWN_TASK_ACCEPTED,
+            also=("envelope.data-missing",),  # no task to answer a retry with
+        ),
+        Fault(
+            "servers-not-upgraded",
+            "servers keep their old version after their upgrade task ended SUCCESSFUL",
+            "after a SUCCESSFUL upgrade the named servers run the package's version",
+            "servers.not-upgraded",
+            _L,
+            "read the cluster after an upgrade ended SUCCESSFUL",
+            quirk=Quirk.SERVERS_NOT_UPGRADED,
+        ),
+        Fault(
+            "servers-changed-by-rollback",
+            "servers report the package's version after their upgrade was rolled back",
+            "after a rollback the named servers keep the version they had",
+            "servers.version-changed",
+            _L,
+            "read the cluster after a rollback",
+            quirk=Quirk.SERVERS_CHANGED_BY_ROLLBACK,
+        ),
+        Fault(
+            "servers-still-upgrading",
+            "servers stay UPGRADING after their upgrade task ended",
+            "a server is UPGRADING only while a task works on it",
+            "servers.still-upgrading",
+            _L,
+            "read the cluster after an upgrade ended",
+            quirk=Quirk.SERVERS_STILL_UPGRADING,
         ),
         Fault(
             "non-numeric-id-500",

@@ -20,11 +20,11 @@ from typing import Any
 from contracts.mock import api_errors as errors
 from contracts.mock import params
 from contracts.mock.faults import FaultSet, Quirk
-from contracts.mock.inventory import Cluster, Inventory, Server, User
+from contracts.mock.inventory import Cluster, Inventory, Server, User, package_version
 from contracts.mock.replies import NO_DATA
 from contracts.mock.task_engine import TASK_NAME, Engine, Subtask, Task
 from contracts.mock.views import cluster_detail, subtask_detail, subtask_log, task_detail, task_summary
-from contracts.ocp import FAILED, MANUAL, RUNNING
+from contracts.ocp import FAILED, MANUAL, ROLLBACK, RUNNING, SUCCESSFUL, UPGRADING
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +119,7 @@ def upgrade(world: World, call: Call) -> Answer:
         task = engine.create(
             cluster=cluster, servers=servers, package=package, creator=call.user, now=call.now
         )
+        task.prohibit_rollback |= world.faults.has(Quirk.ROLLBACK_IGNORES_PROHIBIT)
         return Answer(task_detail(task, world.tz, creator_object=False))
 
 
@@ -206,7 +207,32 @@ def get_cluster(world: World, call: Call) -> Answer:
     engine = world.engine
     with engine.lock:
         engine.catch_up(call.now)
-        return Answer(cluster_detail(cluster, engine, world.tz))
+        detail = cluster_detail(cluster, engine, world.tz)
+        _server_faults(world, cluster, detail)
+        return Answer(detail)
+
+
+def _server_faults(world: World, cluster: Cluster, detail: dict[str, Any]) -> None:
+    """The ``servers-*`` faults: what the cluster read says of servers an upgrade touched."""
+    finished = [
+        t for t in world.engine.tasks() if t.cluster.id == cluster.id and t.status in (FAILED, SUCCESSFUL)
+    ]
+    by_id = {server.id: server for server in cluster.servers}
+    for item in detail.get("obproxies", []):
+        touched = [t for t in finished if any(s.id == item["id"] for s in t.servers)]
+        if not touched or item["id"] not in by_id:
+            continue
+        last = touched[-1]
+        if world.faults.has(Quirk.SERVERS_NOT_UPGRADED):
+            item["version"] = by_id[item["id"]].version
+        if world.faults.has(Quirk.SERVERS_CHANGED_BY_ROLLBACK) and last.operation == ROLLBACK:
+            item["version"] = package_version(last.package)
+        if world.faults.has(Quirk.SERVERS_STILL_UPGRADING) and item["status"] != UPGRADING:
+            item["status"], item["operateStatus"] = UPGRADING, "OPERATING"
+
+
+class _AbsentAccepted(Exception):
+    """The ``unknown-task-accepted`` fault: a call on a task that does not exist is "accepted"."""
 
 
 def _task(world: World, call: Call) -> Task:
@@ -214,9 +240,31 @@ def _task(world: World, call: Call) -> Task:
     task_id = world.path_id(call, "taskInstanceId")
     world.engine.catch_up(call.now)
     task = world.engine.get(task_id)
+    if task is None and world.faults.has(Quirk.UNKNOWN_TASK_ACCEPTED):
+        raise _AbsentAccepted
     if task is None:
         raise errors.task_not_found(task_id)
     return task
+
+
+def _refused(world: World, ident: int, state: str, *, subtask: bool = False, why: str) -> errors.ApiError:
+    """20003, or (``refusal-wrong-code``) the 404 of an unknown task."""
+    if world.faults.has(Quirk.REFUSAL_WRONG_CODE):
+        return errors.task_not_found(ident, subtask=subtask)
+    return errors.task_state_invalid(ident, state, subtask=subtask, why=why)
+
+
+def _accepting_absent(handler: Callable[[World, Call], Answer]) -> Callable[[World, Call], Answer]:
+    """``handler``, answering 200 without data where ``unknown-task-accepted`` accepts a call."""
+
+    def handle(world: World, call: Call) -> Answer:
+        try:
+            return handler(world, call)
+        except _AbsentAccepted:
+            return Answer(NO_DATA)
+
+    handle.__doc__ = handler.__doc__
+    return handle
 
 
 def _subtask(world: World, call: Call) -> tuple[Task, Subtask]:
@@ -225,6 +273,8 @@ def _subtask(world: World, call: Call) -> tuple[Task, Subtask]:
     subtask_id = world.path_id(call, "subtaskInstanceId")
     world.engine.catch_up(call.now)
     task = world.engine.get(task_id)
+    if task is None and world.faults.has(Quirk.UNKNOWN_TASK_ACCEPTED):
+        raise _AbsentAccepted
     if task is None:
         raise errors.task_not_found(task_id)
     sub = task.by_id.get(subtask_id)
@@ -240,10 +290,11 @@ def rollback_task(world: World, call: Call) -> Answer:
     with world.engine.lock:
         task = _task(world, call)
         if task.status != FAILED:
-            raise errors.task_state_invalid(task.id, task.status, why="only a FAILED task can be rolled back")
-        if task.prohibit_rollback:
+            raise _refused(world, task.id, task.status, why="only a FAILED task can be rolled back")
+        if task.prohibit_rollback and not world.faults.has(Quirk.ROLLBACK_IGNORES_PROHIBIT):
             raise errors.task_prohibits_rollback(task.id)
-        world.engine.rollback(task, call.now)
+        if not world.faults.has(Quirk.ROLLBACK_LEFT_FAILED):
+            world.engine.rollback(task, call.now)
         return Answer(task_detail(task, world.tz), poll=task.polls)
 
 
@@ -252,12 +303,17 @@ def retry_task(world: World, call: Call) -> Answer:
     a task not FAILED, or rolled back, is refused with 20003. The answer is the task."""
     with world.engine.lock:
         task = _task(world, call)
-        refusal = world.engine.retry(task, call.now)
+        if world.faults.has(Quirk.RETRY_ANY_STATE) and (task.status != FAILED or task.operation == ROLLBACK):
+            return Answer(task_detail(task, world.tz), poll=task.polls)
+        ignored = world.faults.has(Quirk.RETRY_IGNORED) and task.status == FAILED
+        refusal = None if ignored else world.engine.retry(task, call.now)
         if refusal is not None:
-            raise errors.task_state_invalid(
-                task.id, refusal, why="only a FAILED task that was not rolled back can be retried"
+            raise _refused(
+                world, task.id, refusal, why="only a FAILED task that was not rolled back can be retried"
             )
-        return Answer(task_detail(task, world.tz), poll=task.polls)
+        other = world.engine.newest_other_than(task.id) if world.faults.has(Quirk.RETRY_OTHER_TASK) else None
+        shown = other if other is not None else task
+        return Answer(task_detail(shown, world.tz), poll=shown.polls)
 
 
 def subtask_log_of(world: World, call: Call) -> Answer:
@@ -272,9 +328,11 @@ def retry_subtask(world: World, call: Call) -> Answer:
     under RETRY; the answer is the subtask."""
     with world.engine.lock:
         task, sub = _subtask(world, call)
-        refusal = world.engine.retry_subtask(task, sub, call.now)
+        ignored = world.faults.has(Quirk.SUBTASK_RETRY_IGNORED) and sub.status == FAILED
+        refusal = None if ignored else world.engine.retry_subtask(task, sub, call.now)
         if refusal is not None:
-            raise errors.task_state_invalid(
+            raise _refused(
+                world,
                 sub.node.id,
                 refusal,
                 subtask=True,
@@ -287,10 +345,11 @@ def skip_subtask(world: World, call: Call) -> Answer:
     """``POST …/subtasks/{subtaskInstanceId}/skip``: a FAILED subtask READY under SKIP; no data."""
     with world.engine.lock:
         task, sub = _subtask(world, call)
-        refusal = world.engine.skip(task, sub, call.now)
+        ignored = world.faults.has(Quirk.SKIP_IGNORED) and sub.status == FAILED
+        refusal = None if ignored else world.engine.skip(task, sub, call.now)
         if refusal is not None:
-            raise errors.task_state_invalid(
-                sub.node.id, refusal, subtask=True, why="only a FAILED subtask can be skipped"
+            raise _refused(
+                world, sub.node.id, refusal, subtask=True, why="only a FAILED subtask can be skipped"
             )
         return Answer(NO_DATA)
 
@@ -299,10 +358,11 @@ def cancel_subtask(world: World, call: Call) -> Answer:
     """``POST …/subtasks/{subtaskInstanceId}/cancel``: a RUNNING subtask CANCELING; no data."""
     with world.engine.lock:
         task, sub = _subtask(world, call)
-        refusal = world.engine.cancel(task, sub, call.now)
+        ignored = world.faults.has(Quirk.CANCEL_IGNORED) and sub.status == RUNNING
+        refusal = None if ignored else world.engine.cancel(task, sub, call.now)
         if refusal is not None:
-            raise errors.task_state_invalid(
-                sub.node.id, refusal, subtask=True, why="only a RUNNING subtask can be cancelled"
+            raise _refused(
+                world, sub.node.id, refusal, subtask=True, why="only a RUNNING subtask can be cancelled"
             )
         return Answer(NO_DATA)
 
@@ -313,10 +373,10 @@ HANDLERS: dict[str, Callable[[World, Call], Answer]] = {
     "task": get_task,
     "tasks": list_tasks,
     "cluster": get_cluster,
-    "task-retry": retry_task,
-    "task-rollback": rollback_task,
-    "subtask-log": subtask_log_of,
-    "subtask-retry": retry_subtask,
-    "subtask-skip": skip_subtask,
-    "subtask-cancel": cancel_subtask,
+    "task-retry": _accepting_absent(retry_task),
+    "task-rollback": _accepting_absent(rollback_task),
+    "subtask-log": _accepting_absent(subtask_log_of),
+    "subtask-retry": _accepting_absent(retry_subtask),
+    "subtask-skip": _accepting_absent(skip_subtask),
+    "subtask-cancel": _accepting_absent(cancel_subtask),
 }

@@ -23,7 +23,6 @@ from contracts.ocp import id_or_none
 Located = tuple[int, Mapping[str, Any]]
 
 
-
 def only(values: Iterable[object], kind: type) -> bool:
     """Whether every value is exactly a ``kind`` (a ``bool`` is no ``int`` here), in one C-level pass.
 

@@ -24,6 +24,7 @@ from contracts.run.config import (
     unused_options,
 )
 from contracts.run.judging.results import Results
+from contracts.run.profile import run_profile
 from contracts.run.reporting.console import Progress, banner, summary
 from contracts.run.reporting.redaction import Redactor
 from contracts.run.reporting.writer import write_reports
@@ -80,6 +81,12 @@ def _upgrade_options(parser: argparse.ArgumentParser) -> None:
         "implied for the embedded mock)",
     )
     group.add_argument(
+        "--drill",
+        metavar="LIST",
+        help="drill the failure path: retry, rollback, skip, cancel, subtask-retry or all (needs "
+        "--allow-upgrade; all by default on the embedded mock, none on a live OCP)",
+    )
+    group.add_argument(
         "--task-id",
         type=int,
         action="append",
@@ -134,6 +141,11 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         f"(default {DEFAULT_MAX_RESPONSE_MB})",
     )
     group.add_argument("--strict", action="store_true", help="undocumented properties fail instead of warn")
+    group.add_argument(
+        "--require",
+        metavar="OPS",
+        help="operation ids (comma-separated) or 'all' that the run must exercise, else exit 3",
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -177,8 +189,10 @@ def run_one(config: RunConfig) -> RunResult:
         print(f"ocp-contract run: {warning}", file=sys.stderr)
     results = Results()
     progress = Progress(results, Lines(sys.stdout), scrub, quiet=config.quiet, live=config.is_live)
-    progress.say(banner(config, _label(config.base_url), Policy.for_run(config).mode.value, scrub))
-    result = run_suite(config, results=results, listener=progress)
+    profile = run_profile(config.ocp_version)
+    mode = Policy.for_run(config, profile).mode.value
+    progress.say(banner(config, _label(config.base_url), mode, scrub, profile))
+    result = run_suite(config, results=results, listener=progress, profile=profile)
     for path in write_reports(result):
         progress.say(f"  wrote {path}")
     for line in summary(result):

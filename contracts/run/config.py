@@ -29,13 +29,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from contracts.ocp import API_PREFIX
+from contracts.ocp import API_PREFIX, LIFECYCLE_ROUTES, ROUTES
 from contracts.versions import known_ocp_version, profile
 from contracts.violations import UsageError
 
 #: The phases of a run, in the order they run. ``workflow`` is the project's own stateful step
 #: (rejection probes, read-only task checks, one followed upgrade); the others are schemathesis'.
-ALL_PHASES: tuple[str, ...] = ("workflow", "examples", "coverage", "fuzzing", "stateful")
+ALL_PHASES: tuple[str, ...] = ("workflow", "drill", "examples", "coverage", "fuzzing", "stateful")
+#: The drills of the failure path (``--drill``), in the order ``all`` runs them.
+DRILL_NAMES: tuple[str, ...] = ("rollback", "retry", "skip", "cancel", "subtask-retry")
 ENGINE_PHASES: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
 
 DEFAULT_MAX_EXAMPLES = 25
@@ -119,6 +121,10 @@ class RunConfig:
     poll_interval: float | None = None
     #: ``--quiet``: no progress lines, only the summary and the verdict.
     quiet: bool = False
+    #: ``--require``: operationIds that must be exercised (``("all",)``: every one), else exit 3.
+    require: tuple[str, ...] = ()
+    #: ``--drill``: the failure-path drills to run (``None``: all on the embedded mock, none live).
+    drills: tuple[str, ...] | None = None
     #: ``--phases``: the phases to run, in run order.
     phases: tuple[str, ...] = ALL_PHASES
     #: ``--fault``: named faults of the embedded mock (a live target refuses them).
@@ -190,6 +196,29 @@ def parse_id_list(text: str, *, option: str = "--obproxy-ids") -> tuple[int, ...
     if len(set(ids)) != len(ids):
         raise UsageError(f"{option}: expected each id once, got {text!r}")
     return ids
+
+
+def parse_require(text: str | None) -> tuple[str, ...]:
+    """``--require``: comma-separated operationIds of the contract, or ``all``."""
+    if text is None:
+        return ()
+    known = sorted(op for _, _, op in (*ROUTES.values(), *LIFECYCLE_ROUTES.values()))
+    items = tuple(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
+    unknown = [item for item in items if item not in (*known, "all")]
+    if not items or unknown:
+        raise UsageError(f"--require: expected 'all' or operation ids among {', '.join(known)}, got {text!r}")
+    return ("all",) if "all" in items else items
+
+
+def parse_drills(text: str | None) -> tuple[str, ...] | None:
+    """``--drill``: comma-separated drill names (``retry``, ``rollback``, ``skip``, ``cancel``,
+    ``subtask-retry``) or ``all``."""
+    if text is None:
+        return None
+    items = tuple(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
+    if not items or any(item not in (*DRILL_NAMES, "all") for item in items):
+        raise UsageError(f"--drill: expected 'all' or some of {', '.join(DRILL_NAMES)}, got {text!r}")
+    return DRILL_NAMES if "all" in items else tuple(d for d in DRILL_NAMES if d in items)
 
 
 def _given(value: Any, default: Any) -> Any:
@@ -354,6 +383,8 @@ def validate(config: RunConfig) -> RunConfig:
     _check_outputs(config)
     if config.is_live and config.mock_faults:
         raise UsageError("--fault breaks the embedded mock; it cannot be used with --base-url (a live OCP)")
+    if config.is_live and config.drills and not config.allow_upgrade:
+        raise UsageError("--drill starts upgrades and control calls: it needs --allow-upgrade and its target")
     if config.is_live and config.allow_upgrade and config.target is None:
         raise UsageError(
             "--allow-upgrade on a live OCP needs the real target: --cluster-id, --obproxy-ids and --package"
@@ -435,7 +466,9 @@ def from_options(options: Mapping[str, Any], env: Mapping[str, str]) -> RunConfi
         ocp_version=options.get("ocp_version"),
         poll_interval=options.get("poll_interval"),
         quiet=bool(options.get("quiet")),
+        require=parse_require(options.get("require")),
         phases=parse_phases(options.get("phases")),
         mock_faults=tuple(options.get("fault") or ()),
+        drills=parse_drills(options.get("drill")),
     )
     return validate(config)

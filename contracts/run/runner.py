@@ -31,18 +31,26 @@ from typing import Protocol
 import requests
 from schemathesis.engine import events
 
-from contracts.run.config import DEFAULT_LIVE_FOLLOW_TIME, ENGINE_PHASES, RunConfig
+from contracts.run.config import (
+    DEFAULT_LIVE_FOLLOW_TIME,
+    DRILL_NAMES,
+    ENGINE_PHASES,
+    RunConfig,
+    UpgradeTarget,
+)
+from contracts.run.judging.coverage import Circumstances, Coverage, coverage, kept_back_operations
 from contracts.run.judging.results import Results
 from contracts.run.phases.engine import run_engine
-from contracts.run.phases.workflow import Plan, Workflow, probes
-from contracts.run.profile import run_profile
+from contracts.run.phases.probes import probes
+from contracts.run.phases.workflow import Plan, Workflow
+from contracts.run.profile import RunProfile, run_profile
 from contracts.run.threads import serialised_ast_parsing
 from contracts.run.wire.bounds import Bounds, ServerFailing
 from contracts.run.wire.errors import RunAborted, describe_network_error
 from contracts.run.wire.gate import CredentialsRejected, Gate, RecordedExchange, installed
 from contracts.run.wire.known_tasks import check_task_ids
 from contracts.run.wire.politeness import MIN_REQUEST_WINDOW, Deadline, DeadlineReached, Politeness
-from contracts.run.wire.safety import BlockedRequest, Policy, SafetyGuard
+from contracts.run.wire.safety import BlockedRequest, Mode, Policy, SafetyGuard
 from contracts.run.wire.target import Identity, Target, identity_for, opened, preflight, session_for
 from contracts.terminal import EXIT_SIGNAL, signal_name
 
@@ -76,6 +84,8 @@ class RunResult:
     exchanges: tuple[RecordedExchange, ...]
     elapsed: float
     stop_reason: str | None = None
+    #: Every operation × documented status, exercised or not and why.
+    coverage: Coverage | None = None
 
     @property
     def exit_code(self) -> int:
@@ -108,8 +118,18 @@ class RunResult:
         return None
 
 
-def _workflow_plan(config: RunConfig, target: Target) -> Plan:
-    body = run_profile(config.ocp_version).upgrade_body
+def _drills(config: RunConfig) -> tuple[str, ...]:
+    """The drills asked (``--drill``): all by default on the embedded mock, none on a live OCP."""
+    if "drill" not in config.phases:
+        return ()
+    if config.drills is not None:
+        return config.drills
+    return () if config.is_live else DRILL_NAMES
+
+
+def _workflow_plan(config: RunConfig, target: Target, profile: RunProfile) -> Plan:
+    body = profile.upgrade_body
+    drilling = bool(_drills(config))
     if config.is_live:
         upgrades = (config.target,) if config.allow_upgrade and config.target is not None else ()
         interval = LIVE_POLL_INTERVAL if config.poll_interval is None else config.poll_interval
@@ -121,15 +141,25 @@ def _workflow_plan(config: RunConfig, target: Target) -> Plan:
             100_000,
             body,
             upgrades_asked=True,
+            reference=config.target,
+            drilling=drilling,
         )
     embedded = target.upgrade_targets()
     interval = 0.0 if config.poll_interval is None else config.poll_interval
     first = embedded[0] if embedded else None
-    return Plan(probes(first, upgrade_body=body), config.task_ids, embedded, interval, 200, body)
+    return Plan(
+        probes(first, upgrade_body=body), config.task_ids, embedded, interval, 200, body, drilling=drilling
+    )
 
 
 def _run_phases(
-    config: RunConfig, target: Target, gate: Gate, results: Results, seed: int, listener: Listener | None
+    config: RunConfig,
+    target: Target,
+    gate: Gate,
+    results: Results,
+    seed: int,
+    listener: Listener | None,
+    profile: RunProfile,
 ) -> str | None:
     identity: Identity = identity_for(config, target)
     gate.watch.known = identity.known
@@ -138,34 +168,52 @@ def _run_phases(
     if note:
         results.notes.append(note)
     check_task_ids(session, target.base_url, config.task_ids, timeout=config.request_timeout)
-    if "workflow" in config.phases:
-        if listener is not None:
-            listener.phase_started("workflow")
+    drills = _drills(config)
+    if "workflow" in config.phases or drills:
         follow = Deadline(_follow_budget(config, gate.politeness.deadline))
-        say = getattr(listener, "progress", None)
-        Workflow(
+        workflow = Workflow(
             session,
             target.base_url,
             results,
             strict=config.strict,
             known=identity.known,
             deadline=follow,
-            profile=run_profile(config.ocp_version),
-            say=say,
-        ).run(_workflow_plan(config, target))
+            profile=profile,
+            say=getattr(listener, "progress", None),
+        )
+        plan = _workflow_plan(config, target, profile)
+        for phase in ("workflow", "drill"):
+            if (phase == "workflow" and "workflow" not in config.phases) or (phase == "drill" and not drills):
+                continue
+            if listener is not None:
+                listener.phase_started(phase)
+            if phase == "workflow":
+                workflow.run(plan)
+            else:
+                workflow.drill(plan, drills, _drill_target(config, target))
+            if listener is not None:
+                listener.phase_finished(phase)
+        workflow.finish()
         if follow.cut and gate.politeness.deadline.cut is None:
             gate.politeness.deadline.cut = follow.cut
-        if listener is not None:
-            listener.phase_finished("workflow")
     deadline = gate.politeness.deadline
     running = gate.stopped is None and deadline.allows(MIN_REQUEST_WINDOW)
     asked = [phase for phase in ENGINE_PHASES if phase in config.phases]
     if asked and running:
         on_event = None if listener is None else listener.on_event
-        return run_engine(config, target, identity, gate, results, seed=seed, on_event=on_event)
+        return run_engine(
+            config, target, identity, gate, results, seed=seed, on_event=on_event, profile=profile
+        )
     if asked and gate.stopped is None:
         deadline.reached(f"phases {', '.join(asked)} not run")
     return None
+
+
+def _drill_target(config: RunConfig, target: Target) -> UpgradeTarget:
+    """The live target, or the embedded mock's (an upgrade that succeeds unless made to fail)."""
+    if config.target is not None and config.is_live:
+        return config.target
+    return target.drill_target()
 
 
 def _note_incomplete(gate: Gate, results: Results, stop_reason: str | None) -> None:
@@ -191,6 +239,26 @@ def _note_tripwire(gate: Gate, results: Results) -> None:
         results.network_error(describe_network_error(error))
 
 
+def _coverage(
+    config: RunConfig, profile: RunProfile, gate: Gate, results: Results, stop_reason: str | None
+) -> Coverage:
+    """The run's coverage grid; a ``--require``-d operation not exercised is not verified (exit 3)."""
+    spec = profile.spec
+    why = Circumstances(
+        read_only=gate.guard.policy.mode is Mode.SAFE,
+        kept_back=kept_back_operations(spec, ((b.method, b.url) for b in gate.guard.blocked)),
+        cut=gate.politeness.deadline.cut is not None or stop_reason == "max_time",
+        notes=dict(results.unexercised),
+    )
+    grid = coverage(spec, results.exchanged, why)
+    required = grid.operations if "all" in config.require else config.require
+    for operation in required:
+        if operation in grid.not_exercised or operation not in grid.operations:
+            reason = grid.reasons.get(operation, "the spec of this OCP version does not document it")
+            results.not_verified(f"required operation {operation} was not exercised ({reason})")
+    return grid
+
+
 def _follow_budget(config: RunConfig, deadline: Deadline) -> float | None:
     remaining = deadline.remaining()
     if remaining is not None:
@@ -199,15 +267,21 @@ def _follow_budget(config: RunConfig, deadline: Deadline) -> float | None:
 
 
 def run_suite(
-    config: RunConfig, *, results: Results | None = None, listener: Listener | None = None
+    config: RunConfig,
+    *,
+    results: Results | None = None,
+    listener: Listener | None = None,
+    profile: RunProfile | None = None,
 ) -> RunResult:
     """Run the contract suite described by ``config`` and return what it found.
 
-    ``results`` may be passed in so a ``listener`` can read the counts while the run goes on.
+    ``results`` may be passed in so a ``listener`` can read the counts while the run goes on;
+    ``profile`` (the OCP version's, computed once per run) when the caller already has it.
     """
+    profile = profile if profile is not None else run_profile(config.ocp_version)
     seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
     deadline = Deadline(config.max_time)
-    policy = Policy.for_run(config)
+    policy = Policy.for_run(config, profile)
     gate = Gate(
         guard=SafetyGuard(policy),
         politeness=Politeness(
@@ -221,9 +295,9 @@ def run_suite(
     results = results if results is not None else Results()
     started = time.perf_counter()
     stop_reason = None
-    with opened(config) as target, installed(gate), serialised_ast_parsing():
+    with opened(config, profile) as target, installed(gate), serialised_ast_parsing():
         try:
-            stop_reason = _run_phases(config, target, gate, results, seed, listener)
+            stop_reason = _run_phases(config, target, gate, results, seed, listener, profile)
         except (RunAborted, CredentialsRejected) as error:
             results.aborted = str(error)
         except requests.RequestException as error:  # the workflow's own requests
@@ -241,6 +315,7 @@ def run_suite(
         _note_tripwire(gate, results)
         if stop_reason == "server_unavailable" and not results.network_errors:
             results.network_error("the server stopped responding")
+        grid = _coverage(config, profile, gate, results, stop_reason)
     return RunResult(
         config=config,
         target=target.label,
@@ -251,4 +326,5 @@ def run_suite(
         exchanges=gate.log.items,
         elapsed=time.perf_counter() - started,
         stop_reason=stop_reason,
+        coverage=grid,
     )

@@ -33,10 +33,20 @@ __all__ = ["Comparability", "Difference", "comparability", "compare"]
 
 #: kinds that say something was seen by one run only: the targets' doing only when both runs
 #: were collected alike
-_PRESENCE = frozenset({
-    "operation-removed", "operation-added", "status-added", "status-unseen", "property-removed",
-    "property-added", "enum-value-added", "enum-value-unseen", "header-removed", "header-added",
-})
+_PRESENCE = frozenset(
+    {
+        "operation-removed",
+        "operation-added",
+        "status-added",
+        "status-unseen",
+        "property-removed",
+        "property-added",
+        "enum-value-added",
+        "enum-value-unseen",
+        "header-removed",
+        "header-added",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -49,8 +59,11 @@ class Comparability:
 
 def comparability(old: Shape, new: Shape) -> Comparability:
     """Whether ``old`` and ``new`` were collected with the same requests in mind."""
-    reasons = [f"{name} does not record how it was collected" for name, shape in (("OLD", old), ("NEW", new))
-               if not shape.collection]
+    reasons = [
+        f"{name} does not record how it was collected"
+        for name, shape in (("OLD", old), ("NEW", new))
+        if not shape.collection
+    ]
     if not reasons:
         for key in sorted(old.collection.keys() | new.collection.keys()):
             before, after = old.collection.get(key, "(unrecorded)"), new.collection.get(key, "(unrecorded)")

@@ -62,8 +62,9 @@ def _match(routes: Routes, method: str, url: str) -> str | None:
     return None
 
 
-def record_exchanges(exchanges: Iterable[ExchangeLike], *, spec: Spec | None = None,
-                     meta: Mapping[str, str] | None = None) -> ShapeRecorder:
+def record_exchanges(
+    exchanges: Iterable[ExchangeLike], *, spec: Spec | None = None, meta: Mapping[str, str] | None = None
+) -> ShapeRecorder:
     """A recorder that has seen every exchange with a status and a known operation."""
     spec = spec or load_spec()
     recorder = ShapeRecorder(spec, meta=meta)

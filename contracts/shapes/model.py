@@ -94,7 +94,7 @@ class Shape:
     def from_dict(cls, data: object, *, source: str = "shape") -> Shape:
         """Rebuild a shape from :meth:`to_dict` output; anything else raises :class:`UsageError`."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise UsageError(f"{source} is not a shape file; expected JSON with \"format\": \"{FORMAT}\"")
+            raise UsageError(f'{source} is not a shape file; expected JSON with "format": "{FORMAT}"')
         operations = data.get("operations")
         meta = data.get("meta", {})
         collection = data.get("collection", {})
@@ -126,8 +126,12 @@ def _entry(entry: object, source: str) -> StatusShape:
     enums = entry.get("enums", {})
     headers = entry.get("headers", [])
     responses = entry.get("responses", 0)
-    if not (isinstance(properties, dict) and isinstance(enums, dict) and isinstance(headers, list)
-            and isinstance(responses, int)):
+    if not (
+        isinstance(properties, dict)
+        and isinstance(enums, dict)
+        and isinstance(headers, list)
+        and isinstance(responses, int)
+    ):
         raise UsageError(f"{source}: a status entry needs 'properties' and 'enums' objects, a 'headers' list")
     for path, types in properties.items():
         if not isinstance(types, list) or not set(types) <= JSON_TYPES:

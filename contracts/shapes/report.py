@@ -53,7 +53,13 @@ def render_json(
     differences: Sequence[Difference], *, old: str, new: str, alike: Comparability = _ALIKE
 ) -> str:
     total, breaking = _counts(differences)
-    report = {"old": old, "new": new, "comparable": alike.comparable,
-              "notComparableBecause": list(alike.reasons), "differences": total, "breaking": breaking,
-              "items": [d.to_dict() for d in differences]}
+    report = {
+        "old": old,
+        "new": new,
+        "comparable": alike.comparable,
+        "notComparableBecause": list(alike.reasons),
+        "differences": total,
+        "breaking": breaking,
+        "items": [d.to_dict() for d in differences],
+    }
     return json.dumps(report, indent=2, ensure_ascii=False)

@@ -160,8 +160,11 @@ def test_a_cycle_longer_than_its_printed_path_flags_every_edge_and_only_those() 
     subtasks[0]["upstreams"], subtasks[-1]["downstreams"] = [ids[-1]], [ids[0]]
     task = make_task(subtasks=subtasks)
 
-    cycles = [v for v in validate_response({"data": task}, operation="task", http_status=200)
-              if v.rule == "dag.cycle"]
+    cycles = [
+        v
+        for v in validate_response({"data": task}, operation="task", http_status=200)
+        if v.rule == "dag.cycle"
+    ]
     assert len(cycles) == 1 and "more" in cycles[0].actual, "the printed path is shortened"
     flags = flags_for(task, cycles)
 

@@ -54,7 +54,9 @@ def test_each_fault_is_caught_by_its_rule(fault: str) -> None:
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_the_workflow_alone_catches_each_fault(fault: str) -> None:
-    result = run_suite(RunConfig(seed=7, mock_faults=(fault,)).with_phases("workflow"))
+    """The workflow and its drills (the failure path's faults show only when a run drives it)."""
+    phases = ("workflow", "drill") if FAULTS[fault].caught_by == "lifecycle" else ("workflow",)
+    result = run_suite(RunConfig(seed=7, mock_faults=(fault,)).with_phases(*phases))
 
     assert result.exit_code == 1
     assert FAULTS[fault].expected in result.results.rule_counts()

@@ -19,7 +19,7 @@ from contracts.cli import main
 from contracts.run import run_suite
 from contracts.run.config import RunConfig, UpgradeTarget, validate
 from contracts.run.judging.judge import Observed, http
-from contracts.run.phases.workflow import probes
+from contracts.run.phases.probes import probes
 from contracts.run.profile import run_profile
 from contracts.run.wire.rejection import CredentialsCase, Rejection, WireRequest, assess
 from contracts.run.wire.safety import Mode, Policy
@@ -262,8 +262,11 @@ def test_allow_upgrade_before_4_0_3_sends_the_named_upgrade_without_a_body() -> 
 
         assert result.exit_code == 0, result.problem or result.results.findings
         acting = [r for r in ocp.received if could_act_before_4_0_3(r)]
-        named = [r for r in acting if "/clusters/1/" in r.path]
+        named = [r for r in acting if "/clusters/1/obproxies/1,2/" in r.path]
         assert [r.body for r in named] == [b""]
-        # the rest: the same servers on a cluster a read proved absent (refused with 404)
-        assert all("/clusters/1000001/" in r.path and r.body == b"" for r in acting if r not in named)
+        # the rest: the same servers on a cluster a read proved absent, servers the cluster's read
+        # does not list (both refused with 404)
+        absent = [r for r in acting if r not in named]
+        assert {r.path.split("/obproxies/")[0].rsplit("/", 1)[-1] for r in absent} == {"1000001", "1"}
+        assert all(r.body == b"" for r in absent)
         assert ocp.created_tasks == 1

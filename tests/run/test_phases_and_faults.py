@@ -16,7 +16,7 @@ def test_examples_and_coverage_with_one_example_send_a_few_dozen_requests_at_mos
     config = from_options({"phases": "examples,coverage", "max_examples": 1, "seed": 1}, {})
     result = run_suite(config)
     assert result.exit_code == 0
-    assert 0 < len(result.exchanges) <= 60, len(result.exchanges)  # a few dozen: 57 on this spec
+    assert 0 < len(result.exchanges) <= 200, len(result.exchanges)  # 141 on the spec of ten operations
     assert result.results.skipped.keys() >= {"fuzzing", "stateful"}
     assert any(
         note.startswith("coverage: ") and "beyond --max-examples 1" in note for note in result.results.notes

@@ -18,7 +18,7 @@ def test_a_strict_safe_run_over_real_list_items_and_a_rolled_back_task_exits_0(
     assert rolled_back == 33149
     with live_ocp.mock.engine.lock:  # roll the seeded FAILED task back, as an operator would
         task = live_ocp.mock.engine.get(rolled_back)
-        assert task is not None and live_ocp.mock.engine.rollback(task, task.last_at)
+        assert task is not None and live_ocp.mock.engine.rollback(task, task.last_at) is None  # no refusal
     result = run_suite(live_config(task_ids=(rolled_back,), strict=True))
     assert result.exit_code == 0
     listed = [r for r in live_ocp.received if r.method == "GET" and r.path == "/api/v2/tasks/instances"]

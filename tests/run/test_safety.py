@@ -111,9 +111,7 @@ def _proven(policy: Policy, reads: dict[str, int]) -> SafetyGuard:
         pytest.param({"7": 404, "1000007": 404}, upgrade(cluster="1000007"), False, id="reads-all-404"),
         pytest.param({"7": 200, "1000007": 200}, upgrade(cluster="1000007"), False, id="it-exists"),
         pytest.param({"7": 200}, upgrade(cluster="1000007"), False, id="never-read"),
-        pytest.param(
-            {"7": 200, "1000007": 404}, upgrade(cluster="01000007"), False, id="other-spelling"
-        ),
+        pytest.param({"7": 200, "1000007": 404}, upgrade(cluster="01000007"), False, id="other-spelling"),
         pytest.param(
             {"7": 200, "1000007": 404}, upgrade(cluster="1000007", ids="5"), False, id="other-servers"
         ),
@@ -136,7 +134,11 @@ def test_an_upgrade_of_a_cluster_leaves_only_when_a_read_proved_it_absent(
             guard.check(wire, where="transport")
 
 
-def test_safe_mode_never_probes_an_absent_cluster() -> None:
+def test_safe_mode_probes_an_absent_cluster_only_against_a_named_reference() -> None:
     guard = _proven(SAFE, {"7": 200, "1000007": 404})
     with pytest.raises(UpgradeBlocked):
         guard.check(upgrade(cluster="1000007"), where="transport")
+    referenced = Policy(Mode.SAFE, known=Known({"u": "p"}), probe_target=TARGET)
+    assert (
+        _proven(referenced, {"7": 200, "1000007": 404}).check(upgrade(cluster="1000007"), where="t").allowed
+    )

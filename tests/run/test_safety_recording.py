@@ -102,22 +102,26 @@ def test_the_gate_alone_holds_in_every_phase(live_ocp: RecordingOCP, monkeypatch
 
 
 def test_allow_upgrade_sends_the_named_upgrade_and_only_it(live_ocp: RecordingOCP) -> None:
-    """Besides the named upgrade, only the same servers and package on a cluster a read proved absent."""
+    """Besides the named upgrade, only the same servers and package on a cluster a read proved
+    absent, and the package on servers a read of the named cluster did not list."""
     target = UpgradeTarget(1, (1, 2), PACKAGE)
     result = run_suite(live_config(allow_upgrade=True, target=target))
 
     assert result.exit_code == 0, result.problem or result.results.findings
-    sent = [r for r in live_ocp.received if could_upgrade(r)]
+    sent = [(i, r) for i, r in enumerate(live_ocp.received) if could_upgrade(r)]
     assert sent, "the named upgrade was sent"
-    reads = [(r.path, i) for i, r in enumerate(live_ocp.received) if r.method == "GET"]
-    for request in sent:
+    for index, request in sent:
         match = _UPGRADE_PATH.match(request.path)
         assert match is not None
-        assert sorted(match["ids"].split(",")) == ["1", "2"]
         assert json.loads(request.body)["shortRpmName"] == PACKAGE
+        proof = f"/api/v2/obproxy/clusters/{match['cluster']}"
+        read_first = any(r.method == "GET" and r.path == proof for r in live_ocp.received[:index])
         if match["cluster"] != "1":
-            proof = f"/api/v2/obproxy/clusters/{match['cluster']}"
-            assert any(path == proof for path, _ in reads), "read before it was probed"
+            assert sorted(match["ids"].split(",")) == ["1", "2"]
+            assert read_first, "read before it was probed"
+        elif match["ids"] not in ("1,2", "2,1"):
+            assert read_first and all(int(i) > 2 for i in match["ids"].split(",")), "servers not listed"
+    assert sum(1 for _, r in sent if r.path.startswith("/api/v2/obproxy/clusters/1/obproxies/1,2/")) == 1
     assert live_ocp.created_tasks == 1
 
 

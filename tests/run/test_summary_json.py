@@ -57,15 +57,30 @@ def test_every_exit_code_has_one_verdict_word() -> None:
     assert verdict_word(99) == "ERROR"
 
 
-def test_coverage_appears_when_the_results_carry_one() -> None:
-    run = result()
+def test_the_coverage_grid_is_in_the_summary_when_the_run_measured_one() -> None:
+    from dataclasses import replace
 
-    class Coverage:
-        def to_dict(self) -> dict[str, int]:
-            return {"operations": 3}
+    from contracts.run.judging.coverage import Coverage, CoverageCell
 
-    run.results.coverage = Coverage()  # type: ignore[attr-defined]
-    assert summarise(run)["coverage"] == {"operations": 3}
+    grid = Coverage(
+        ("getTaskInstance", "upgradeObproxies"),
+        (
+            CoverageCell("getTaskInstance", "200", 4),
+            CoverageCell("upgradeObproxies", "200", 0, "read-only"),
+        ),
+        {"upgradeObproxies": "read-only"},
+    )
+    data = summarise(replace(result(), coverage=grid))["coverage"]
+    assert data["operations"] == 2
+    assert data["exercised"] == ["getTaskInstance"]
+    assert data["notExercised"] == {"upgradeObproxies": "read-only"}
+    assert data["cells"][1] == {
+        "operationId": "upgradeObproxies",
+        "status": "200",
+        "count": 0,
+        "reason": "read-only",
+        "documented": True,
+    }
 
 
 def test_the_embedded_run_writes_the_summary_into_the_report_dir(tmp_path: Path) -> None:
@@ -75,3 +90,4 @@ def test_the_embedded_run_writes_the_summary_into_the_report_dir(tmp_path: Path)
     write_reports(run_suite(config))
     data = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert data["verdict"] == "OK" and data["violations"] == [] and data["phases"] == ["workflow"]
+    assert data["coverage"]["operations"] == 10 and "getTaskInstance" in data["coverage"]["exercised"]

@@ -7,7 +7,8 @@ import pytest
 
 from contracts.run import RunConfig
 from contracts.run.judging.results import Finding, Results, TaskReport
-from contracts.run.reporting.console import VERDICTS, plural, summary
+from contracts.run.reporting.console import plural, summary
+from contracts.run.reporting.verdicts import VERDICTS
 from contracts.run.runner import RunResult
 from contracts.violations import Violation
 
@@ -65,7 +66,8 @@ def test_the_summary_lists_what_was_not_verified_and_the_failed_task() -> None:
         "package: rpm conflict"
     ) in lines
     assert any("polls: RUNNING ×2 → FAILED" in line for line in lines)
-    assert "      failed at subtask 2 Install obproxy package: rpm conflict" in lines
+    assert "      outcome: failed at step 2 Install obproxy package (log: not read)" in lines
+    assert "      subtask 2 Install obproxy package said: rpm conflict" in lines
 
 
 def test_counts_are_plural_only_when_they_should_be() -> None:

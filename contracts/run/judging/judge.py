@@ -20,11 +20,12 @@ no violation there) — see :mod:`contracts.run.profile`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.rules.envelope import check_content_type, check_envelope
+from contracts.rules.transitions import AcceptedCall
 from contracts.run.judging.history import TaskHistory, task_id_of
 from contracts.run.judging.http_rules import rejection_ignored, server_error, task_not_found_after_create
 from contracts.run.wire.rejection import WireRequest, assess, credentials_of, path_segments, upgrade_path_ids
@@ -143,8 +144,13 @@ def _requested_task(request: WireRequest) -> int | None:
     return task_id_of(segments[-1]) if segments else None
 
 
-def transitions(observed: Observed, history: TaskHistory) -> list[Violation]:
-    """Compare a task snapshot with the previous one this thread saw; note tasks upgrades create."""
+def transitions(
+    observed: Observed, history: TaskHistory, *, accepted_calls: Collection[AcceptedCall] | None = None
+) -> list[Violation]:
+    """Compare a task snapshot with the previous one this thread saw; note tasks upgrades create.
+
+    ``accepted_calls``: the control calls accepted since the task's previous poll, when the caller
+    made every call itself (the workflow); ``None`` when it cannot know (the schemathesis phases)."""
     if not observed.declared_method or not applies(TRANSITIONS, observed.operation):
         return []
     requested = _requested_task(observed.request) if observed.operation == "task" else None
@@ -161,4 +167,4 @@ def transitions(observed: Observed, history: TaskHistory) -> list[Violation]:
         return []
     if observed.operation == "upgrade":
         history.created(task_id)
-    return history.observe(task_id, task, requested=requested)
+    return history.observe(task_id, task, requested=requested, accepted_calls=accepted_calls)

@@ -84,8 +84,18 @@ class TaskReport:
     subtasks: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     failed_subtask: str | None = None
+    failed_subtask_id: int | None = None
     message: str | None = None
     rolled_back: bool = False
+    #: The failing subtask's log (its last line), or why it was not read.
+    log: str | None = None
+    #: What the servers report after the task ended: the version they all run, ``"unchanged"``
+    #: (each kept its version), or ``None`` when they were not read.
+    servers: str | None = None
+    #: The package an upgrade installs, named when the servers' versions could not be read.
+    package: str | None = None
+    #: The one version every named server reports after the task, when they agree.
+    version: str | None = None
 
     @property
     def status(self) -> str:
@@ -106,6 +116,28 @@ class TaskReport:
         runs = [(status, sum(1 for _ in group)) for status, group in groupby(self.polls)]
         return " → ".join(f"{status} ×{n}" if n != 1 else status for status, n in runs) or "none"
 
+    def outcome(self) -> str:
+        """The task's end in words: ``upgraded to X``, ``rolled back, servers unchanged``,
+        ``failed at step Y (log: …)``; a rollback is never called an upgrade."""
+        if self.status == FAILED:
+            step = self.failed_subtask or "an unnamed step"
+            return f"failed at step {step} (log: {self.log or 'not read'})"
+        if not self.finished:
+            return f"not finished: last seen {self.progress}"
+        if self.rolled_back:
+            servers = {None: "servers not read", "unchanged": "servers unchanged"}.get(
+                self.servers, f"but servers report {self.servers}"
+            )
+            return f"rolled back, {servers}"
+        if self.version is not None:
+            again = " (they ran it before)" if self.servers == "unchanged" else ""
+            return f"upgraded to {self.version}{again}"
+        if self.servers is not None:
+            return f"ended SUCCESSFUL, but the servers report {self.servers}"
+        if self.package:
+            return f"upgraded to {self.package} (servers' versions not read)"
+        return "ended SUCCESSFUL"
+
     def problem(self) -> str | None:
         """Why this task does not verify what was asked of it, or ``None``."""
         if self.status == FAILED:
@@ -117,6 +149,25 @@ class TaskReport:
         if not self.finished:
             return f"task {self.task_id} ({self.title}) did not finish: last seen {self.progress}"
         return None
+
+
+@dataclass
+class DrillReport:
+    """One drill of the failure path: what it did, step by step, and how it left the servers."""
+
+    name: str
+    task_id: int | None = None
+    steps: list[str] = field(default_factory=list)
+    #: Whether its control call was accepted and followed; else ``why_not`` says why.
+    exercised: bool = False
+    why_not: str | None = None
+    outcome: str = "not run"
+
+    def line(self) -> str:
+        """``retry (task 33160): FAILED (cancelled subtask 50012) → retried → upgraded to 4.2.3.0``."""
+        task = f" (task {self.task_id})" if self.task_id is not None else ""
+        trail = " → ".join([*self.steps, self.outcome])
+        return f"{self.name}{task}: {trail}" + ("" if self.exercised else f" — not exercised: {self.why_not}")
 
 
 class Results:
@@ -136,6 +187,15 @@ class Results:
         #: What the target says does not exist although the user named it (exit 2).
         self.unusable: list[str] = []
         self.tasks: list[TaskReport] = []
+        #: Judged answers by (operationId, HTTP status): the coverage grid.
+        self.exchanged: Counter[tuple[str, int]] = Counter()
+        #: The drills of the failure path, in the order they ran.
+        self.drills: list[DrillReport] = []
+        #: Whether an upgrade reached SUCCESSFUL (not a rollback) with the servers' new version read.
+        self.success_path = False
+        #: Why an operation was not exercised where the run knows better than "not reached"
+        #: (a probe that could not be made), by operationId.
+        self.unexercised: dict[str, str] = {}
         #: Phases that did not run, and why.
         self.skipped: dict[str, str] = {}
         #: The signal (``SIGINT``, ``SIGTERM``) that ended the run early, or ``None``.
@@ -162,6 +222,11 @@ class Results:
     def count_case(self, phase: str, n: int = 1) -> None:
         with self._lock:
             self.cases[phase] += n
+
+    def count_exchange(self, operation_id: str, status: int) -> None:
+        """One judged answer of ``operation_id`` with HTTP ``status`` (the coverage grid)."""
+        with self._lock:
+            self.exchanged[(operation_id, status)] += 1
 
     def error(self, text: str) -> None:
         with self._lock:

@@ -91,6 +91,7 @@ def _record_case(
     interaction = recorder.interactions.get(case_id)
     if interaction is not None and interaction.response is not None:
         results.count_case(phase)
+        results.count_exchange(_operation_id(node.value), interaction.response.status_code)
     elapsed = (
         interaction.response.elapsed if interaction is not None and interaction.response is not None else 0.0
     )
@@ -106,6 +107,14 @@ def _record_case(
             Finding(operation, check.name, phase, title, _violations(check.name, failure), curl),
             elapsed=elapsed,
         )
+
+
+def _operation_id(case: Any) -> str:
+    """The case's operationId (its label when the spec gives none)."""
+    definition = getattr(case.operation, "definition", None)
+    raw = getattr(definition, "raw", None)
+    found = raw.get("operationId") if isinstance(raw, dict) else None
+    return str(found) if found else str(case.operation.label)
 
 
 def _record_error(results: Results, event: events.NonFatalError) -> None:

@@ -18,10 +18,10 @@ from contracts.run.config import RunConfig
 from contracts.run.judging.checks import operation_names
 from contracts.run.judging.results import Results
 from contracts.run.phases.collect import skip_reason
-from contracts.run.profile import run_profile
+from contracts.run.profile import RunProfile, run_profile
 from contracts.run.reporting.junit import operation_for
 from contracts.run.reporting.redaction import Redactor
-from contracts.run.reporting.verdicts import VERDICTS
+from contracts.run.reporting.verdicts import verdict_line
 from contracts.run.runner import RunResult
 from contracts.terminal import Lines
 
@@ -100,7 +100,9 @@ class Progress:
                 self.phase_finished(name, skipped=skipped, reason=why)
 
 
-def banner(config: RunConfig, target: str, mode: str, scrub: Redactor) -> str:
+def banner(
+    config: RunConfig, target: str, mode: str, scrub: Redactor, profile: RunProfile | None = None
+) -> str:
     """What is about to run, where, and how safely."""
     seed = config.seed if config.seed is not None else "random (printed at the end)"
     lines = [
@@ -110,7 +112,8 @@ def banner(config: RunConfig, target: str, mode: str, scrub: Redactor) -> str:
         f"phases {', '.join(config.phases)}",
     ]
     if config.ocp_version is not None:
-        lines.append(f"  holds the target to {run_profile(config.ocp_version).describe()}")
+        chosen = profile if profile is not None else run_profile(config.ocp_version)
+        lines.append(f"  holds the target to {chosen.describe()}")
     if config.insecure:
         lines.append("  TLS verification is OFF (--insecure)")
     return scrub("\n".join(lines))
@@ -153,19 +156,33 @@ def workflow_lines(result: RunResult) -> list[str]:
             f"  task {task.task_id} ({task.title}): {task.progress} after {task.seconds:.0f} s; "
             f"polls: {task.poll_trail()}"
         )
-        if task.failed_subtask:
-            said = f": {task.message}" if task.message else ""
-            lines.append(f"      failed at subtask {task.failed_subtask}{said}")
-        if task.rolled_back:
-            lines.append("      rolled back (subtasks carry operation ROLLBACK)")
+        if task.finished:
+            lines.append(f"      outcome: {task.outcome()}")
+        if task.failed_subtask and task.message:
+            lines.append(f"      subtask {task.failed_subtask} said: {task.message}")
+    lines += [f"  drill {drill.line()}" for drill in result.results.drills]
     return lines
+
+
+def verdict(result: RunResult) -> str:
+    """The last line: :data:`VERDICTS`, scoped by what the run exercised ("N of M operations
+    exercised", naming the others). A run that exercised a fraction of the spec never says the
+    target honours the contract, only that every answer it saw conforms."""
+    return verdict_line(result.exit_code, result.coverage)
+
+
+def coverage_lines(result: RunResult) -> list[str]:
+    """The coverage table: operation × documented status, exercised (count) or why not."""
+    if result.coverage is None:
+        return []
+    return ["  coverage (operation, status, answers):", *(f"    {row}" for row in result.coverage.rows())]
 
 
 def summary(result: RunResult) -> list[str]:
     """The closing lines: findings, the workflow, skipped, what was not verified, warnings,
     throughput and the verdict."""
     results = result.results
-    lines = _finding_lines(result) + workflow_lines(result) + _blocked_lines(result)
+    lines = _finding_lines(result) + workflow_lines(result) + _blocked_lines(result) + coverage_lines(result)
     lines += [f"  skipped: {phase}: {why}" for phase, why in results.skipped.items()]
     lines += [f"  note: {note}" for note in dict.fromkeys(results.notes)]
     lines += [f"  not verified: {what}" for what in results.incomplete]
@@ -182,5 +199,5 @@ def summary(result: RunResult) -> list[str]:
     )
     if result.exit_code == 2 and result.problem:
         lines.append(f"  problem: {result.problem}")
-    lines.append(VERDICTS[result.exit_code])
+    lines.append(verdict(result))
     return lines

@@ -95,9 +95,7 @@ def _skipped_cases(suite: ET.Element, result: RunResult, scrub: Redactor) -> int
     incomplete = result.results.incomplete
     if incomplete:
         case = ET.SubElement(suite, "testcase", classname=f"{SUITE}.run", name="verified", time="0")
-        skipped = ET.SubElement(
-            case, "skipped", message=xml_safe(scrub(f"not verified: {incomplete[0]}"))
-        )
+        skipped = ET.SubElement(case, "skipped", message=xml_safe(scrub(f"not verified: {incomplete[0]}")))
         skipped.text = xml_safe(scrub("\n".join(incomplete)))
     return len(result.results.skipped) + (1 if incomplete else 0)
 
@@ -119,6 +117,22 @@ def _error_case(suite: ET.Element, result: RunResult, scrub: Redactor) -> int:
     return 1
 
 
+def _coverage_properties(result: RunResult) -> list[tuple[str, str]]:
+    """``coverage`` (N of M operations exercised) and ``coverage.<operationId>.<status>`` per cell:
+    the count, or ``not exercised (reason)``."""
+    grid = result.coverage
+    if grid is None:
+        return []
+    cells = [
+        (
+            f"coverage.{c.operation_id}.{c.status}",
+            str(c.count) if c.exercised else f"not exercised ({c.reason})",
+        )
+        for c in grid.cells
+    ]
+    return [("coverage", grid.summary()), *cells]
+
+
 def render(result: RunResult, scrub: Redactor) -> bytes:
     """The JUnit XML document of a run."""
     root = ET.Element("testsuites", name=SUITE)
@@ -135,7 +149,10 @@ def render(result: RunResult, scrub: Redactor) -> bytes:
         ("target", result.target),
         ("mode", result.mode),
         ("seed", str(result.seed)),
-        ("verdict", verdict_line(result.exit_code)),
+        ("verdict", verdict_line(result.exit_code, result.coverage)),
+        *_coverage_properties(result),
+        *((f"outcome.task.{t.task_id}", t.outcome()) for t in result.results.tasks if t.finished),
+        *((f"drill.{d.name}", d.line()) for d in result.results.drills),
     ):
         ET.SubElement(properties, "property", name=name, value=xml_safe(scrub(value)))
     for (operation, check), cell in sorted(result.results.cells.items()):

@@ -22,12 +22,22 @@ _VERDICT = {
 }
 
 
+def _verdict(result: RunResult) -> str:
+    """The verdict in words, scoped by what the run exercised."""
+    grid, code = result.coverage, result.exit_code
+    if grid is None or code not in (0, 1, 3):
+        return _VERDICT[code]
+    if code == 0 and not grid.complete:
+        return f"every answer conforms, within its scope: {grid.summary()}"
+    return f"{_VERDICT[code]}; {grid.summary()}"
+
+
 def _header(result: RunResult) -> list[str]:
     config = result.config
     return [
         "# OCP contract run",
         "",
-        f"**Verdict: {_VERDICT[result.exit_code]}** (exit {result.exit_code})",
+        f"**Verdict: {_verdict(result)}** (exit {result.exit_code})",
         "",
         f"- target: {result.target}",
         f"- safety: {result.mode}",
@@ -67,13 +77,48 @@ def _workflow(result: RunResult) -> list[str]:
             f"{done}/{len(task.subtasks)} | {task.seconds:.0f} |"
         )
     for task in tasks:
-        if task.failed_subtask:
-            said = f": {task.message}" if task.message else ""
-            lines += ["", f"Task {task.task_id} failed at subtask {task.failed_subtask}{said}."]
-        if task.rolled_back:
-            lines += ["", f"Task {task.task_id} was rolled back."]
+        if task.finished:
+            lines += ["", f"Task {task.task_id}: {task.outcome()}."]
+        if task.failed_subtask and task.message:
+            lines += ["", f"Subtask {task.failed_subtask} said: {task.message}"]
         lines += ["", f"Subtasks of task {task.task_id} (last poll):", ""]
         lines += [f"- {name}: {status}" for name, status in task.subtasks.items()]
+    return [*lines, ""]
+
+
+def _drills(result: RunResult) -> list[str]:
+    drills = result.results.drills
+    if not drills:
+        return []
+    lines = [
+        "## Drills of the failure path",
+        "",
+        "| drill | task | what it did | outcome |",
+        "|---|---:|---|---|",
+    ]
+    for drill in drills:
+        outcome = drill.outcome if drill.exercised else f"not exercised: {drill.why_not}"
+        task = "" if drill.task_id is None else str(drill.task_id)
+        lines.append(f"| {drill.name} | {task} | {' → '.join(drill.steps)} | {outcome} |")
+    return [*lines, ""]
+
+
+def _coverage(result: RunResult) -> list[str]:
+    grid = result.coverage
+    if grid is None:
+        return []
+    lines = [
+        "## Coverage",
+        "",
+        f"{grid.summary()}.",
+        "",
+        "| operation | status | answers |",
+        "|---|---|---|",
+    ]
+    for cell in grid.cells:
+        status = cell.status if cell.documented else f"{cell.status} (undocumented)"
+        said = str(cell.count) if cell.exercised else f"not exercised ({cell.reason})"
+        lines.append(f"| {cell.operation_id} | {status} | {said} |")
     return [*lines, ""]
 
 
@@ -141,6 +186,6 @@ def _errors(result: RunResult) -> list[str]:
 
 def render(result: RunResult, scrub: Redactor) -> bytes:
     """The Markdown report of a run."""
-    sections = [_header, _workflow, _grid, _findings, _blocked, _warnings, _errors]
+    sections = [_header, _workflow, _drills, _coverage, _grid, _findings, _blocked, _warnings, _errors]
     text = "\n".join(line for section in sections for line in section(result))
     return scrub(text).encode("utf-8")

@@ -23,11 +23,8 @@ FILE_NAME = "summary.json"
 
 
 def _coverage(result: RunResult) -> Any:
-    """The run's coverage, when its results carry one (``to_dict()``); else ``None``."""
-    coverage = getattr(result.results, "coverage", None)
-    if coverage is None:
-        return None
-    return coverage.to_dict() if hasattr(coverage, "to_dict") else coverage
+    """The run's coverage grid as data, when the run measured one; else ``None``."""
+    return result.coverage.to_dict() if result.coverage is not None else None
 
 
 def summarise(result: RunResult) -> dict[str, Any]:
@@ -49,7 +46,7 @@ def summarise(result: RunResult) -> dict[str, Any]:
         "version": SUMMARY_VERSION,
         "verdict": verdict_word(result.exit_code),
         "exitCode": result.exit_code,
-        "verdictLine": verdict_line(result.exit_code),
+        "verdictLine": verdict_line(result.exit_code, result.coverage),
         "target": result.target,
         "mode": result.mode,
         "ocpVersion": config.ocp_version or "latest",

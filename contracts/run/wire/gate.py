@@ -14,7 +14,8 @@ session, schemathesis' own included — passes :meth:`Gate.send`, which in this 
    (:func:`~contracts.run.wire.bounds.bounded_send`) — and on 429 waits as OCP asks
    (``RateLimit-Reset``/``Retry-After``) and resends;
 5. records the exchange (headers already redacted) for the HAR file, and shows the guard every
-   answer to a cluster read (what proves a cluster id absent, :meth:`SafetyGuard.observe`);
+   answer (:meth:`SafetyGuard.observe`): cluster and task reads prove ids absent, an upgrade's
+   answer names a task the run created;
 6. trips the credential watch on a 401 to a request that carried our valid credentials, and the
    5xx breaker on a storm of server errors.
 
@@ -147,7 +148,7 @@ class Gate:
         wire = WireRequest.from_prepared(request)
         self.guard.check(wire, where="transport")
         response = self._send_politely(request, send, kwargs)
-        self.guard.observe(wire, response.status_code)
+        self.guard.observe(wire, response.status_code, response.content)
         self.watch.check(wire, response)
         storm = self.breaker.observe(response.status_code)
         if storm is not None:

@@ -27,6 +27,5 @@ def check_task_ids(
         response = session.get(url, timeout=timeout)
         if response.status_code == 404:
             raise RunAborted(
-                f"task {task_id} is unknown to the target (404); check --task-id "
-                "(nothing else was sent)"
+                f"task {task_id} is unknown to the target (404); check --task-id (nothing else was sent)"
             )

@@ -73,6 +73,7 @@ class Kind(enum.Enum):
 
     READ_ONLY = "read-only"
     UPGRADE = "could start an upgrade"
+    CONTROL = "could retry, roll back, skip or cancel a task's work"
     WRITE = "not read-only"
 
 
@@ -124,6 +125,15 @@ class UpgradeCall:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlTarget:
+    """What a control call (task retry/rollback, subtask retry/skip/cancel) acts on, as sent."""
+
+    route: str  #: short name in ``contracts.ocp.LIFECYCLE_ROUTES`` (``task-retry``, …)
+    task_id: str
+    subtask_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
     """What a request would do (:class:`Kind`), every reason the contract says OCP refuses it (in
     OCP's order: credentials first), and the upgrade it names."""
@@ -131,6 +141,7 @@ class Assessment:
     kind: Kind
     rejections: tuple[Rejection, ...] = ()
     upgrade: UpgradeCall | None = None
+    control: ControlTarget | None = None
 
     @property
     def rejection(self) -> Rejection | None:
@@ -216,6 +227,27 @@ def _match(segments: list[str], template: tuple[str, ...]) -> dict[str, str] | N
 
 _UPGRADE_ROUTE = ("obproxy", "clusters", "{id}", "obproxies", "{obproxyIds}", "upgrade")
 _TASK_ROUTE = ("tasks", "instances", "{taskInstanceId}")
+_SUBTASK_ROUTE = (*_TASK_ROUTE, "subtasks", "{subtaskInstanceId}")
+#: The control calls' routes (``contracts.ocp.LIFECYCLE_ROUTES``) as path templates, by short name.
+_CONTROL_ROUTES = {
+    "task-retry": (*_TASK_ROUTE, "retry"),
+    "task-rollback": (*_TASK_ROUTE, "rollback"),
+    "subtask-retry": (*_SUBTASK_ROUTE, "retry"),
+    "subtask-skip": (*_SUBTASK_ROUTE, "skip"),
+    "subtask-cancel": (*_SUBTASK_ROUTE, "cancel"),
+}
+
+
+def control_target(url: str) -> tuple[ControlTarget, dict[str, str]] | None:
+    """The control call ``url`` names (and its path ids), whatever the method; else ``None``.
+
+    Matched on the path's tail, as the upgrade route is: a prefix cannot hide one."""
+    segments = path_segments(url)
+    for route, template in _CONTROL_ROUTES.items():
+        ids = _match(segments, template)
+        if ids is not None:
+            return ControlTarget(route, ids["taskInstanceId"], ids.get("subtaskInstanceId")), ids
+    return None
 
 
 def upgrade_path_ids(url: str) -> dict[str, str] | None:
@@ -408,6 +440,12 @@ def assess(request: WireRequest, credentials: CredentialsCase, *, upgrade_body: 
         call = UpgradeCall(upgrade_ids["id"], upgrade_ids["obproxyIds"], packages_named(request.body))
         refused = _upgrade_rejections(request, upgrade_ids, upgrade_body=upgrade_body)
         return Assessment(_kind(request, True), found + refused, call)
+    control = control_target(request.url)
+    if control is not None and request.effective_method not in READ_ONLY_METHODS:
+        target, ids = control
+        refused = (Rejection.UNSUPPORTED_METHOD,) if request.effective_method != "POST" else ()
+        refused += (Rejection.MALFORMED_ID,) if _ids_malformed(ids) else ()
+        return Assessment(Kind.CONTROL, found + refused, control=target)
     task_ids = _match(path_segments(request.url), _TASK_ROUTE)
     if task_ids is not None and _ids_malformed(task_ids):
         found += (Rejection.MALFORMED_ID,)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit
 
@@ -31,9 +31,10 @@ from contracts.auth import AkSkAuth, basic_auth
 from contracts.auth import Credentials as KnownCredentials
 from contracts.mock import MockOCP, create_app, mock_responses
 from contracts.mock.faults import get_faults
+from contracts.mock.inventory import package_version
 from contracts.ocp import TASKS_PATH
 from contracts.run.config import RunConfig, UpgradeTarget
-from contracts.run.profile import run_profile
+from contracts.run.profile import RunProfile, run_profile
 from contracts.run.wire.errors import RunAborted, describe_network_error
 
 EMBEDDED_BASE_URL = "http://ocp-mock.invalid:8080"
@@ -80,6 +81,15 @@ class Target:
             for cluster in inventory.clusters[:2]
         )
 
+    def drill_target(self) -> UpgradeTarget:
+        """The embedded mock's drill target: the first cluster's first two servers, to a package
+        whose version they do not run yet (so an upgrade shows in their versions)."""
+        assert self.mock is not None, "drills on a live OCP name their target"
+        inventory, first = self.mock.inventory, self.upgrade_targets()[0]
+        running = inventory.clusters[0].servers[0].version
+        fresh = [p for p in inventory.packages if not package_version(p).startswith(running)]
+        return replace(first, package=fresh[-1]) if fresh else first
+
 
 def identity_for(config: RunConfig, target: Target) -> Identity:
     """AK/SK or Basic from the options; the embedded mock's demo manager when none are given."""
@@ -115,15 +125,16 @@ def check_faults(names: tuple[str, ...]) -> None:
 
 
 @contextmanager
-def opened(config: RunConfig) -> Iterator[Target]:
-    """The run's target, ready for ``requests``, until the block ends."""
+def opened(config: RunConfig, profile: RunProfile | None = None) -> Iterator[Target]:
+    """The run's target, ready for ``requests``, until the block ends (``profile``: the run's)."""
     if config.base_url is not None:
         with warnings.catch_warnings():
             if config.insecure:
                 warnings.simplefilter("ignore", InsecureRequestWarning)
             yield Target(config.base_url, config.tls_verify)
         return
-    mock = create_app(faults=config.mock_faults, upgrade_body=run_profile(config.ocp_version).upgrade_body)
+    upgrade_body = (profile or run_profile(config.ocp_version)).upgrade_body
+    mock = create_app(faults=config.mock_faults, upgrade_body=upgrade_body)
     with mock_responses(mock, base_url=EMBEDDED_BASE_URL):
         yield Target(EMBEDDED_BASE_URL, True, mock)
 
