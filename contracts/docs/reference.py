@@ -1,8 +1,10 @@
 """Everything the HTML reference shows, gathered from the spec into plain values.
 
 The template only lays these values out; every fact on the page comes from
-``spec/openapi.yaml`` (descriptions, enums, examples, ``x-ocp-*`` extensions) or from what is
-derived from it (version profiles, task pictures). Nothing about OCP is written here.
+``spec/openapi.yaml`` (descriptions, enums, examples, ``x-ocp-*`` extensions), from what is
+derived from it (version profiles, task pictures), or, for the failure path's state charts,
+from OCP's vocabulary (:data:`contracts.ocp.CONTROL_CALLS`) and the engine's moves
+(:mod:`contracts.docs.task_lifecycle`). Nothing about OCP is written here.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from typing import Any
 from markupsafe import Markup
 
 from contracts.docs.schema_view import Part, SchemaView, constraints, schema_view, type_parts
+from contracts.docs.statechart import ChartGeometry, render_state_chart
 from contracts.docs.statuses import subtask_statuses, task_statuses
 from contracts.docs.svg import render_svg
+from contracts.docs.task_lifecycle import LEVELS, CallRow, call_rows, moves, states
 from contracts.docs.taskgraph import has_graph, task_graph
+from contracts.ocp import TASK_NOT_FOUND_CODE, TASK_PROHIBITS_ROLLBACK_CODE, TASK_STATE_INVALID_CODE
 from contracts.spec import Spec, follow_refs
 from contracts.versions import PROFILE_NAMES, Feature, features, profile
 
@@ -105,6 +110,31 @@ class OperationView:
 
 
 @dataclass(frozen=True)
+class ServerRow:
+    """One OBProxy server of a cluster example: what an upgrade changes, at a glance."""
+
+    id: str
+    address: str
+    version: str
+    status: str
+    operate_status: str
+
+
+def _servers(data: Any) -> list[ServerRow]:
+    """The servers of a cluster example's ``data`` (its ``obproxies``), else ``[]``."""
+    servers = data.get("obproxies") if isinstance(data, dict) else None
+    if not isinstance(servers, list):
+        return []
+    rows = []
+    for server in (s for s in servers if isinstance(s, dict)):
+        port = f":{server['sqlPort']}" if "sqlPort" in server else ""
+        rows.append(ServerRow(str(server.get("id", "")), f"{server.get('ip', '')}{port}",
+                              str(server.get("version", "")), str(server.get("status", "")),
+                              str(server.get("operateStatus", ""))))
+    return rows
+
+
+@dataclass(frozen=True)
 class ExampleView:
     name: str
     anchor: str
@@ -116,6 +146,11 @@ class ExampleView:
     picture: Markup | None
     task_status: str
     subtask_count: int
+    #: Every (operationId, status) that answers with this example, the first one included.
+    uses: list[tuple[str, str]] = field(default_factory=list)
+    #: A cluster example's servers, and a log example's text, shown as such beside the JSON.
+    servers: list[ServerRow] = field(default_factory=list)
+    log: str | None = None
 
 
 @dataclass
@@ -123,8 +158,8 @@ class ErrorView:
     status: str
     name: str
     description: str
-    code: str
-    message: str
+    #: ``(error.code, message)`` of each of its examples: one refusal may have several codes.
+    codes: list[tuple[str, str]]
     operations: list[str] = field(default_factory=list)
 
 
@@ -141,6 +176,47 @@ class SecurityView:
 class VersionRow:
     feature: Feature
     cells: list[bool]
+
+
+@dataclass(frozen=True)
+class LifecycleChart:
+    level: str
+    uid: str
+    svg: Markup
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The failure path: a state chart per level, and the control calls with their refusals."""
+
+    charts: list[LifecycleChart]
+    calls: list[CallRow]
+    #: operationIds of the calls the spec documents (the others are listed without a link).
+    documented: frozenset[str]
+    not_found_code: int = TASK_NOT_FOUND_CODE
+    state_invalid_code: int = TASK_STATE_INVALID_CODE
+    prohibits_rollback_code: int = TASK_PROHIBITS_ROLLBACK_CODE
+
+
+#: The task chart has three states and wide labels between them: it gets room to spread out.
+_GEOMETRY = {"task": ChartGeometry(gap=220), "subtask": ChartGeometry()}
+
+
+def build_lifecycle(spec: Spec) -> Lifecycle:
+    """The lifecycle charts and the control calls of :data:`contracts.ocp.CONTROL_CALLS`."""
+    charts = []
+    for level in LEVELS:
+        level_moves = moves(level)
+        calls = sorted({route for move in level_moves for route in move.routes})
+        title = (f"State chart of a {level}: its statuses {', '.join(states(level))}, and {len(level_moves)} "
+                 f"moves between them, by the engine or by a control call")
+        description = (f"Moves by a control call on the {level}: {', '.join(calls).replace('-', ' ')}. "
+                       "Moves above the row go right, those below go left; each arrow's label names "
+                       "what makes the move.")
+        svg = render_state_chart(states(level), level_moves, uid=f"lifecycle-{level}", title=title,
+                                 description=description, geometry=_GEOMETRY[level])
+        charts.append(LifecycleChart(level, f"lifecycle-{level}", Markup(svg)))  # safe: autoescaped template
+    return Lifecycle(charts, call_rows(), frozenset(spec.operations))
 
 
 @dataclass
@@ -163,6 +239,7 @@ class Reference:
     version_rows: list[VersionRow]
     subtask_statuses: list[str]
     task_statuses: list[str]
+    lifecycle: Lifecycle
 
     def section(self, title: str) -> Section | None:
         """The description section with this title, if the spec has one."""
@@ -204,6 +281,7 @@ class _Builder:
         self.schemas: dict[str, Any] = self.doc.get("components", {}).get("schemas", {})
         self.profiles = [profile(name, spec) for name in PROFILE_NAMES]
         self.examples: dict[str, ExampleView] = {}
+        self.anchors: set[str] = set()
         self.errors: dict[str, ErrorView] = {}
 
     def deref(self, node: Any) -> tuple[Any, str | None]:
@@ -254,7 +332,8 @@ class _Builder:
 
     def response(self, operation_id: str, status: str, node: Any) -> ResponseView:
         response, component = self.deref(node)
-        media = response.get("content", {}).get("application/json", {})
+        content = response.get("content", {})
+        media: dict[str, Any] = content.get("application/json") or next(iter(content.values()), {})
         links: list[ExampleLink] = []
         named = list(media.get("examples", {}).items())
         if "example" in media:  # an unnamed example: named after its response, as a reader would say it
@@ -265,23 +344,33 @@ class _Builder:
                     {"value": media["example"]},
                 ),
             )
+        # an example written inside a shared response belongs to that response; else to this answer
+        owner = component or f"{operation_id} {status}"
         for name, example_node in named:
             example, example_component = self.deref(example_node)
-            view = self.example(example_component or name, example, operation_id, status)
+            key = example_component or f"{owner}/{name}"
+            view = self.example(key, example_component or name, owner, example, operation_id, status)
             links.append(ExampleLink(view.name, view.summary, view.anchor))
         if status[:1] in "45":
             self.error(status, component or f"HTTP {status} of {operation_id}", response, named, operation_id)
         return ResponseView(
             status=status,
             description=str(response.get("description", "")),
-            type=type_parts(media.get("schema", {})),
+            type=type_parts(media["schema"]) if "schema" in media else [],
             headers=list(response.get("headers", {})),
             examples=links,
         )
 
-    def example(self, name: str, example: dict[str, Any], operation_id: str, status: str) -> ExampleView:
-        if name in self.examples:
-            return self.examples[name]
+    def example(self, key: str, name: str, owner: str, example: dict[str, Any], operation_id: str,
+                status: str) -> ExampleView:
+        """The view of one example, made once per ``key`` however many answers use it; a name
+        that two different examples share is told apart by its owner (``documentedSample of
+        skipSubtask 200``)."""
+        if key in self.examples:
+            self.examples[key].uses.append((operation_id, status))
+            return self.examples[key]
+        if f"example-{_slug(name)}" in self.anchors:
+            name = f"{name} of {owner}"
         value = example.get("value")
         data = value.get("data") if isinstance(value, dict) else None
         picture = None
@@ -290,9 +379,11 @@ class _Builder:
             picture = Markup(
                 render_svg(task_graph(data), uid=f"dag-{name}", title=label)
             )  # safe: autoescaped template
+        anchor = f"example-{_slug(name)}"
+        self.anchors.add(anchor)
         view = ExampleView(
             name=name,
-            anchor=f"example-{_slug(name)}",
+            anchor=anchor,
             summary=str(example.get("summary", "")),
             description=str(example.get("description", "")),
             operation_id=operation_id,
@@ -301,8 +392,11 @@ class _Builder:
             picture=picture,
             task_status=str(data.get("status", "")) if isinstance(data, dict) else "",
             subtask_count=len(data.get("subtasks", [])) if isinstance(data, dict) else 0,
+            uses=[(operation_id, status)],
+            servers=_servers(data),
+            log=data["log"] if isinstance(data, dict) and isinstance(data.get("log"), str) else None,
         )
-        self.examples[name] = view
+        self.examples[key] = view
         return view
 
     def error(
@@ -314,15 +408,16 @@ class _Builder:
         operation_id: str,
     ) -> None:
         if name not in self.errors:
-            value = self.deref(named[0][1])[0].get("value") if named else None
-            error = value.get("error", {}) if isinstance(value, dict) else {}
-            self.errors[name] = ErrorView(
-                status,
-                name,
-                str(response.get("description", "")),
-                str(error.get("code", "")),
-                str(error.get("message", "")),
-            )
+            codes = []
+            for _, example_node in named:
+                value = self.deref(example_node)[0].get("value")
+                error = value.get("error") if isinstance(value, dict) else None
+                if not isinstance(error, dict):
+                    continue
+                line = (str(error.get("code", "")), str(error.get("message", "")))
+                if line not in codes:
+                    codes.append(line)
+            self.errors[name] = ErrorView(status, name, str(response.get("description", "")), codes)
         self.errors[name].operations.append(operation_id)
 
     def operation(self, path: str, method: str, operation: dict[str, Any]) -> OperationView:
@@ -374,6 +469,7 @@ class _Builder:
             "Envelopes and errors",
             "Request bodies",
             "Tasks, subtasks and pages",
+            "OBProxy clusters and servers",
             "Enumerations",
             "Field types",
         ]
@@ -419,4 +515,5 @@ def build_reference(spec: Spec) -> Reference:
         version_rows=[VersionRow(f, [p.applies(f) for p in builder.profiles]) for f in marked],
         subtask_statuses=subtask_statuses(spec),
         task_statuses=task_statuses(spec),
+        lifecycle=build_lifecycle(spec),
     )

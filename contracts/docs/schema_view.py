@@ -7,6 +7,7 @@ walked with an explicit stack (schemas are small, but nothing here recurses anyw
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,8 @@ def _ref_name(node: Any) -> str | None:
 
 
 def type_parts(schema: Any) -> list[Part]:
-    """``array of SubtaskInstance``, ``integer (int64) or string``, ``map of string``…"""
+    """``array of SubtaskInstance``, ``integer (int64) or string``, ``map of string``, ``object or
+    null``, ``TaskInstance and …`` (``allOf``), ``constant true``…"""
     parts: list[Part] = []
     stack: list[Any] = [schema]
     while stack:
@@ -51,6 +53,16 @@ def type_parts(schema: Any) -> list[Part]:
             stack.extend([node.get("items", {}), "array of "])  # popped in reverse: the words first
         elif node.get("type") == "object" and isinstance(node.get("additionalProperties"), dict):
             stack.extend([node["additionalProperties"], "map of name → "])
+        elif isinstance(node.get("allOf"), list) and node["allOf"]:
+            joined = []
+            for part in node["allOf"]:
+                joined += [" and ", part] if joined else [part]
+            stack.extend(reversed(joined))
+        elif "const" in node:
+            parts.append((f"constant {json.dumps(node['const'])}", None))
+        elif isinstance(node.get("type"), list):  # ["object", "null"]: one of several JSON types
+            fmt = f" ({node['format']})" if "format" in node else ""
+            parts.append((" or ".join(map(str, node["type"])) + fmt, None))
         elif "type" in node:
             fmt = f" ({node['format']})" if "format" in node else ""
             parts.append((f"{node['type']}{fmt}", None))
@@ -125,6 +137,8 @@ class SchemaView:
             return "Envelopes and errors"
         if self.name.endswith("Request"):
             return "Request bodies"
+        if self.name.startswith("Obproxy") and self.properties:
+            return "OBProxy clusters and servers"
         if self.properties:
             return "Tasks, subtasks and pages"
         return "Field types"
