@@ -143,3 +143,23 @@ def test_the_embedded_mock_drills_everything_by_default() -> None:
     assert result.exit_code == 0, (result.results.incomplete, result.results.findings)
     assert [d.name for d in result.results.drills] == list(DRILL_NAMES)
     assert all(d.exercised for d in result.results.drills)
+
+
+def test_a_drill_that_may_miss_steps_between_polls_cancels_the_first_running_subtask() -> None:
+    """With time between polls (a live OCP) the last step often runs for less than one poll, so the
+    drill cancels the first RUNNING subtask it catches; where every step is seen it waits for the
+    last chance, letting a task that fails by itself do so. The cancel drill always takes the first."""
+    from contracts.run.phases.drills import _to_cancel
+
+    early = {
+        "subtasks": [
+            {"id": 1, "status": "SUCCESSFUL"},
+            {"id": 2, "status": "RUNNING"},
+            {"id": 3, "status": "PENDING"},
+        ]
+    }
+    last = {"subtasks": [{"id": 1, "status": "SUCCESSFUL"}, {"id": 3, "status": "RUNNING"}]}
+    assert _to_cancel(early, "retry", sees_every_step=True) is None
+    assert _to_cancel(last, "retry", sees_every_step=True) == {"id": 3, "status": "RUNNING"}
+    assert _to_cancel(early, "retry", sees_every_step=False) == {"id": 2, "status": "RUNNING"}
+    assert _to_cancel(early, "cancel", sees_every_step=True) == {"id": 2, "status": "RUNNING"}

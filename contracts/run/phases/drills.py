@@ -10,8 +10,11 @@ would, follows the task to its end and leaves the servers on one version.
 ``subtask-retry``  retry of the FAILED subtask
 =================  =========================================================================
 
-A task that does not fail by itself is made to, as an operator would: at the last chance (every
-other subtask SUCCESSFUL) a RUNNING subtask is cancelled. After the drill's call, a task that
+A task that does not fail by itself is made to, as an operator would, by cancelling a RUNNING
+subtask. Where every step is seen (no time between polls: the embedded mock) the drill waits for
+the last chance (every other subtask SUCCESSFUL), so a task that fails by itself is taken as it
+is; where time passes between polls (a live OCP), it cancels the first RUNNING subtask it catches,
+since the last step often runs for less than one poll and would slip by. After the drill's call, a task that
 ended FAILED is retried once more and, failing again, rolled back. The cluster is read before,
 while the task runs (its servers UPGRADING) and after, so each drill says whether it left the
 servers upgraded or at their old version: where a skipped step left one server behind, it
@@ -119,8 +122,8 @@ class Driller:
     def _to_failure(
         self, report: DrillReport, task_id: int, title: str, target: UpgradeTarget
     ) -> TaskReport | None:
-        """Follow the new task to FAILED; where it would not fail by itself, cancel a subtask at the
-        last chance (every other subtask SUCCESSFUL, the rest RUNNING) and follow it to FAILED."""
+        """Follow the new task to FAILED; where it would not fail by itself, cancel a RUNNING
+        subtask (:func:`_to_cancel` says which and when) and follow it to FAILED."""
         for poll in range(self.follower.max_polls):
             data = self.follower.poll(
                 task_id, title=f"{title}: waiting for a running subtask, poll {poll + 1}"
@@ -133,7 +136,7 @@ class Driller:
             if data.get("status") == FAILED:
                 report.steps.append("FAILED by itself")
                 break
-            running = _running(data) if report.name == "cancel" else _last_chance(data)
+            running = _to_cancel(data, report.name, sees_every_step=not self.follower.poll_interval)
             if data.get("status") == SUCCESSFUL or running is not None:
                 break
         else:
@@ -219,6 +222,14 @@ def _running(task: dict[str, Any]) -> dict[str, Any] | None:
     subtasks = task.get("subtasks")
     items = subtasks if isinstance(subtasks, list) else []
     return next((s for s in items if isinstance(s, dict) and s.get("status") == RUNNING), None)
+
+
+def _to_cancel(task: dict[str, Any], drill: str, *, sees_every_step: bool) -> dict[str, Any] | None:
+    """The RUNNING subtask a drill cancels now, or ``None`` to poll again: the first one for the
+    cancel drill and wherever steps may pass unseen between polls; else the last chance."""
+    if drill == "cancel" or not sees_every_step:
+        return _running(task)
+    return _last_chance(task)
 
 
 def _last_chance(task: dict[str, Any]) -> dict[str, Any] | None:
