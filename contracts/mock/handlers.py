@@ -323,47 +323,66 @@ def subtask_log_of(world: World, call: Call) -> Answer:
         return Answer({"log": subtask_log(task, sub, world.tz)})
 
 
+def _control_subtask(
+    world: World,
+    call: Call,
+    act: Callable[[Task, Subtask, datetime], str | None],
+    *,
+    ignored_by: Quirk,
+    ignored_from: str,
+    why: str,
+) -> tuple[Task, Subtask]:
+    """A subtask control call under the engine's lock: ``act`` moves the subtask or names the state
+    that refuses it (raised as OCP's 20003); the fault ``ignored_by`` answers as if accepted while
+    the subtask is ``ignored_from`` and changes nothing. The caller holds the lock."""
+    task, sub = _subtask(world, call)
+    ignored = world.faults.has(ignored_by) and sub.status == ignored_from
+    refusal = None if ignored else act(task, sub, call.now)
+    if refusal is not None:
+        raise _refused(world, sub.node.id, refusal, subtask=True, why=why)
+    return task, sub
+
+
 def retry_subtask(world: World, call: Call) -> Answer:
     """``POST …/subtasks/{subtaskInstanceId}/retry``: a FAILED subtask, not under ROLLBACK, READY
     under RETRY; the answer is the subtask."""
     with world.engine.lock:
-        task, sub = _subtask(world, call)
-        ignored = world.faults.has(Quirk.SUBTASK_RETRY_IGNORED) and sub.status == FAILED
-        refusal = None if ignored else world.engine.retry_subtask(task, sub, call.now)
-        if refusal is not None:
-            raise _refused(
-                world,
-                sub.node.id,
-                refusal,
-                subtask=True,
-                why="only a FAILED subtask not under ROLLBACK can be retried",
-            )
+        task, sub = _control_subtask(
+            world,
+            call,
+            world.engine.retry_subtask,
+            ignored_by=Quirk.SUBTASK_RETRY_IGNORED,
+            ignored_from=FAILED,
+            why="only a FAILED subtask not under ROLLBACK can be retried",
+        )
         return Answer(subtask_detail(sub, task.step, world.tz))
 
 
 def skip_subtask(world: World, call: Call) -> Answer:
     """``POST …/subtasks/{subtaskInstanceId}/skip``: a FAILED subtask READY under SKIP; no data."""
     with world.engine.lock:
-        task, sub = _subtask(world, call)
-        ignored = world.faults.has(Quirk.SKIP_IGNORED) and sub.status == FAILED
-        refusal = None if ignored else world.engine.skip(task, sub, call.now)
-        if refusal is not None:
-            raise _refused(
-                world, sub.node.id, refusal, subtask=True, why="only a FAILED subtask can be skipped"
-            )
+        _control_subtask(
+            world,
+            call,
+            world.engine.skip,
+            ignored_by=Quirk.SKIP_IGNORED,
+            ignored_from=FAILED,
+            why="only a FAILED subtask can be skipped",
+        )
         return Answer(NO_DATA)
 
 
 def cancel_subtask(world: World, call: Call) -> Answer:
     """``POST …/subtasks/{subtaskInstanceId}/cancel``: a RUNNING subtask CANCELING; no data."""
     with world.engine.lock:
-        task, sub = _subtask(world, call)
-        ignored = world.faults.has(Quirk.CANCEL_IGNORED) and sub.status == RUNNING
-        refusal = None if ignored else world.engine.cancel(task, sub, call.now)
-        if refusal is not None:
-            raise _refused(
-                world, sub.node.id, refusal, subtask=True, why="only a RUNNING subtask can be cancelled"
-            )
+        _control_subtask(
+            world,
+            call,
+            world.engine.cancel,
+            ignored_by=Quirk.CANCEL_IGNORED,
+            ignored_from=RUNNING,
+            why="only a RUNNING subtask can be cancelled",
+        )
         return Answer(NO_DATA)
 
 
