@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -41,6 +42,7 @@ from contracts.run.config import (
 from contracts.run.judging.coverage import Circumstances, Coverage, coverage, kept_back_operations
 from contracts.run.judging.results import Results
 from contracts.run.phases.engine import run_engine
+from contracts.run.phases.exchange import Exchanges
 from contracts.run.phases.probes import probes
 from contracts.run.phases.workflow import Plan, Workflow
 from contracts.run.profile import RunProfile, run_profile
@@ -171,7 +173,7 @@ def _run_phases(
     drills = _drills(config)
     if "workflow" in config.phases or drills:
         follow = Deadline(_follow_budget(config, gate.politeness.deadline))
-        workflow = Workflow(
+        exchanges = Exchanges(
             session,
             target.base_url,
             results,
@@ -179,18 +181,18 @@ def _run_phases(
             known=identity.known,
             deadline=follow,
             profile=profile,
-            say=getattr(listener, "progress", None),
         )
+        workflow = Workflow(exchanges, say=getattr(listener, "progress", None))
         plan = _workflow_plan(config, target, profile)
-        for phase in ("workflow", "drill"):
-            if (phase == "workflow" and "workflow" not in config.phases) or (phase == "drill" and not drills):
-                continue
+        steps: list[tuple[str, Callable[[], None]]] = []
+        if "workflow" in config.phases:
+            steps.append(("workflow", lambda: workflow.run(plan)))
+        if drills:
+            steps.append(("drill", lambda: workflow.drill(plan, drills, _drill_target(config, target))))
+        for phase, step in steps:
             if listener is not None:
                 listener.phase_started(phase)
-            if phase == "workflow":
-                workflow.run(plan)
-            else:
-                workflow.drill(plan, drills, _drill_target(config, target))
+            step()
             if listener is not None:
                 listener.phase_finished(phase)
         workflow.finish()

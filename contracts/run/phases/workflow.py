@@ -28,19 +28,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-
 from contracts.ocp import SUCCESSFUL, TASKS_PATH, UPGRADE_PATH
 from contracts.run.config import UpgradeTarget
 from contracts.run.judging.history import task_id_of
-from contracts.run.judging.results import Results, TaskReport
+from contracts.run.judging.results import TaskReport
 from contracts.run.phases.drills import Driller
 from contracts.run.phases.exchange import Exchanges, Reply
 from contracts.run.phases.follow import Follower
 from contracts.run.phases.probes import Probe, Prober, upgrade_body_of
 from contracts.run.phases.server_versions import change, read_servers, running
-from contracts.run.profile import RunProfile
-from contracts.run.wire.politeness import Deadline, DeadlineReached, Say
+from contracts.run.wire.politeness import DeadlineReached, Say
 
 #: Listed tasks fetched in detail by the read-only checks.
 LISTED_TASKS = 3
@@ -73,21 +70,13 @@ class Workflow:
 
     def __init__(
         self,
-        session: requests.Session,
-        base_url: str,
-        results: Results,
+        exchanges: Exchanges,
         *,
-        strict: bool,
-        known: Any,
-        deadline: Deadline,
-        profile: RunProfile,
         sleep: Callable[[float], None] = time.sleep,
         say: Say | None = None,
     ) -> None:
-        self.results = results
-        self.exchanges = Exchanges(
-            session, base_url, results, strict=strict, known=known, deadline=deadline, profile=profile
-        )
+        self.results = exchanges.results
+        self.exchanges = exchanges
         self._sleep = sleep
         self._say = say
         self._tried: set[UpgradeTarget] = set()
