@@ -23,13 +23,14 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from contracts.commands._hints import graph_hint, operation_hint
 from contracts.commands._input import read_input
+from contracts.commands._workers import MIN_FILES, Counts, Output, check_in_workers, plan_jobs
 from contracts.rules.agreement import listed_targets
-from contracts.spec import OPERATIONS, Spec
+from contracts.spec import OPERATIONS, Spec, load_spec
 from contracts.terminal import keep_until_exit
 from contracts.validate import TASK_OPERATIONS, collector_paused, has_errors, load_body, validate_response
 from contracts.versions import known_ocp_version, ocp_version, profile
@@ -45,6 +46,17 @@ def _obproxy_ids(text: str) -> list[int]:
             f"expected comma-separated integers such as 1,2; got {text!r}"
         ) from None
     return ids
+
+
+def _jobs(text: str) -> int:
+    """``--jobs``: a positive number of processes."""
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, 1 or more; got {text!r}")
+    return jobs
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +96,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="the FILEs are one sequence: an exchanges.har, or task bodies in the order polled (with "
         "--operation task); judged across polls and control calls too",
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        metavar="N",
+        help=f"check files in N processes (default: one per usable core from {MIN_FILES} files on, "
+        "on Linux; 1: one process); the output is the same, in the order given",
     )
     parser.add_argument(
         "--ocp-version",
@@ -181,40 +201,21 @@ def _execute(args: argparse.Namespace) -> int:
     spec = profile(args.ocp_version).spec() if args.ocp_version else None  # one copy for every file
     several = len(args.files) > 1 or any(name != "-" and os.path.isdir(name) for name in args.files)
     names = list(_names(args.files))
-    write = sys.stdout.write
     reports: list[str] = []  # --format json: each file's object, already rendered
-    failed = unusable = 0
-    for name in names:
-        try:
-            checked = _check(args, name, spec)
-        except UsageError as error:
-            if not several:
-                raise
-            unusable += 1
-            print(f"ocp-contract validate: {error}", file=sys.stderr)
-            if args.format == "json":
-                reports.append(_rendered({"source": name, "conforms": False, "error": str(error)}))
-            else:
-                write(f"{name}: cannot be checked (see the error above)\n")
-            continue
-        source, violations, hints, notes = checked
-        conforms = not has_errors(violations)
-        failed += not conforms
-        if args.format == "json":
-            report: dict[str, Any] = {
-                "source": source,
-                "conforms": conforms,
-                "violations": [v.to_dict() for v in violations],
-            }
-            if notes:
-                report["notes"] = notes
-            reports.append(_rendered(report) if several else json.dumps(report, indent=2, ensure_ascii=False))
-        else:
-            lines = [violation.render() for violation in violations]
-            lines += [f"{source}: {_summary(violations)}", *hints, *notes]
-            write("\n".join(lines) + "\n")
+    output = Output(reports)
+    jobs = 1 if "-" in names else plan_jobs(args.jobs, len(names))
+
+    def check_share(share: Sequence[str], out: Output) -> Counts:
+        return _check_share(args, share, spec, several, out)
+
+    if jobs > 1:
+        _compiled(spec or load_spec(), args)  # once, before the workers are forked
+        failed, unusable = check_in_workers(names, jobs, check_share, output)
+    else:
+        failed, unusable = check_share(names, output)
     count = len(names)
     conform = count - failed - unusable
+    write = sys.stdout.write
     if args.format == "json":
         if several:
             total = {"files": count, "conform": conform, "fail": failed, "unusable": unusable}
@@ -228,6 +229,50 @@ def _execute(args: argparse.Namespace) -> int:
     if unusable:
         return 2
     return 1 if failed else 0
+
+
+def _compiled(spec: Spec, args: argparse.Namespace) -> None:
+    """Compile the validator most files need (a success's), so that forked workers share it."""
+    name = spec.operation(args.operation).schema_name_for(args.http_status or 200)
+    if name is not None:
+        spec.validator(name, strict=args.strict)
+
+
+def _check_share(
+    args: argparse.Namespace, names: Sequence[str], spec: Spec | None, several: bool, out: Output
+) -> Counts:
+    """Check ``names`` in order, each file's result written to ``out`` as soon as it is known."""
+    failed = unusable = 0
+    for name in names:
+        try:
+            checked = _check(args, name, spec)
+        except UsageError as error:
+            if not several:
+                raise
+            unusable += 1
+            out.stderr(f"ocp-contract validate: {error}\n")
+            if args.format == "json":
+                out.report(_rendered({"source": name, "conforms": False, "error": str(error)}))
+            else:
+                out.stdout(f"{name}: cannot be checked (see the error above)\n")
+            continue
+        source, violations, hints, notes = checked
+        conforms = not has_errors(violations)
+        failed += not conforms
+        if args.format == "json":
+            report: dict[str, Any] = {
+                "source": source,
+                "conforms": conforms,
+                "violations": [v.to_dict() for v in violations],
+            }
+            if notes:
+                report["notes"] = notes
+            out.report(_rendered(report) if several else json.dumps(report, indent=2, ensure_ascii=False))
+        else:
+            lines = [violation.render() for violation in violations]
+            lines += [f"{source}: {_summary(violations)}", *hints, *notes]
+            out.stdout("\n".join(lines) + "\n")
+    return Counts(failed, unusable)
 
 
 def _rendered(report: dict[str, Any]) -> str:

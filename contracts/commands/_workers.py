@@ -1,0 +1,194 @@
+"""Many files checked by forked worker processes, their output replayed in the order given.
+
+``validate`` over thousands of saved bodies spends its time in per-file work that holds the
+interpreter (parsing, the compiled schema, the rules), so a second process is what a second
+core can add. The files are cut into contiguous shares, one per worker. The command's own
+process checks the first share, writing as it goes; each other share is checked by a child
+forked once everything is imported and the spec's validators are compiled, so a child starts
+working at once. A child writes nothing to the terminal: it records what it would have written
+(stdout text, stderr text, a JSON report) in order, with its counts, and hands the record over
+in an in-memory file. The parent replays the records share after share, so the output, the
+counts and the exit code are those of one process checking the files in order.
+
+Forking needs Linux (``os.fork`` of a process that holds no thread, ``os.memfd_create``);
+elsewhere, and for fewer than :data:`MIN_FILES` files or one usable core, the files are checked
+in one process. A child that dies (a signal, a crash) makes the command fail with what it said;
+the parent never reports a share it did not get back.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from typing import NamedTuple
+
+#: Fewer files are checked in one process: a fork costs about as much as checking a few files.
+MIN_FILES = 64
+#: At most this many workers however many cores: beyond it the shares are too small to pay.
+MAX_JOBS = 8
+#: Each worker takes at least this many files.
+MIN_SHARE = 32
+
+STDOUT, STDERR, REPORT = 0, 1, 2
+
+
+class Counts(NamedTuple):
+    """What the total line and the exit code need of a share: files that fail, files unusable."""
+
+    failed: int
+    unusable: int
+
+
+class Output:
+    """Where a share's results go: straight to the streams (the parent), or recorded (a child)."""
+
+    def __init__(self, reports: list[str], record: list[tuple[int, str]] | None = None) -> None:
+        self.reports = reports
+        self.record = record
+
+    def stdout(self, text: str) -> None:
+        if self.record is None:
+            sys.stdout.write(text)
+        else:
+            self.record.append((STDOUT, text))
+
+    def stderr(self, text: str) -> None:
+        if self.record is None:
+            sys.stderr.write(text)
+        else:
+            self.record.append((STDERR, text))
+
+    def report(self, text: str) -> None:
+        """One file's rendered JSON object, kept for the document written at the end."""
+        if self.record is None:
+            self.reports.append(text)
+        else:
+            self.record.append((REPORT, text))
+
+
+CheckShare = Callable[[Sequence[str], Output], Counts]
+
+
+class WorkerFailed(RuntimeError):
+    """A worker process ended without handing its share back."""
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(os, "memfd_create")
+
+
+def plan_jobs(requested: int | None, files: int) -> int:
+    """How many processes check ``files`` files: ``requested`` (``--jobs``), else one per usable
+    core; never more than :data:`MAX_JOBS`, nor more than gives each :data:`MIN_SHARE` files."""
+    if files < MIN_FILES and requested is None:
+        return 1
+    jobs = usable_cores() if requested is None else requested
+    jobs = min(jobs, MAX_JOBS, max(1, files // MIN_SHARE))
+    return jobs if jobs > 1 and can_fork() else 1
+
+
+def shares(names: Sequence[str], jobs: int) -> list[Sequence[str]]:
+    """``names`` cut into ``jobs`` contiguous shares of sizes differing by at most one."""
+    size, extra = divmod(len(names), jobs)
+    cut, start = [], 0
+    for index in range(jobs):
+        end = start + size + (index < extra)
+        cut.append(names[start:end])
+        start = end
+    return cut
+
+
+class _Child(NamedTuple):
+    pid: int
+    fd: int
+    first: str
+
+
+def check_in_workers(names: Sequence[str], jobs: int, check_share: CheckShare, output: Output) -> Counts:
+    """Check ``names`` in ``jobs`` processes; ``output`` receives every share's results in order."""
+    cut = shares(names, jobs)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    children: list[_Child] = []
+    try:
+        for share in cut[1:]:
+            children.append(_fork(share, check_share))
+        failed, unusable = check_share(cut[0], output)
+        for child in children[:]:
+            counts = _collect(child, output)
+            children.remove(child)
+            failed += counts.failed
+            unusable += counts.unusable
+        return Counts(failed, unusable)
+    finally:
+        for child in children:  # the parent stops early (a closed stdout, Ctrl-C, an error)
+            _stop(child)
+
+
+def _fork(share: Sequence[str], check_share: CheckShare) -> _Child:
+    fd = os.memfd_create("ocp-contract-validate", os.MFD_CLOEXEC)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child: its work is check_share, covered in one process
+        _child(fd, share, check_share)
+    return _Child(pid, fd, share[0])
+
+
+def _child(fd: int, share: Sequence[str], check_share: CheckShare) -> None:  # pragma: no cover
+    """Check ``share``, write the record to ``fd`` and end without running the parent's exit
+    handlers or flushing the parent's buffers (which would repeat its output)."""
+    status = 0
+    try:
+        record: list[tuple[int, str]] = []
+        counts = check_share(share, Output([], record))
+        payload = marshal.dumps((tuple(counts), record))
+    except KeyboardInterrupt:
+        os._exit(130)
+    except BaseException:  # handed to the parent, which fails the command with it
+        payload, status = marshal.dumps(traceback.format_exc()), 70
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view) :]
+    os._exit(status)
+
+
+def _collect(child: _Child, output: Output) -> Counts:
+    """Wait for ``child`` and replay its record into ``output``."""
+    _, status = os.waitpid(child.pid, 0)
+    try:
+        os.lseek(child.fd, 0, os.SEEK_SET)
+        with open(child.fd, "rb", closefd=False) as file:
+            payload = file.read()
+    finally:
+        os.close(child.fd)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        said = marshal.loads(payload) if payload and code == 70 else ""
+        how = f"ended with signal {-code}" if code < 0 else f"exited with status {code}"
+        said = f":\n{said}" if said else ""
+        raise WorkerFailed(f"the worker checking the files from {child.first} on {how}{said}")
+    counts, record = marshal.loads(payload)
+    emit = {STDOUT: output.stdout, STDERR: output.stderr, REPORT: output.report}
+    for kind, text in record:
+        emit[kind](text)
+    return Counts(*counts)
+
+
+def _stop(child: _Child) -> None:
+    with suppress(ProcessLookupError, ChildProcessError):
+        os.kill(child.pid, signal.SIGKILL)
+        os.waitpid(child.pid, 0)
+    with suppress(OSError):
+        os.close(child.fd)
