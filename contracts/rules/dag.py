@@ -102,7 +102,9 @@ def _proven_small(subtasks: list[Any]) -> _Ends | None:
     Usual: every subtask a dict with an ``int`` id, ids distinct, ``upstreams`` and
     ``downstreams`` lists of ``int`` with no entry twice. Clean: both ends record the same set of
     edges, no subtask names itself, and Kahn's algorithm orders every subtask. Each edge set
-    holds ids only, so every entry of both ends names a subtask of the task.
+    holds ids only, so every entry of both ends names a subtask of the task. The edge sets are
+    built by C-level iterators (each id repeated once per entry of its list, zipped with the
+    entries), so only Kahn's algorithm runs Python code per edge.
     """
     if not subtasks:
         return None  # no graph: the walk says nothing of it
@@ -111,36 +113,51 @@ def _proven_small(subtasks: list[Any]) -> _Ends | None:
     except TypeError:
         return None
     ids, ups, downs = read
-    if not (only(ids, int) and only(ups, list) and only(downs, list)) or len(set(ids)) != len(ids):
+    if not (only(ups, list) and only(downs, list)):
         return None
-    if not (only(chain.from_iterable(ups), int) and only(chain.from_iterable(downs), int)):
+    up_counts, down_counts = list(map(len, ups)), list(map(len, downs))
+    listed_up, listed_down = list(chain.from_iterable(ups)), list(chain.from_iterable(downs))
+    entries = len(listed_down)
+    if len(listed_up) != entries or not only(chain(ids, listed_up, listed_down), int):
         return None
-    down_edges = {(source, target) for source, targets in zip(ids, downs, strict=True) for target in targets}
-    up_edges = {(source, target) for target, sources in zip(ids, ups, strict=True) for source in sources}
-    entries = sum(map(len, downs))
-    if down_edges != up_edges or len(down_edges) != entries or sum(map(len, ups)) != entries:
+    indegree = dict(zip(ids, up_counts, strict=True))
+    if len(indegree) != len(ids):
+        return None  # an id carried twice
+    down_edges = set(zip(chain.from_iterable(map(repeat, ids, down_counts)), listed_down, strict=True))
+    if len(down_edges) != entries or any(starmap(eq, down_edges)):
+        return None  # an entry listed twice, or a subtask naming itself
+    if down_edges != set(zip(listed_up, chain.from_iterable(map(repeat, ids, up_counts)), strict=True)):
         return None
-    if any(starmap(eq, down_edges)):
-        return None  # a subtask naming itself
-    return _ordered(ids, ups, downs)
+    return _ordered(ids, indegree, downs, up_counts, down_counts)
 
 
-def _ordered(ids: list[int], ups: list[list[int]], downs: list[list[int]]) -> _Ends | None:
-    """Kahn's algorithm over a graph whose ends agree: its end nodes when it orders every subtask."""
-    indegree = dict(zip(ids, map(len, ups), strict=True))
-    successors = dict(zip(ids, downs, strict=True))
-    starts = [key for key, sources in zip(ids, ups, strict=True) if not sources]
-    ready, ordered = list(starts), 0
-    while ready:
-        ordered += 1
-        for target in successors[ready.pop()]:
+def _ordered(
+    ids: list[int],
+    indegree: dict[int, int],
+    downs: list[list[int]],
+    up_counts: list[int],
+    down_counts: list[int],
+) -> _Ends | None:
+    """Kahn's algorithm over a graph whose ends agree: its end nodes when it orders every subtask.
+
+    ``indegree`` (each subtask's count of upstreams) is used up. The order is a list walked
+    while it grows (a subtask is appended once its last upstream is reached), which spares a
+    ready stack's pops; a count that reaches zero is not stored back.
+    """
+    successors = dict(zip(ids, downs, strict=True)).__getitem__
+    starts = list(compress(ids, map(not_, up_counts)))
+    order = starts[:]
+    append = order.append
+    for key in order:
+        for target in successors(key):
             left = indegree[target] - 1
-            indegree[target] = left
-            if not left:
-                ready.append(target)
-    if ordered != len(ids):
+            if left:
+                indegree[target] = left
+            else:
+                append(target)
+    if len(order) != len(ids):
         return None
-    return _Ends(starts, [key for key, targets in zip(ids, downs, strict=True) if not targets])
+    return _Ends(starts, list(compress(ids, map(not_, down_counts))))
 
 
 def _one_by_one(subtasks: list[Any]) -> Iterator[Violation]:
