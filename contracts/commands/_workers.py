@@ -12,8 +12,8 @@ counts and the exit code are those of one process checking the files in order.
 
 Forking needs Linux (``os.fork`` of a process that holds no thread, ``os.memfd_create``);
 elsewhere, and for fewer than :data:`MIN_FILES` files or one usable core, the files are checked
-in one process. A child that dies (a signal, a crash) makes the command fail with what it said;
-the parent never reports a share it did not get back.
+in one process. A child that dies (a signal, a crash) hands nothing back: its files are
+reported as not checked, with what it said, and never as conforming.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import marshal
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import NamedTuple
@@ -35,6 +34,7 @@ MAX_JOBS = 8
 MIN_SHARE = 32
 
 STDOUT, STDERR, REPORT = 0, 1, 2
+_CRASHED = 70  # a worker's exit status when its check raised: its record is the traceback
 
 
 class Counts(NamedTuple):
@@ -72,6 +72,8 @@ class Output:
 
 
 CheckShare = Callable[[Sequence[str], Output], Counts]
+#: What to report for a share whose worker failed: its files, why, and where to write.
+Unchecked = Callable[[Sequence[str], str, Output], Counts]
 
 
 class WorkerFailed(RuntimeError):
@@ -114,11 +116,16 @@ def shares(names: Sequence[str], jobs: int) -> list[Sequence[str]]:
 class _Child(NamedTuple):
     pid: int
     fd: int
-    first: str
+    share: Sequence[str]
 
 
-def check_in_workers(names: Sequence[str], jobs: int, check_share: CheckShare, output: Output) -> Counts:
-    """Check ``names`` in ``jobs`` processes; ``output`` receives every share's results in order."""
+def check_in_workers(
+    names: Sequence[str], jobs: int, check_share: CheckShare, unchecked: Unchecked, output: Output
+) -> Counts:
+    """Check ``names`` in ``jobs`` processes; ``output`` receives every share's results in order.
+
+    A share whose worker failed goes to ``unchecked`` with the reason.
+    """
     cut = shares(names, jobs)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -127,9 +134,12 @@ def check_in_workers(names: Sequence[str], jobs: int, check_share: CheckShare, o
         for share in cut[1:]:
             children.append(_fork(share, check_share))
         failed, unusable = check_share(cut[0], output)
-        for child in children[:]:
-            counts = _collect(child, output)
-            children.remove(child)
+        while children:
+            child = children.pop(0)
+            try:
+                counts = _collect(child, output)
+            except WorkerFailed as failure:
+                counts = unchecked(child.share, str(failure), output)
             failed += counts.failed
             unusable += counts.unusable
         return Counts(failed, unusable)
@@ -143,7 +153,7 @@ def _fork(share: Sequence[str], check_share: CheckShare) -> _Child:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child: its work is check_share, covered in one process
         _child(fd, share, check_share)
-    return _Child(pid, fd, share[0])
+    return _Child(pid, fd, share)
 
 
 def _child(fd: int, share: Sequence[str], check_share: CheckShare) -> None:  # pragma: no cover
@@ -156,8 +166,10 @@ def _child(fd: int, share: Sequence[str], check_share: CheckShare) -> None:  # p
         payload = marshal.dumps((tuple(counts), record))
     except KeyboardInterrupt:
         os._exit(130)
-    except BaseException:  # handed to the parent, which fails the command with it
-        payload, status = marshal.dumps(traceback.format_exc()), 70
+    except BaseException:  # handed to the parent, which reports the share as not checked
+        import traceback
+
+        payload, status = marshal.dumps(traceback.format_exc()), _CRASHED
     view = memoryview(payload)
     while view:
         view = view[os.write(fd, view) :]
@@ -175,10 +187,11 @@ def _collect(child: _Child, output: Output) -> Counts:
         os.close(child.fd)
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
-        said = marshal.loads(payload) if payload and code == 70 else ""
-        how = f"ended with signal {-code}" if code < 0 else f"exited with status {code}"
-        said = f":\n{said}" if said else ""
-        raise WorkerFailed(f"the worker checking the files from {child.first} on {how}{said}")
+        said = marshal.loads(payload) if payload and code == _CRASHED else ""
+        how = f"ended by signal {-code}" if code < 0 else f"exited with status {code}"
+        said = f":\n{said.rstrip()}" if said else ""
+        files = f"{child.share[0]} and the {len(child.share) - 1} files after it"
+        raise WorkerFailed(f"the worker checking {files} {how}{said}")
     counts, record = marshal.loads(payload)
     emit = {STDOUT: output.stdout, STDERR: output.stderr, REPORT: output.report}
     for kind, text in record:

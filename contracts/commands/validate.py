@@ -210,7 +210,11 @@ def _execute(args: argparse.Namespace) -> int:
 
     if jobs > 1:
         _compiled(spec or load_spec(), args)  # once, before the workers are forked
-        failed, unusable = check_in_workers(names, jobs, check_share, output)
+
+        def unchecked(share: Sequence[str], why: str, out: Output) -> Counts:
+            return _not_checked(args, share, why, out)
+
+        failed, unusable = check_in_workers(names, jobs, check_share, unchecked, output)
     else:
         failed, unusable = check_share(names, output)
     count = len(names)
@@ -236,6 +240,18 @@ def _compiled(spec: Spec, args: argparse.Namespace) -> None:
     name = spec.operation(args.operation).schema_name_for(args.http_status or 200)
     if name is not None:
         spec.validator(name, strict=args.strict)
+
+
+def _not_checked(args: argparse.Namespace, names: Sequence[str], why: str, out: Output) -> Counts:
+    """The files of a share whose worker failed: each one reported as not checked, with the reason."""
+    out.stderr(f"ocp-contract validate: {why}\n")
+    for name in names:
+        if args.format == "json":
+            error = "not checked: the worker checking it failed (see standard error)"
+            out.report(_rendered({"source": name, "conforms": False, "error": error}))
+        else:
+            out.stdout(f"{name}: cannot be checked (its worker failed; see the error above)\n")
+    return Counts(0, len(names))
 
 
 def _check_share(
