@@ -49,6 +49,28 @@ def test_workers_are_planned_per_usable_core_only_for_enough_files(monkeypatch: 
     assert plan_jobs(4, 10_000) == 1  # no fork here: one process whatever was asked
 
 
+@pytest.mark.parametrize(
+    ("cpu_max", "cores"),
+    [("200000 100000\n", 2), ("150000 100000", 2), ("50000 100000", 1), ("max 100000", None)],
+)
+def test_a_containers_cpu_quota_caps_the_workers(tmp_path: Path, cpu_max: str, cores: int | None) -> None:
+    quota = tmp_path / "cpu.max"
+    quota.write_text(cpu_max)
+    assert _workers._quota_cores(str(quota)) == cores
+    assert _workers._quota_cores(str(tmp_path / "absent")) is None
+
+
+def test_usable_cores_are_the_affinity_capped_by_the_quota(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quota = tmp_path / "cpu.max"
+    quota.write_text("100000 100000")
+    monkeypatch.setattr(_workers, "CPU_QUOTA", str(quota))
+    assert _workers.usable_cores() == 1
+    quota.write_text("max 100000")
+    assert _workers.usable_cores() >= 1
+
+
 def test_jobs_must_be_a_positive_number(capsys: pytest.CaptureFixture[str]) -> None:
     for given in ("0", "-1", "many"):
         with pytest.raises(SystemExit) as stopped:

@@ -80,12 +80,30 @@ class WorkerFailed(RuntimeError):
     """A worker process ended without handing its share back."""
 
 
+#: Where cgroup v2 says how much CPU time a container may use: ``"max 100000"`` (no limit) or
+#: ``"200000 100000"`` (two cores' worth per period).
+CPU_QUOTA = "/sys/fs/cgroup/cpu.max"
+
+
 def usable_cores() -> int:
-    """The cores this process may run on (its affinity, not the machine's count)."""
+    """The cores this process may run on: its affinity, not the machine's count, and no more than
+    its container's CPU quota (a CI job limited to two cores on a 64-core host gets two)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    quota = _quota_cores(CPU_QUOTA)
+    return min(cores, quota) if quota else cores
+
+
+def _quota_cores(path: str) -> int | None:
+    """The cores a cgroup v2 ``cpu.max`` file allows, rounded up; ``None`` without a limit or file."""
+    try:
+        with open(path, encoding="ascii") as file:
+            limit, period = file.read().split()[:2]
+        return max(1, -(-int(limit) // int(period)))
+    except (OSError, ValueError):  # no file, "max", or something unexpected: no limit known
+        return None
 
 
 def can_fork() -> bool:

@@ -10,11 +10,14 @@ that cannot be checked has ``"error"`` instead of ``"violations"``. Exit 0 when 
 conforms, 1 when any has an error-level violation, 2 when any cannot be checked (the others
 are still checked and reported).
 
-Thousands of files cost little more than parsing them: the spec and its compiled validators are
-made once for all files; each file's result is written as soon as it is checked (text) or
-rendered at once and only its text kept (JSON, whose head holds the totals); nothing else is
-kept per file but the counts the total needs. Run as a process, the command ends as soon as its
-output is flushed, the last body unfreed (:func:`contracts.terminal.end_process`).
+Thousands of files: the spec and its compiled validators are made once for all files; each
+file's result is written as soon as it is checked (text) or rendered at once and only its text
+kept (JSON, whose head holds the totals); nothing else is kept per file but the counts the total
+needs. From 64 files on, they are checked by one process per usable core, forked once the
+validators are compiled, and their results replayed in the order given
+(:mod:`contracts.commands._workers`; ``--jobs N`` chooses, ``--jobs 1`` keeps one process). Run
+as a process, the command ends as soon as its output is flushed, the last body unfreed
+(:func:`contracts.terminal.end_process`).
 """
 
 from __future__ import annotations
