@@ -211,3 +211,69 @@ def test_a_closed_stdout_ends_the_command_and_its_workers(tmp_path: Path) -> Non
         assert process.wait(timeout=120) == 141
         assert first.startswith(str(tmp_path).encode())
         assert b"Traceback" not in process.stderr.read()
+
+
+@needs_fork
+def test_a_refused_fork_leaves_the_shares_to_the_command_itself() -> None:
+    """In a sandbox without fork (or at a process limit) every share is still checked, in order."""
+    script = textwrap.dedent(
+        """
+        import os
+        from contracts.commands._workers import Counts, Output, check_in_workers
+
+        def refuse():
+            raise OSError(11, "Resource temporarily unavailable")
+
+        os.fork = refuse
+
+        def check_share(share, out):
+            for name in share:
+                out.stdout(name + " checked by " + str(os.getpid()) + "\\n")
+            return Counts(len(share) % 2, 0)
+
+        counts = check_in_workers(list("abcdefg"), 3, check_share, None, Output([]))
+        print("counts", *counts)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == list("abcdefg")
+    assert len({line.split()[-1] for line in lines[:-1]}) == 1  # all in the command's own process
+    assert lines[-1] == "counts 1 0"  # shares of 3, 2 and 2 files
+
+
+def _processes_naming(text: str) -> list[int]:
+    """The processes whose command line contains ``text``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if text.encode() in command:
+                found.append(int(entry.name))
+    return found
+
+
+@needs_fork
+def test_a_stopped_command_leaves_no_worker_behind(tmp_path: Path) -> None:
+    """SIGTERM while the command is blocked writing (its reader does not read): exit 143, and no
+    process checking these files outlives it."""
+    folder = tmp_path / "polls"
+    folder.mkdir()
+    sample = SAMPLE.read_bytes()
+    for index in range(4000):  # the command's own share prints far more than a pipe holds
+        (folder / f"poll-{index:05d}.json").write_bytes(sample)
+    command = [sys.executable, "-m", "contracts.cli", "validate", str(folder), "--jobs", "2"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith(str(folder).encode())
+        process.terminate()
+        assert process.wait(timeout=120) == 143
+        left = _processes_naming(str(folder))  # before reading stderr, which a left worker holds open
+        assert b"interrupted (SIGTERM)" in process.stderr.read()
+    assert left == []
