@@ -11,7 +11,7 @@ from contracts.run.config import UpgradeTarget
 from contracts.run.judging.results import DrillReport, Results, TaskReport
 from contracts.run.phases.drills import Driller
 from contracts.run.phases.exchange import Reply
-from contracts.run.phases.follow import Follower, log_excerpt
+from contracts.run.phases.follow import Follower, log_excerpt, why_line
 from contracts.run.phases.server_versions import UNCHANGED, ServerState, change, running, servers_of
 from contracts.run.wire.politeness import Deadline
 
@@ -132,3 +132,27 @@ def test_a_drill_whose_upgrade_succeeds_before_it_can_act_is_not_exercised() -> 
     stubborn = Scripted(answers)
     Driller(stubborn, _follower(stubborn), upgrade_body=True).run(("cancel",), TARGET)  # type: ignore[arg-type]
     assert stubborn.results.drills[0].why_not == "the cancel of RUNNING subtask 1 was refused (400)"
+
+
+def test_the_log_line_quoted_is_the_one_that_says_why() -> None:
+    """Not the engine's closing "Set state … FAILED" line, nor a stack frame: the ERROR line's
+    message, with the exception right after it; else the last exception; else the last line."""
+    error = (
+        "2021-08-25 15:09:33.070 ERROR 57200 --- [pool-subtask-executor-thread-3] "
+        "a.o.s.t.b.o.UpgradeObproxyTask : upgrade obproxy failed on host 10.0.0.1"
+    )
+    closing = (
+        "2021-08-25 15:09:33.073  INFO 57200 --- [pool-subtask-executor-thread-3] "
+        "c.a.o.c.m.t.model.SubtaskInstanceEntity  : Set state for subtask: 13000335, new state: FAILED"
+    )
+    exception = "java.lang.IllegalStateException: package obproxy-4.2.3 not found"
+    frame = "at com.oceanbase.ocp.service.task.UpgradeObproxyTask.run(UpgradeObproxyTask.java:88)"
+    assert why_line([error, closing]) == "upgrade obproxy failed on host 10.0.0.1"
+    assert why_line([error, exception, frame, closing]) == (
+        "upgrade obproxy failed on host 10.0.0.1 "
+        "(java.lang.IllegalStateException: package obproxy-4.2.3 not found)"
+    )
+    assert why_line([closing, exception, frame]) == exception
+    assert why_line(["started", closing]) == closing
+    log = {"data": {"log": "\n".join(["banner", error, closing, ""])}}
+    assert log_excerpt(_reply("subtask-log", 200, log)) == "upgrade obproxy failed on host 10.0.0.1"

@@ -11,6 +11,7 @@ the step and what the log says.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -161,14 +162,37 @@ class Follower:
         return said
 
 
+#: A line of OCP's log as its documented sample shows it (Spring Boot's layout):
+#: ``2021-08-25 15:09:33.073  INFO 57200 --- [thread] logger : message``.
+_LOG_LINE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\s+(?P<level>[A-Z]+)\b(?:.*?\s:\s(?P<message>.*))?"
+)
+#: A Java exception as a stack trace starts: ``java.lang.IllegalStateException: message``.
+_EXCEPTION = re.compile(r"(?:Caused by: )?[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:Exception|Error)\b.*")
+
+
 def log_excerpt(exchange: Reply) -> str:
-    """The last non-blank line of a log answer (``data.log``), shortened."""
+    """The line of a log answer (``data.log``) that says why, shortened (:func:`why_line`)."""
     data = exchange.data
     text = data.get("log") if isinstance(data, dict) else None
     if not isinstance(text, str) or not text.strip():
         return "empty"
-    line = [part for part in text.splitlines() if part.strip()][-1].strip()
+    line = why_line([part.strip() for part in text.splitlines() if part.strip()])
     return line if len(line) <= LOG_EXCERPT else line[: LOG_EXCERPT - 1] + "…"
+
+
+def why_line(lines: list[str]) -> str:
+    """What a failed subtask's log says of its failure: the message of its last ERROR line (with
+    the exception that follows it, if one does); else its last line naming an exception; else its
+    last line. The last line alone is often the engine's "Set state … FAILED" or a stack frame."""
+    for index in range(len(lines) - 1, -1, -1):
+        logged = _LOG_LINE.match(lines[index])
+        if logged and logged["level"] in ("ERROR", "FATAL"):
+            said = logged["message"] or lines[index]
+            after = lines[index + 1] if index + 1 < len(lines) else ""
+            return f"{said} ({after})" if _EXCEPTION.fullmatch(after) and after not in said else said
+    thrown = [line for line in lines if _EXCEPTION.fullmatch(line)]
+    return thrown[-1] if thrown else lines[-1]
 
 
 def observe(report: TaskReport, data: Any) -> None:
