@@ -3,14 +3,17 @@ computed once and each answer parsed once; every followed task ends with its out
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from contracts.cli import main
+from contracts.ocp import TASK_PATH, UPGRADE_PATH
 from contracts.run import run_suite
 from contracts.run.config import RunConfig, parse_require
 from contracts.run.judging.coverage import (
@@ -27,7 +30,7 @@ from contracts.run.judging.results import TaskReport
 from contracts.run.phases.follow import observe
 from contracts.spec import load_spec
 from contracts.violations import UsageError
-from tests.run.conftest import ADMIN, ADMIN_PASSWORD, LIVE_URL, serve
+from tests.run.conftest import ADMIN, ADMIN_PASSWORD, LIVE_URL, PACKAGE, serve
 
 SMALL = ["--max-examples", "2", "--seed", "1", "--request-timeout", "5", "--poll-interval", "0.01"]
 
@@ -128,6 +131,48 @@ def test_a_read_only_run_names_its_scope_and_require_all_makes_it_incomplete(
     assert properties["coverage.upgradeObproxies.200"] == "not exercised (read-only)"
     assert int(properties["coverage.listTaskInstances.200"]) >= 1
     assert "operations exercised" in properties["coverage"]
+
+
+def _until_ended(task_id: int) -> None:
+    """Poll the mock's task until it ends (bounded by a count, not by time)."""
+    url = LIVE_URL + TASK_PATH.format(taskInstanceId=task_id)
+    for _ in range(10_000):
+        status = requests.get(url, auth=(ADMIN, ADMIN_PASSWORD), timeout=5).json()["data"]["status"]
+        if status in ("SUCCESSFUL", "FAILED"):
+            return
+    raise AssertionError(f"task {task_id} did not end")
+
+
+@pytest.mark.parametrize(("cluster", "servers", "read"), [(2, "5", "failing"), (1, "1", "first run")])
+def test_a_read_only_run_reads_one_subtask_log_of_a_listed_task(
+    admin_env: None, tmp_path: Path, cluster: int, servers: str, read: str
+) -> None:
+    """A GET: the log read is checked on a real task without --allow-upgrade. The failing
+    subtask's log where the listed task FAILED, else that of a subtask that has run."""
+    for ocp in serve():
+        path = UPGRADE_PATH.format(id=cluster, obproxyIds=servers)
+        created = requests.post(
+            LIVE_URL + path, json={"shortRpmName": PACKAGE}, auth=(ADMIN, ADMIN_PASSWORD), timeout=5
+        )
+        task = created.json()["data"]
+        _until_ended(task["id"])
+        workflow = ["--phases", "workflow", "--report-dir", str(tmp_path)]
+        assert main(["run", "--base-url", LIVE_URL, *SMALL, *workflow]) == 0
+        own = f"/tasks/instances/{task['id']}/subtasks/"
+        logs = [(r.method, r.path) for r in ocp.received if own in r.path and r.path.endswith("/log")]
+        after = requests.get(
+            LIVE_URL + TASK_PATH.format(taskInstanceId=task["id"]), auth=(ADMIN, ADMIN_PASSWORD), timeout=5
+        ).json()["data"]
+    assert len(logs) == 1 and logs[0][0] == "GET"
+    subtask = int(logs[0][1].split("/subtasks/")[1].split("/")[0])
+    statuses = {item["id"]: item["status"] for item in after["subtasks"]}
+    if read == "failing":
+        assert statuses[subtask] == "FAILED"
+    else:
+        assert statuses[subtask] == "SUCCESSFUL" and "FAILED" not in statuses.values()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    log_cells = [c for c in summary["coverage"]["cells"] if c["operationId"] == "getSubtaskLog"]
+    assert any(c["status"] == "200" and c["count"] == 1 for c in log_cells), (read, log_cells)
 
 
 def test_the_embedded_mock_exercises_every_operation_and_counts_them() -> None:

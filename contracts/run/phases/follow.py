@@ -16,7 +16,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from contracts.ocp import FAILED, PENDING, ROLLBACK, SUBTASK_LOG_PATH, SUCCESSFUL, TASK_PATH, id_or_none
+from contracts.ocp import (
+    CANCELING,
+    FAILED,
+    PENDING,
+    ROLLBACK,
+    RUNNING,
+    SUBTASK_LOG_PATH,
+    SUCCESSFUL,
+    TASK_PATH,
+    id_or_none,
+)
 from contracts.run.judging.results import Results, TaskReport
 from contracts.run.phases.exchange import Exchanges, Reply
 from contracts.run.wire.politeness import MIN_REQUEST_WINDOW, PROGRESS_EVERY, Say
@@ -26,6 +36,8 @@ CONFIRMATIONS = 2
 #: Characters of a subtask's log kept for the outcome line.
 LOG_EXCERPT = 160
 _FAILURE_KEYS = ("message", "errorMessage", "failureMessage", "log")
+#: Subtask statuses of a subtask that has run, so has a log to read.
+_HAS_RUN = frozenset({FAILED, SUCCESSFUL, RUNNING, CANCELING})
 
 
 class Follower:
@@ -107,7 +119,7 @@ class Follower:
         return data if isinstance(data, dict) else None
 
     def read_log(self, report: TaskReport) -> None:
-        """Read the failing subtask's log into ``report.log`` (its last non-blank line)."""
+        """Read the failing subtask's log into ``report.log`` (the line that says why)."""
         subtask = report.failed_subtask_id
         if subtask is None:
             report.log = "no FAILED subtask named"
@@ -115,18 +127,34 @@ class Follower:
         if not self.exchanges.documents("subtask-log"):
             report.log = "the spec documents no log read"
             return
-        path = SUBTASK_LOG_PATH.format(taskInstanceId=report.task_id, subtaskInstanceId=subtask)
-        exchange = self.exchanges.send(
-            "subtask-log",
-            "GET",
-            path,
-            title=f"log of subtask {subtask}",
-            params={"taskInstanceId": report.task_id, "subtaskInstanceId": subtask},
-        )
+        exchange = self._send_log(report.task_id, subtask)
         if exchange is None or not exchange.ok:
             report.log = "not read" if exchange is None else f"not read: HTTP {exchange.status}"
             return
         report.log = log_excerpt(exchange)
+
+    def read_a_log(self, report: TaskReport) -> bool:
+        """Read one subtask log of a task read but not followed (a task a read-only run found
+        listed): its failing subtask's, else that of the first subtask that has run, from the
+        last poll. A GET, so a read-only run exercises the log read on a real task. Whether an
+        answer came (judged like every other)."""
+        if not self.exchanges.documents("subtask-log"):
+            return False
+        if report.failed_subtask_id is not None:
+            self.read_log(report)
+            return report.log is not None and not report.log.startswith("not read")
+        subtask = _a_subtask_that_ran(self.last_task if report.polls else None)
+        return subtask is not None and self._send_log(report.task_id, subtask) is not None
+
+    def _send_log(self, task_id: int, subtask: int) -> Reply | None:
+        path = SUBTASK_LOG_PATH.format(taskInstanceId=task_id, subtaskInstanceId=subtask)
+        return self.exchanges.send(
+            "subtask-log",
+            "GET",
+            path,
+            title=f"log of subtask {subtask}",
+            params={"taskInstanceId": task_id, "subtaskInstanceId": subtask},
+        )
 
     def _unreadable(self, report: TaskReport, exchange: Reply | None) -> None:
         if not report.asked:
@@ -193,6 +221,17 @@ def why_line(lines: list[str]) -> str:
             return f"{said} ({after})" if _EXCEPTION.fullmatch(after) and after not in said else said
     thrown = [line for line in lines if _EXCEPTION.fullmatch(line)]
     return thrown[-1] if thrown else lines[-1]
+
+
+def _a_subtask_that_ran(task: dict[str, Any] | None) -> int | None:
+    """The id of the first subtask of ``task`` that has run (so has a log), else ``None``."""
+    subtasks = task.get("subtasks") if task is not None else None
+    for item in subtasks if isinstance(subtasks, list) else ():
+        if isinstance(item, dict) and item.get("status") in _HAS_RUN:
+            found = id_or_none(item.get("id"))
+            if found is not None:
+                return found
+    return None
 
 
 def observe(report: TaskReport, data: Any) -> None:

@@ -6,7 +6,8 @@ Four parts, in order, all through the gate (safety guard and politeness apply):
    (:mod:`contracts.run.phases.probes`). Safe mode sends them all.
 2. **Read-only task checks** — the first page of tasks, every ``--task-id`` and the listed
    tasks, each fetched more than once; a running ``--task-id`` is followed to its end
-   (:mod:`contracts.run.phases.follow`).
+   (:mod:`contracts.run.phases.follow`); one subtask log of a listed task is read (its failing
+   subtask's, else one that has run).
 3. **Absent ids** — an upgrade of a cluster and of servers a read proved absent, and every
    control call and the log read on a task a read proved absent: each must be refused with 404.
    Never a guessed id.
@@ -164,11 +165,14 @@ class Workflow:
             "tasks", "GET", TASKS_PATH + "?page=1&size=10", title="task list, first page"
         )
         listed = _listed_ids(page)
+        logged = False  # one log read of a listed task: the log read checked, little load added
         for task_id in dict.fromkeys([*plan.task_ids, *listed[:LISTED_TASKS]]):
             follow = task_id in plan.task_ids
             report = self.follower.follow(task_id, title=f"task {task_id}", until_done=follow, asked=follow)
             if follow:
                 self._asked_task(report)
+            elif not logged:
+                logged = self.follower.read_a_log(report)
         return listed
 
     def _asked_task(self, report: TaskReport) -> None:
