@@ -107,6 +107,10 @@ class OperationView:
     body: BodyView | None
     responses: list[ResponseView]
     links: list[LinkView]
+    #: The first OCP version that documents the operation (``x-ocp-since``), and the versions
+    #: the contract knows that lack it.
+    since: str | None = None
+    lacking: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -449,6 +453,8 @@ class _Builder:
                 self.response(operation_id, str(s), r) for s, r in operation.get("responses", {}).items()
             ],
             links=links,
+            since=operation.get("x-ocp-since"),
+            lacking=self.lacking(pointer.removesuffix("/requestBody")),
         )
 
     def security(self) -> list[SecurityView]:

@@ -197,12 +197,16 @@ def _refusal(code: int, message: str) -> dict[str, object]:
 _SHAPES: dict[str, dict[str, object]] = {
     "shapedRollback": {
         "200": _answer({"oneOf": [_TASK, _NO_DATA_SCHEMA]}, {"ok": {"value": _NO_DATA}, "none": _SHARED}),
-        "400": _answer({"$ref": "#/components/schemas/ErrorResponse"}, {
-            "wrongState": _refusal(20003, "Not in that state."),
-            "prohibited": _refusal(20004, "Prohibited."),
-            "prohibitedAgain": _refusal(20004, "Prohibited."),
-            "noErrorObject": {"value": {"successful": False}},
-        }, "Refused."),
+        "400": _answer(
+            {"$ref": "#/components/schemas/ErrorResponse"},
+            {
+                "wrongState": _refusal(20003, "Not in that state."),
+                "prohibited": _refusal(20004, "Prohibited."),
+                "prohibitedAgain": _refusal(20004, "Prohibited."),
+                "noErrorObject": {"value": {"successful": False}},
+            },
+            "Refused.",
+        ),
     },
     "shapedSkip": {
         "200": _answer(_NO_DATA_SCHEMA, {"ok": {"value": _NO_DATA}, "none": _SHARED}),
@@ -212,11 +216,29 @@ _SHAPES: dict[str, dict[str, object]] = {
         "200": _answer({"type": "object"}, {"log": {"value": {"data": {"log": "line 1\nline 2"}}}}),
     },
     "shapedCluster": {
-        "200": _answer({"type": "object"}, {"cluster": {"value": {"data": {"id": 1, "obproxies": [
-            {"id": 1, "ip": "10.0.0.11", "sqlPort": 2883, "version": "4.2.1.0-1", "status": ocp.UPGRADING,
-             "operateStatus": "OPERATING"},
-            {"id": 3, "ip": "10.0.0.13", "version": "4.2.0.0-7"},
-        ]}}}}),
+        "200": _answer(
+            {"type": "object"},
+            {
+                "cluster": {
+                    "value": {
+                        "data": {
+                            "id": 1,
+                            "obproxies": [
+                                {
+                                    "id": 1,
+                                    "ip": "10.0.0.11",
+                                    "sqlPort": 2883,
+                                    "version": "4.2.1.0-1",
+                                    "status": ocp.UPGRADING,
+                                    "operateStatus": "OPERATING",
+                                },
+                                {"id": 3, "ip": "10.0.0.13", "version": "4.2.0.0-7"},
+                            ],
+                        }
+                    }
+                }
+            },
+        ),
     },
 }
 
@@ -231,10 +253,14 @@ def shaped(tmp_path_factory: pytest.TempPathFactory) -> Spec:
     document["components"]["examples"]["SharedNoData"] = {"summary": "No data", "value": _NO_DATA}
     for operation_id, responses in _SHAPES.items():
         method = "get" if operation_id in ("shapedLog", "shapedCluster") else "post"
-        document["paths"][f"/api/v2/shaped/{{taskInstanceId}}/{operation_id}"] = {method: {
-            "operationId": operation_id, "summary": f"Shaped {operation_id}", "parameters": [_TASK_ID],
-            "responses": responses,
-        }}
+        document["paths"][f"/api/v2/shaped/{{taskInstanceId}}/{operation_id}"] = {
+            method: {
+                "operationId": operation_id,
+                "summary": f"Shaped {operation_id}",
+                "parameters": [_TASK_ID],
+                "responses": responses,
+            }
+        }
     path = tmp_path_factory.mktemp("shaped") / "openapi.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return load_spec(path)
@@ -286,8 +312,10 @@ def test_inline_examples_with_one_name_stay_apart_and_a_shared_one_lists_its_use
     assert len(ok) == 2 and len({example.anchor for example in ok}) == 2
     assert {example.uses[0][0] for example in ok} == {"shapedRollback", "shapedSkip"}
     assert by_name["SharedNoData"].uses == [("shapedRollback", "200"), ("shapedSkip", "200")]
-    links = {op.operation_id: {link.anchor for r in op.responses for link in r.examples}
-             for op in reference.operations}
+    links = {
+        op.operation_id: {link.anchor for r in op.responses for link in r.examples}
+        for op in reference.operations
+    }
     assert links["shapedRollback"] & links["shapedSkip"] == {by_name["SharedNoData"].anchor}
     assert "line 1" in next(example.json for name, example in by_name.items() if name == "log")
 
@@ -379,3 +407,24 @@ def test_the_control_calls_table_links_every_call_to_its_operation(page: str) ->
     for call in ocp.CONTROL_CALLS:
         _, _, operation_id = ocp.LIFECYCLE_ROUTES[call.route]
         assert f'<a href="#op-{operation_id}"><code>{operation_id}</code></a>' in section
+
+
+def test_each_operation_heading_says_since_when_it_is_documented(page: str) -> None:
+    """An operation marked ``x-ocp-since`` says so under its heading; one documented by every
+    version the contract knows (the upgrade) carries no mark."""
+    card = r'<article class="card operation" id="op-(\w+)">(.*?)</article>'
+    cards = dict(re.findall(card, page, re.DOTALL))
+    marked = {
+        operation_id
+        for operation_id, card in cards.items()
+        if "since OCP" in card.split('<div class="md">')[0]
+    }
+    spec = load_spec().document
+    expected = {
+        operation["operationId"]
+        for item in spec["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "x-ocp-since" in operation
+    }
+    assert marked == expected
+    assert {"retryTaskInstance", "getObproxyCluster"} <= marked and "upgradeObproxies" not in marked
