@@ -20,7 +20,7 @@ from contracts.commands import _workers
 from contracts.commands._workers import MAX_JOBS, MIN_FILES, MIN_SHARE, plan_jobs, shares
 
 SAMPLE = Path(__file__).parent / "data" / "documented-sample.json"
-FORKS = _workers.can_fork()
+FORKS = sys.platform.startswith("linux")
 needs_fork = pytest.mark.skipif(not FORKS, reason="workers are forked on Linux only")
 
 
@@ -71,6 +71,28 @@ def test_usable_cores_are_the_affinity_capped_by_the_quota(
     assert _workers.usable_cores() >= 1
 
 
+def test_no_fork_while_another_thread_runs() -> None:
+    """A program that calls the command line in-process may hold locks in other threads."""
+    script = textwrap.dedent(
+        """
+        import threading
+        from contracts.commands._workers import can_fork
+
+        alone = can_fork()
+        stop = threading.Event()
+        other = threading.Thread(target=stop.wait)
+        other.start()
+        print(alone, can_fork())
+        stop.set()
+        other.join()
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.stdout.split() == [str(FORKS), "False"], result.stderr
+
+
 def test_jobs_must_be_a_positive_number(capsys: pytest.CaptureFixture[str]) -> None:
     for given in ("0", "-1", "many"):
         with pytest.raises(SystemExit) as stopped:
@@ -95,6 +117,13 @@ def _saved_bodies(directory: Path, count: int) -> list[Path]:
     return paths
 
 
+def _python(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (as the command line runs: no other thread)."""
+    command = [sys.executable, "-c", code]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout.strip()
+
+
 def _validate(*args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "contracts.cli", "validate", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=240, check=False)
@@ -104,6 +133,8 @@ def _validate(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("output_format", ["text", "json"])
 def test_workers_give_exactly_the_output_of_one_process(tmp_path: Path, output_format: str) -> None:
     _saved_bodies(tmp_path, 3 * MIN_SHARE + 5)
+    planned = "from contracts.commands._workers import plan_jobs; print(plan_jobs(3, 101))"
+    assert _python(planned) == "3"  # a process like the command's forks three workers here
     one = _validate(str(tmp_path), "--format", output_format, "--jobs", "1")
     three = _validate(str(tmp_path), "--format", output_format, "--jobs", "3")
     assert one.returncode == three.returncode == 2  # unusable files among them

@@ -10,10 +10,11 @@ working at once. A child writes nothing to the terminal: it records what it woul
 in an in-memory file. The parent replays the records share after share, so the output, the
 counts and the exit code are those of one process checking the files in order.
 
-Forking needs Linux (``os.fork`` of a process that holds no thread, ``os.memfd_create``);
-elsewhere, and for fewer than :data:`MIN_FILES` files or one usable core, the files are checked
-in one process. A child that dies (a signal, a crash) hands nothing back: its files are
-reported as not checked, with what it said, and never as conforming.
+Forking needs Linux (``os.fork``, ``os.memfd_create``) and a process running no other thread
+(a program calling the command line in-process may run some); elsewhere, and for fewer than
+:data:`MIN_FILES` files or one usable core, the files are checked in one process. A child that
+dies (a signal, a crash) hands nothing back: its files are reported as not checked, with what it
+said, and never as conforming.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import marshal
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import NamedTuple
@@ -107,7 +109,10 @@ def _quota_cores(path: str) -> int | None:
 
 
 def can_fork() -> bool:
-    return sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(os, "memfd_create")
+    """Linux, and no other thread: a fork copies only the calling thread, and a lock another one
+    held (an output stream's, the allocator's) would stay held in the child for ever."""
+    linux = sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(os, "memfd_create")
+    return linux and threading.active_count() == 1
 
 
 def plan_jobs(requested: int | None, files: int) -> int:
