@@ -21,10 +21,12 @@ from 64 files on); both many-files shapes also print ``--jobs 1``, the whole wor
 as a reference: the targets are met by what a user runs (the default), and the reference shows
 what a single core costs.
 
-Two lines are printed for reference, beside the targets: the 100k parse with the cyclic
-collector paused, as ``validate`` parses, and for the many files what any ``validate`` must do
-at least — read, parse strictly (the check for repeated keys and out-of-range integers after
-orjson) and run the compiled schema, no other rule and no command line.
+Lines are printed for reference, beside the targets: the 100k parse with the cyclic collector
+paused, as ``validate`` parses; for the many files what any ``validate`` must do at least in one
+process — read, parse strictly (the check for repeated keys and out-of-range integers after
+orjson) and run the compiled schema, no other rule and no command line — and the command itself
+(workers included) with the task rules (DAG, state, agreement) taken out, which shows what the
+rules cost and what the rest leaves for them.
 
 Rounds alternate parse and validate (after one warm-up each), so a busy moment on a shared
 machine weighs on both alike; the figures are medians over ``--runs`` rounds. Wall time is what
@@ -77,6 +79,16 @@ FLOOR_FILES = (
     "for name in sys.argv[1:]:\n"
     "    with open(name, 'rb') as file:\n"
     "        schema.is_valid(parse_body(file.read()))\n"
+)
+#: ``validate`` with the task rules (DAG, state, agreement) taken out, run as the command runs:
+#: what the rest of the work — start-up, read, strict parse, envelope, schema, output — costs.
+WITHOUT_TASK_RULES = (
+    "import sys\n"
+    "import contracts.validate\n"
+    "contracts.validate._task_rules = lambda task, ids: iter(())\n"
+    "from contracts.cli import main\n"
+    "sys.argv = ['ocp-contract', 'validate', '--operation', 'task', *sys.argv[1:]]\n"
+    "sys.exit(main())\n"
 )
 PARSE_DIRECTORY = (
     "import sys, orjson, pathlib\n"
@@ -203,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                 "validate": [tool, "validate", "--operation", "task", *names],
                 "one process": [tool, "validate", "--operation", "task", "--jobs", "1", *names],
                 "floor": [sys.executable, "-c", FLOOR_FILES, *names],
+                "no task rules": [sys.executable, "-c", WITHOUT_TASK_RULES, *names],
             },
             args.runs,
             work,
@@ -240,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         if shape == "many files":
             print(_line("validate --jobs 1 (reference)", files["one process"], parse))
             print(_line("strict parse + schema only (reference)", files["floor"], parse))
+            print(_line("validate without the task rules (ref.)", files["no task rules"], parse))
         if shape == "one directory":
             print(_line("validate --jobs 1 (reference)", folder["one process"], parse))
     print("targets (wall time):")
