@@ -46,7 +46,9 @@ class Quirk(enum.Enum):
     ROLLBACK_LEFT_FAILED = "rollback-left-failed"
     ROLLBACK_IGNORES_PROHIBIT = "rollback-ignores-prohibit"
     SKIP_IGNORED = "skip-ignored"
+    SKIP_ANY_STATE = "skip-any-state"
     CANCEL_IGNORED = "cancel-ignored"
+    CANCEL_ANY_STATE = "cancel-any-state"
     SUBTASK_RETRY_IGNORED = "subtask-retry-ignored"
     REFUSAL_WRONG_CODE = "refusal-wrong-code"
     UNKNOWN_TASK_ACCEPTED = "unknown-task-accepted"
@@ -363,6 +365,24 @@ FAULTS: dict[str, Fault] = {
             _L,
             "skip a FAILED subtask and poll the task",
             quirk=Quirk.SKIP_IGNORED,
+        ),
+        Fault(
+            "skip-any-state",
+            "a subtask skip is accepted (200, nothing changes) whatever the subtask's state",
+            "only a FAILED subtask can be skipped (400, 20003)",
+            "control.skip-out-of-state",
+            _L,
+            "skip a SUCCESSFUL subtask",
+            quirk=Quirk.SKIP_ANY_STATE,
+        ),
+        Fault(
+            "cancel-any-state",
+            "a subtask cancel is accepted (200, nothing changes) whatever the subtask's state",
+            "only a RUNNING subtask can be cancelled (400, 20003)",
+            "control.cancel-out-of-state",
+            _L,
+            "cancel a finished subtask",
+            quirk=Quirk.CANCEL_ANY_STATE,
         ),
         Fault(
             "cancel-ignored",

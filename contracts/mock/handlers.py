@@ -331,12 +331,16 @@ def _control_subtask(
     ignored_by: Quirk,
     ignored_from: str,
     why: str,
+    any_state: Quirk | None = None,
 ) -> tuple[Task, Subtask]:
     """A subtask control call under the engine's lock: ``act`` moves the subtask or names the state
     that refuses it (raised as OCP's 20003); the fault ``ignored_by`` answers as if accepted while
-    the subtask is ``ignored_from`` and changes nothing. The caller holds the lock."""
+    the subtask is ``ignored_from`` and changes nothing, the fault ``any_state`` does so in every
+    other state (where OCP refuses). The caller holds the lock."""
     task, sub = _subtask(world, call)
     ignored = world.faults.has(ignored_by) and sub.status == ignored_from
+    if any_state is not None and world.faults.has(any_state) and sub.status != ignored_from:
+        return task, sub
     refusal = None if ignored else act(task, sub, call.now)
     if refusal is not None:
         raise _refused(world, sub.node.id, refusal, subtask=True, why=why)
@@ -368,6 +372,7 @@ def skip_subtask(world: World, call: Call) -> Answer:
             ignored_by=Quirk.SKIP_IGNORED,
             ignored_from=FAILED,
             why="only a FAILED subtask can be skipped",
+            any_state=Quirk.SKIP_ANY_STATE,
         )
         return Answer(NO_DATA)
 
@@ -382,6 +387,7 @@ def cancel_subtask(world: World, call: Call) -> Answer:
             ignored_by=Quirk.CANCEL_IGNORED,
             ignored_from=RUNNING,
             why="only a RUNNING subtask can be cancelled",
+            any_state=Quirk.CANCEL_ANY_STATE,
         )
         return Answer(NO_DATA)
 
