@@ -32,8 +32,9 @@ does not move by itself (OCP's engine schedules RUNNING tasks only), nor do the 
 FAILED and SUCCESSFUL subtasks of a finished task.
 
 Effects (judged by :meth:`LifecycleChecker.finish` on the polls of the task that came after the
-call and before the next task retry or rollback; pointers into the last of those polls; an effect
-not seen is a violation only when that poll shows the task ended, else it is not judged):
+call and before the next task retry or rollback, with the judges of :mod:`contracts.rules.effects`;
+pointers into the last of those polls; an effect not seen is a violation only when that poll shows
+the task ended, else it is not judged):
 
 * ``effect.retry-ignored`` — after a task retry the task never shows operation RETRY, or none of
   the subtasks it retried ran again.
@@ -62,7 +63,6 @@ from typing import Any
 
 from contracts._pointer import join
 from contracts.ocp import (
-    CANCELING,
     CONTROL_CALLS,
     EXECUTE,
     FAILED,
@@ -83,6 +83,7 @@ from contracts.ocp import (
 )
 from contracts.rules import servers as server_rules
 from contracts.rules._ids import index_by_id, subtask_objects, text
+from contracts.rules.effects import EFFECTS, Effect
 from contracts.rules.transitions import AcceptedCall
 from contracts.violations import Violation, describe
 
@@ -91,7 +92,6 @@ __all__ = ["LifecycleChecker", "LifecycleResult", "Observation", "accepted_call"
 _CALLS: dict[str, ControlCall] = {call.route: call for call in CONTROL_CALLS}
 _TASK_WIDE = frozenset(route for route, call in _CALLS.items() if call.acts_on == "task")
 _UNJUDGED_STATUSES = frozenset({401, 403, 405, 406, 415, 429})  # about the exchange, not the state
-_RAN = frozenset({RUNNING, CANCELING, SUCCESSFUL})
 _SPEC_ERRORS = "#/components/schemas/ApiError"
 
 Params = Mapping[str, int | tuple[int, ...]]
@@ -171,17 +171,6 @@ def _subtask(task: Mapping[str, Any] | None, subtask_id: int) -> tuple[int, Mapp
 
 
 @dataclass(slots=True)
-class _Effect:
-    """An accepted call whose effect later polls must show: the call, where, and the task before."""
-
-    route: str
-    index: int
-    task_id: int
-    subtask_id: int | None
-    before: Mapping[str, Any]
-
-
-@dataclass(slots=True)
 class _Upgrade:
     """An accepted upgrade: its task, its cluster, the servers it names, the package's version and
     what each named server reported before it (``None``: the cluster was not read before)."""
@@ -223,7 +212,7 @@ class LifecycleChecker:
     _polls: dict[int, list[tuple[int, Mapping[str, Any]]]] = field(default_factory=dict, init=False)
     _absent_tasks: set[int] = field(default_factory=set, init=False)
     _seen_subtasks: set[int] = field(default_factory=set, init=False)
-    _effects: list[_Effect] = field(default_factory=list, init=False)
+    _effects: list[Effect] = field(default_factory=list, init=False)
     _upgrades: list[_Upgrade] = field(default_factory=list, init=False)
     _cluster_reads: dict[int, list[tuple[int, dict[int, server_rules.ServerView]]]] = field(
         default_factory=dict, init=False
@@ -465,7 +454,7 @@ class LifecycleChecker:
                 )
             return
         if before is not None:
-            self._effects.append(_Effect(call.route, index, task_id, subtask_id, before))
+            self._effects.append(Effect(call.route, index, task_id, subtask_id, before))
 
     def _answer(
         self, obs: Observation, call: ControlCall, task_id: int, subtask_id: int | None, what: str
@@ -541,7 +530,7 @@ class LifecycleChecker:
 
     # --- effects --------------------------------------------------------------------------------
 
-    def _window(self, effect: _Effect) -> list[tuple[int, Mapping[str, Any]]]:
+    def _window(self, effect: Effect) -> list[tuple[int, Mapping[str, Any]]]:
         """The polls of the task after the call and before its next task retry or rollback."""
         end = min(
             (
@@ -555,7 +544,7 @@ class LifecycleChecker:
         )
         return [(i, snap) for i, snap in self._polls.get(effect.task_id, []) if effect.index < i < end]
 
-    def _effect(self, effect: _Effect) -> Iterator[tuple[int, Violation]]:
+    def _effect(self, effect: Effect) -> Iterator[tuple[int, Violation]]:
         what = f"{effect.route} of task {effect.task_id}" + (
             f" subtask {effect.subtask_id}" if effect.subtask_id is not None else ""
         )
@@ -563,13 +552,7 @@ class LifecycleChecker:
         if not polls:
             self._finish_notes.append(f"{what} at {_where(effect.index)}: the task was not polled after it")
             return
-        judge = {
-            "task-retry": _retry_effect,
-            "task-rollback": _rollback_effect,
-            "subtask-retry": _subtask_retry_effect,
-            "subtask-skip": _skip_effect,
-            "subtask-cancel": _cancel_effect,
-        }[effect.route]
+        judge = EFFECTS[effect.route]
         last_index, last = polls[-1]
         verdict = judge(effect, [snap for _, snap in polls])
         if verdict is None:
@@ -661,19 +644,6 @@ def _invalid_id(params: Mapping[str, int | tuple[int, ...]]) -> bool:
     return any(v < 1 for v in values)
 
 
-@dataclass(frozen=True, slots=True)
-class _Verdict:
-    """An effect not seen: the rule, where in the last poll (under ``/data``), and what was expected.
-    ``final``: it is a violation even though the task has not ended (a contradiction, not an absence)."""
-
-    rule: str
-    path: tuple[str | int, ...]
-    message: str
-    expected: str
-    actual: str
-    final: bool = False
-
-
 def _out_of_state(route: str) -> str:
     return {
         "task-retry": "control.retry-out-of-state",
@@ -722,149 +692,3 @@ def _ended_at(polls: list[tuple[int, Mapping[str, Any]]]) -> tuple[int, Mapping[
     while start > 0 and text(polls[start - 1][1], "status") in TERMINAL_TASK:
         start -= 1
     return polls[start][0], polls[-1][1]
-
-
-def _located(task: Mapping[str, Any], subtask_id: int) -> tuple[int, Mapping[str, Any]] | None:
-    return index_by_id(subtask_objects(task)).get(subtask_id)
-
-
-def _ran_again(before: Mapping[str, Any], now: Mapping[str, Any]) -> bool | None:
-    """Whether a subtask FAILED before ran again by ``now``: it is RUNNING, CANCELING or
-    SUCCESSFUL, or FAILED with another ``finishTime``; ``None`` when FAILED again without times."""
-    status = text(now, "status")
-    if status in _RAN:
-        return True
-    if status != FAILED:
-        return False
-    was, then = before.get("finishTime"), now.get("finishTime")
-    if was is None or then is None:
-        return None if text(now, "operation") == RETRY else False
-    return bool(was != then)
-
-
-def _retry_effect(effect: _Effect, polls: list[Mapping[str, Any]]) -> _Verdict | str | None:
-    last = polls[-1]
-    if not any(text(snap, "operation") == RETRY or text(snap, "status") != FAILED for snap in polls):
-        return _Verdict(
-            "effect.retry-ignored", ("operation",), "the task never left FAILED under operation RETRY",
-            f"{RUNNING} under operation {RETRY}", f"{describe(last.get('status'))} under "
-            f"{describe(last.get('operation'))}",
-        )  # fmt: skip
-    retried = [
-        key
-        for key, (_, sub) in index_by_id(subtask_objects(effect.before)).items()
-        if text(sub, "status") == FAILED
-    ]
-    if not retried:
-        return None
-    unsure = False
-    for snap in polls:
-        for key in retried:
-            located = _located(snap, key)
-            before = _located(effect.before, key)
-            if located is None or before is None:
-                continue
-            ran = _ran_again(before[1], located[1])
-            if ran:
-                return None
-            unsure = unsure or ran is None
-    if unsure:
-        return "the retried subtasks failed again without times to tell whether they ran: not judged"
-    located = _located(last, retried[0])
-    return _Verdict(
-        "effect.retry-ignored",
-        ("subtasks", located[0], "status") if located else ("subtasks",),
-        f"none of the subtasks it retried ({', '.join(map(str, retried))}) ran again",
-        "the retried subtasks RUNNING or finished again",
-        describe(located[1].get("status")) if located else "absent",
-    )
-
-
-def _rollback_effect(effect: _Effect, polls: list[Mapping[str, Any]]) -> _Verdict | str | None:
-    for snap in polls:
-        statuses = {text(sub, "status") for _, sub in subtask_objects(snap)}
-        if (
-            text(snap, "status") == SUCCESSFUL
-            and text(snap, "operation") == ROLLBACK
-            and statuses <= {PENDING}
-        ):
-            return None
-    last = polls[-1]
-    if (
-        text(last, "status") == FAILED
-        and text(last, "operation") == ROLLBACK
-        and any(
-            text(sub, "status") == FAILED and text(sub, "operation") in UNDOING
-            for _, sub in subtask_objects(last)
-        )
-    ):
-        return "the rollback ran and a subtask failed while being undone (the task is FAILED under ROLLBACK)"
-    unfinished = [(i, sub) for i, sub in subtask_objects(last) if text(sub, "status") != PENDING]
-    if text(last, "status") == SUCCESSFUL and text(last, "operation") == ROLLBACK and unfinished:
-        index, sub = unfinished[0]
-        return _Verdict(
-            "effect.rollback-incomplete", ("subtasks", index, "status"),
-            f"the rolled-back task left subtask {describe(sub.get('id'))} {describe(sub.get('status'))}",
-            PENDING, describe(sub.get("status")),
-        )  # fmt: skip
-    return _Verdict(
-        "effect.rollback-incomplete", ("status",),
-        "the task did not end SUCCESSFUL under operation ROLLBACK with every subtask PENDING",
-        f"{SUCCESSFUL} under operation {ROLLBACK}",
-        f"{describe(last.get('status'))} under {describe(last.get('operation'))}",
-    )  # fmt: skip
-
-
-def _subtask_effect_target(effect: _Effect, last: Mapping[str, Any]) -> tuple[tuple[str | int, ...], str]:
-    located = _located(last, effect.subtask_id or 0)
-    if located is None:
-        return ("subtasks",), "absent"
-    return ("subtasks", located[0], "status"), describe(located[1].get("status"))
-
-
-def _subtask_retry_effect(effect: _Effect, polls: list[Mapping[str, Any]]) -> _Verdict | str | None:
-    before = _located(effect.before, effect.subtask_id or 0)
-    if before is None:
-        return None
-    unsure = False
-    for snap in polls:
-        located = _located(snap, effect.subtask_id or 0)
-        ran = _ran_again(before[1], located[1]) if located is not None else False
-        if ran:
-            return None
-        unsure = unsure or ran is None
-    if unsure:
-        return "the subtask failed again without times to tell whether it ran: not judged"
-    path, actual = _subtask_effect_target(effect, polls[-1])
-    return _Verdict(
-        "effect.subtask-retry-ignored", path, "the subtask never ran again", "RUNNING, then finished", actual
-    )
-
-
-def _skip_effect(effect: _Effect, polls: list[Mapping[str, Any]]) -> _Verdict | str | None:
-    for snap in polls:
-        located = _located(snap, effect.subtask_id or 0)
-        if located is None:
-            continue
-        status, operation = text(located[1], "status"), text(located[1], "operation")
-        if status == SUCCESSFUL or (status == PENDING and operation == ROLLBACK_SKIP):
-            return None
-    path, actual = _subtask_effect_target(effect, polls[-1])
-    return _Verdict(
-        "effect.skip-ignored", path, "the skipped subtask was never passed",
-        f"{SUCCESSFUL} under operation {SKIP} (or {PENDING} under {ROLLBACK_SKIP})", actual,
-    )  # fmt: skip
-
-
-def _cancel_effect(effect: _Effect, polls: list[Mapping[str, Any]]) -> _Verdict | str | None:
-    for snap in polls:
-        located = _located(snap, effect.subtask_id or 0)
-        if located is not None and text(located[1], "status") in (CANCELING, FAILED):
-            return None
-    path, actual = _subtask_effect_target(effect, polls[-1])
-    last = _located(polls[-1], effect.subtask_id or 0)
-    return _Verdict(
-        "effect.cancel-ignored", path, "the cancelled subtask never went CANCELING or FAILED",
-        f"{CANCELING}, then {FAILED}", actual,
-        final=last is not None and text(last[1], "status") == SUCCESSFUL,
-    )  # fmt: skip
