@@ -152,42 +152,46 @@ def check_in_workers(
     cut = shares(names, jobs)
     sys.stdout.flush()
     sys.stderr.flush()
-    pending: list[_Child | Sequence[str]] = []  # a share a fork was refused for is checked here
+    children: list[_Child] = []
+    here: list[Sequence[str]] = []  # shares left to this process once a fork is refused
     try:
-        for share in cut[1:]:
-            refused = bool(pending) and not isinstance(pending[-1], _Child)  # no more forks after one
-            pending.append(share if refused else _fork(share, check_share))
+        for position, share in enumerate(cut[1:], start=1):
+            child = _fork(share, check_share)
+            if child is None:
+                here = cut[position:]
+                break
+            children.append(child)
         failed, unusable = check_share(cut[0], output)
-        while pending:
-            work = pending.pop(0)
-            if not isinstance(work, _Child):
-                counts = check_share(work, output)
-            else:
-                try:
-                    counts = _collect(work, output)
-                except WorkerFailed as failure:
-                    counts = unchecked(work.share, str(failure), output)
+        while children:
+            child = children.pop(0)
+            try:
+                counts = _collect(child, output)
+            except WorkerFailed as failure:
+                counts = unchecked(child.share, str(failure), output)
+            failed += counts.failed
+            unusable += counts.unusable
+        for share in here:  # after every child's: they hold the shares before these
+            counts = check_share(share, output)
             failed += counts.failed
             unusable += counts.unusable
         return Counts(failed, unusable)
     finally:
-        for work in pending:  # the parent stops early (a closed stdout, Ctrl-C, an error)
-            if isinstance(work, _Child):
-                _stop(work)
+        for child in children:  # the parent stops early (a closed stdout, Ctrl-C, an error)
+            _stop(child)
 
 
-def _fork(share: Sequence[str], check_share: CheckShare) -> _Child | Sequence[str]:
-    """A child checking ``share``; ``share`` itself when the system refuses a process or a file
-    (a sandbox without ``fork``, a process limit): the parent checks it then."""
+def _fork(share: Sequence[str], check_share: CheckShare) -> _Child | None:
+    """A child checking ``share``; ``None`` when the system refuses a process or a file (a sandbox
+    without ``fork``, a process limit): the parent checks it then."""
     try:
         fd = os.memfd_create("ocp-contract-validate", os.MFD_CLOEXEC)
     except OSError:
-        return share
+        return None
     try:
         pid = os.fork()
     except OSError:
         os.close(fd)
-        return share
+        return None
     if pid == 0:  # pragma: no cover - the child: its work is check_share, covered in one process
         _child(fd, share, check_share)
     return _Child(pid, fd, share)

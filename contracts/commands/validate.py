@@ -245,15 +245,20 @@ def _compiled(spec: Spec, args: argparse.Namespace) -> None:
         spec.validator(name, strict=args.strict)
 
 
+def _unusable(args: argparse.Namespace, name: str, error: str, text: str, out: Output) -> None:
+    """A file that was not checked: its ``error`` in the JSON report, else a line saying ``text``."""
+    if args.format == "json":
+        out.report(_rendered({"source": name, "conforms": False, "error": error}))
+    else:
+        out.stdout(f"{name}: cannot be checked ({text})\n")
+
+
 def _not_checked(args: argparse.Namespace, names: Sequence[str], why: str, out: Output) -> Counts:
     """The files of a share whose worker failed: each one reported as not checked, with the reason."""
     out.stderr(f"ocp-contract validate: {why}\n")
+    error = "not checked: the worker checking it failed (see standard error)"
     for name in names:
-        if args.format == "json":
-            error = "not checked: the worker checking it failed (see standard error)"
-            out.report(_rendered({"source": name, "conforms": False, "error": error}))
-        else:
-            out.stdout(f"{name}: cannot be checked (its worker failed; see the error above)\n")
+        _unusable(args, name, error, "its worker failed; see the error above", out)
     return Counts(0, len(names))
 
 
@@ -270,10 +275,7 @@ def _check_share(
                 raise
             unusable += 1
             out.stderr(f"ocp-contract validate: {error}\n")
-            if args.format == "json":
-                out.report(_rendered({"source": name, "conforms": False, "error": str(error)}))
-            else:
-                out.stdout(f"{name}: cannot be checked (see the error above)\n")
+            _unusable(args, name, str(error), "see the error above", out)
             continue
         source, violations, hints, notes = checked
         conforms = not has_errors(violations)

@@ -426,7 +426,7 @@ class _Builder:
 
     def operation(self, path: str, method: str, operation: dict[str, Any]) -> OperationView:
         operation_id = operation["operationId"]
-        pointer = "/paths/" + path.replace("~", "~0").replace("/", "~1") + f"/{method}/requestBody"
+        pointer = "/paths/" + path.replace("~", "~0").replace("/", "~1") + f"/{method}"
         links = [
             LinkView(
                 name,
@@ -448,13 +448,13 @@ class _Builder:
             roles=[str(r) for r in operation.get("x-ocp-roles", [])],
             destructive=bool(operation.get("x-ocp-destructive")),
             parameters=[self.parameter(p) for p in operation.get("parameters", [])],
-            body=self.body(operation, pointer),
+            body=self.body(operation, pointer + "/requestBody"),
             responses=[
                 self.response(operation_id, str(s), r) for s, r in operation.get("responses", {}).items()
             ],
             links=links,
             since=operation.get("x-ocp-since"),
-            lacking=self.lacking(pointer.removesuffix("/requestBody")),
+            lacking=self.lacking(pointer),
         )
 
     def security(self) -> list[SecurityView]:

@@ -323,73 +323,66 @@ def subtask_log_of(world: World, call: Call) -> Answer:
         return Answer({"log": subtask_log(task, sub, world.tz)})
 
 
-def _control_subtask(
-    world: World,
-    call: Call,
-    act: Callable[[Task, Subtask, datetime], str | None],
-    *,
-    ignored_by: Quirk,
-    ignored_from: str,
-    why: str,
-    any_state: Quirk | None = None,
-) -> tuple[Task, Subtask]:
-    """A subtask control call under the engine's lock: ``act`` moves the subtask or names the state
-    that refuses it (raised as OCP's 20003); the fault ``ignored_by`` answers as if accepted while
-    the subtask is ``ignored_from`` and changes nothing, the fault ``any_state`` does so in every
-    other state (where OCP refuses). The caller holds the lock."""
-    task, sub = _subtask(world, call)
-    ignored = world.faults.has(ignored_by) and sub.status == ignored_from
-    if any_state is not None and world.faults.has(any_state) and sub.status != ignored_from:
-        return task, sub
-    refusal = None if ignored else act(task, sub, call.now)
-    if refusal is not None:
-        raise _refused(world, sub.node.id, refusal, subtask=True, why=why)
-    return task, sub
+@dataclass(frozen=True)
+class _SubtaskCall:
+    """How the mock answers one subtask control call (``POST …/subtasks/{subtaskInstanceId}/…``):
+    the engine's move, which makes it or names the state that refuses it (OCP's 20003, with
+    ``why``); the state OCP allows it from; the fault that accepts it there and changes nothing,
+    and the fault that accepts it from any other state; whether the answer is the subtask (else
+    no data, OCP's ``NoDataResponse``)."""
+
+    move: Callable[[Engine, Task, Subtask, datetime], str | None]
+    allowed_from: str
+    why: str
+    ignored_by: Quirk
+    any_state: Quirk | None
+    answers_subtask: bool
 
 
-def retry_subtask(world: World, call: Call) -> Answer:
-    """``POST …/subtasks/{subtaskInstanceId}/retry``: a FAILED subtask, not under ROLLBACK, READY
-    under RETRY; the answer is the subtask."""
-    with world.engine.lock:
-        task, sub = _control_subtask(
-            world,
-            call,
-            world.engine.retry_subtask,
-            ignored_by=Quirk.SUBTASK_RETRY_IGNORED,
-            ignored_from=FAILED,
-            why="only a FAILED subtask not under ROLLBACK can be retried",
-        )
-        return Answer(subtask_detail(sub, task.step, world.tz))
+#: The subtask control calls: a retry makes a FAILED subtask not under ROLLBACK READY under RETRY
+#: (answers the subtask), a skip a FAILED one READY under SKIP, a cancel a RUNNING one CANCELING.
+_SUBTASK_CALLS: dict[str, _SubtaskCall] = {
+    "subtask-retry": _SubtaskCall(
+        Engine.retry_subtask,
+        FAILED,
+        "only a FAILED subtask not under ROLLBACK can be retried",
+        Quirk.SUBTASK_RETRY_IGNORED,
+        None,
+        answers_subtask=True,
+    ),
+    "subtask-skip": _SubtaskCall(
+        Engine.skip,
+        FAILED,
+        "only a FAILED subtask can be skipped",
+        Quirk.SKIP_IGNORED,
+        Quirk.SKIP_ANY_STATE,
+        answers_subtask=False,
+    ),
+    "subtask-cancel": _SubtaskCall(
+        Engine.cancel,
+        RUNNING,
+        "only a RUNNING subtask can be cancelled",
+        Quirk.CANCEL_IGNORED,
+        Quirk.CANCEL_ANY_STATE,
+        answers_subtask=False,
+    ),
+}
 
 
-def skip_subtask(world: World, call: Call) -> Answer:
-    """``POST …/subtasks/{subtaskInstanceId}/skip``: a FAILED subtask READY under SKIP; no data."""
-    with world.engine.lock:
-        _control_subtask(
-            world,
-            call,
-            world.engine.skip,
-            ignored_by=Quirk.SKIP_IGNORED,
-            ignored_from=FAILED,
-            why="only a FAILED subtask can be skipped",
-            any_state=Quirk.SKIP_ANY_STATE,
-        )
-        return Answer(NO_DATA)
+def _subtask_control(how: _SubtaskCall) -> Callable[[World, Call], Answer]:
+    """The handler of one subtask control call, under the engine's lock."""
 
+    def handle(world: World, call: Call) -> Answer:
+        with world.engine.lock:
+            task, sub = _subtask(world, call)
+            fault = how.ignored_by if sub.status == how.allowed_from else how.any_state
+            accepted_as_is = fault is not None and world.faults.has(fault)
+            refusal = None if accepted_as_is else how.move(world.engine, task, sub, call.now)
+            if refusal is not None:
+                raise _refused(world, sub.node.id, refusal, subtask=True, why=how.why)
+            return Answer(subtask_detail(sub, task.step, world.tz) if how.answers_subtask else NO_DATA)
 
-def cancel_subtask(world: World, call: Call) -> Answer:
-    """``POST …/subtasks/{subtaskInstanceId}/cancel``: a RUNNING subtask CANCELING; no data."""
-    with world.engine.lock:
-        _control_subtask(
-            world,
-            call,
-            world.engine.cancel,
-            ignored_by=Quirk.CANCEL_IGNORED,
-            ignored_from=RUNNING,
-            why="only a RUNNING subtask can be cancelled",
-            any_state=Quirk.CANCEL_ANY_STATE,
-        )
-        return Answer(NO_DATA)
+    return handle
 
 
 #: Each route's handler, by the short name of ``contracts.ocp`` (``ROUTES``, ``LIFECYCLE_ROUTES``).
@@ -401,7 +394,5 @@ HANDLERS: dict[str, Callable[[World, Call], Answer]] = {
     "task-retry": _accepting_absent(retry_task),
     "task-rollback": _accepting_absent(rollback_task),
     "subtask-log": _accepting_absent(subtask_log_of),
-    "subtask-retry": _accepting_absent(retry_subtask),
-    "subtask-skip": _accepting_absent(skip_subtask),
-    "subtask-cancel": _accepting_absent(cancel_subtask),
+    **{route: _accepting_absent(_subtask_control(how)) for route, how in _SUBTASK_CALLS.items()},
 }

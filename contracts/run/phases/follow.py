@@ -118,20 +118,22 @@ class Follower:
         data = exchange.data if exchange is not None and exchange.status == 200 else None
         return data if isinstance(data, dict) else None
 
-    def read_log(self, report: TaskReport) -> None:
-        """Read the failing subtask's log into ``report.log`` (the line that says why)."""
+    def read_log(self, report: TaskReport) -> bool:
+        """Read the failing subtask's log into ``report.log`` (the line that says why, or why it
+        was not read); whether an answer came."""
         subtask = report.failed_subtask_id
         if subtask is None:
             report.log = "no FAILED subtask named"
-            return
+            return False
         if not self.exchanges.documents("subtask-log"):
             report.log = "the spec documents no log read"
-            return
+            return False
         exchange = self._send_log(report.task_id, subtask)
         if exchange is None or not exchange.ok:
             report.log = "not read" if exchange is None else f"not read: HTTP {exchange.status}"
-            return
-        report.log = log_excerpt(exchange)
+        else:
+            report.log = log_excerpt(exchange)
+        return exchange is not None
 
     def read_a_log(self, report: TaskReport) -> bool:
         """Read one subtask log of a task read but not followed (a task a read-only run found
@@ -141,8 +143,7 @@ class Follower:
         if not self.exchanges.documents("subtask-log"):
             return False
         if report.failed_subtask_id is not None:
-            self.read_log(report)
-            return report.log is not None and not report.log.startswith("not read")
+            return self.read_log(report)
         subtask = _a_subtask_that_ran(self.last_task if report.polls else None)
         return subtask is not None and self._send_log(report.task_id, subtask) is not None
 
