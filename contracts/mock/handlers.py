@@ -237,7 +237,10 @@ class _AbsentAccepted(Exception):
 
 def _task(world: World, call: Call) -> Task:
     """The task the path names (the engine caught up to now), or 404 with code 20000."""
-    task_id = world.path_id(call, "taskInstanceId")
+    return _task_by_id(world, call, world.path_id(call, "taskInstanceId"))
+
+
+def _task_by_id(world: World, call: Call, task_id: int) -> Task:
     world.engine.catch_up(call.now)
     task = world.engine.get(task_id)
     if task is None and world.faults.has(Quirk.UNKNOWN_TASK_ACCEPTED):
@@ -269,14 +272,9 @@ def _accepting_absent(handler: Callable[[World, Call], Answer]) -> Callable[[Wor
 
 def _subtask(world: World, call: Call) -> tuple[Task, Subtask]:
     """The task and the subtask of it the path names, or 404 with code 20000 for either."""
-    task_id = world.path_id(call, "taskInstanceId")
+    task_id = world.path_id(call, "taskInstanceId")  # both ids validated before either is looked up
     subtask_id = world.path_id(call, "subtaskInstanceId")
-    world.engine.catch_up(call.now)
-    task = world.engine.get(task_id)
-    if task is None and world.faults.has(Quirk.UNKNOWN_TASK_ACCEPTED):
-        raise _AbsentAccepted
-    if task is None:
-        raise errors.task_not_found(task_id)
+    task = _task_by_id(world, call, task_id)
     sub = task.by_id.get(subtask_id)
     if sub is None:
         raise errors.task_not_found(subtask_id, subtask=True)
